@@ -1,0 +1,39 @@
+import { Pool, neonConfig } from "@neondatabase/serverless";
+import { drizzle } from "drizzle-orm/neon-serverless";
+import * as schema from "./schema";
+
+export type Database = ReturnType<typeof drizzle<typeof schema>>;
+
+export interface DatabaseSettings {
+  databaseUrl: string;
+  /** host:port of a local WebSocket→TCP proxy (dev and tests); unset for Neon */
+  wsProxy?: string | undefined;
+}
+
+/**
+ * Opens a Pool for one request (or one alarm / one cron run). Workers forbid I/O objects
+ * shared across requests, so there is no Pool at module scope; the caller hands the
+ * returned `close` to `ctx.waitUntil` so the socket is released after the response.
+ */
+export function openDatabase(settings: DatabaseSettings): { db: Database; pool: Pool; close: () => Promise<void> } {
+  if (settings.wsProxy) useLocalProxy(settings.wsProxy);
+  const pool = new Pool({ connectionString: settings.databaseUrl, max: 4 });
+  // An idle client losing its socket emits `error` on the Pool; without a listener that
+  // would be an uncaught exception that kills the isolate.
+  pool.on("error", (error) => console.error(JSON.stringify({ level: "error", msg: "postgres pool error", error: String(error) })));
+  const db = drizzle({ client: pool, schema });
+  return { db, pool, close: () => pool.end().catch(() => {}) };
+}
+
+/**
+ * The local proxy speaks plain ws:// to a plain Postgres (no TLS inside), and cannot take
+ * Neon's pipelined connect. These are process-wide driver settings, not I/O, so setting
+ * them here (idempotently) is safe; in production no proxy is configured and Neon's
+ * defaults stay untouched.
+ */
+function useLocalProxy(proxy: string): void {
+  neonConfig.wsProxy = (host, port) => `${proxy}/v2?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineTLS = false;
+  neonConfig.pipelineConnect = false;
+}

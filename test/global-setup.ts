@@ -1,0 +1,37 @@
+// Starts the real Postgres the tests run against (embedded, or TEST_DATABASE_URL), applies
+// the migrations, starts the WebSocket proxy the Neon driver needs, and hands the worker
+// tests their connection settings through vitest's provide/inject.
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { startLocalPostgres } from "../scripts/lib/embedded-postgres.ts";
+import { freePort } from "../scripts/lib/free-port.ts";
+import { startWsProxy } from "../scripts/lib/ws-proxy.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    databaseWsProxy: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const stops: Array<() => Promise<void>> = [];
+  let databaseUrl = process.env.TEST_DATABASE_URL;
+  if (!databaseUrl) {
+    const dataDir = join(await mkdtemp(join(tmpdir(), "crosscart-test-")), "pg");
+    const postgres = await startLocalPostgres({ dataDir, port: await freePort(), database: "crosscart_test", persistent: false });
+    stops.push(postgres.stop);
+    databaseUrl = postgres.url;
+  }
+  const proxy = await startWsProxy();
+  stops.push(proxy.close);
+
+  project.provide("databaseUrl", databaseUrl);
+  project.provide("databaseWsProxy", proxy.address);
+
+  return async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+}
