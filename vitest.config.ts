@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { TEST_JWT_SECRET } from "./test/constants";
 
 export default defineConfig({
   test: {
@@ -13,7 +14,11 @@ export default defineConfig({
               bindings: {
                 DATABASE_URL: inject("databaseUrl"),
                 DATABASE_WS_PROXY: inject("databaseWsProxy"),
-                JWT_SECRET: "test-secret-that-is-at-least-32-bytes-long",
+                JWT_SECRET: TEST_JWT_SECRET,
+                NODE_ENV: "test",
+                // Not read by the app unless a test swaps it in as JWKS_URL.
+                TEST_JWKS_URL: inject("jwksUrl"),
+                TEST_JWKS_PRIVATE_KEY: inject("jwksPrivateKey"),
               },
             },
           })),

@@ -1,6 +1,9 @@
+import { createApp } from "./app";
+
+export { ShopperSession } from "../durable-objects/shopper-session";
+
+const app = createApp();
+
 export default {
-  async fetch() {
-    return new Response("ok");
-  },
+  fetch: app.fetch,
 } satisfies ExportedHandler<Env>;
-export class ShopperSession {}

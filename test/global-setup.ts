@@ -7,12 +7,16 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { startLocalPostgres } from "../scripts/lib/embedded-postgres.ts";
 import { freePort } from "../scripts/lib/free-port.ts";
+import { migrateDatabase } from "../scripts/lib/migrate.ts";
 import { startWsProxy } from "../scripts/lib/ws-proxy.ts";
+import { startJwksServer } from "./jwks-server.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
     databaseWsProxy: string;
+    jwksUrl: string;
+    jwksPrivateKey: string;
   }
 }
 
@@ -21,14 +25,25 @@ export default async function setup(project: TestProject) {
   let databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) {
     const dataDir = join(await mkdtemp(join(tmpdir(), "crosscart-test-")), "pg");
-    const postgres = await startLocalPostgres({ dataDir, port: await freePort(), database: "crosscart_test", persistent: false });
+    const postgres = await startLocalPostgres({
+      dataDir,
+      port: await freePort(),
+      database: "crosscart_test",
+      persistent: false,
+    });
     stops.push(postgres.stop);
     databaseUrl = postgres.url;
   }
+  await migrateDatabase(databaseUrl);
   const proxy = await startWsProxy();
   stops.push(proxy.close);
 
+  const jwks = await startJwksServer();
+  stops.push(jwks.close);
+
   project.provide("databaseUrl", databaseUrl);
+  project.provide("jwksUrl", jwks.url);
+  project.provide("jwksPrivateKey", jwks.privateJwk);
   project.provide("databaseWsProxy", proxy.address);
 
   return async () => {

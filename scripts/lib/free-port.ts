@@ -1,5 +1,5 @@
-import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 
 /** Asks the OS for a free TCP port on loopback. */
 export function freePort(): Promise<number> {

@@ -2,9 +2,10 @@
 // protocol over a WebSocket) can reach a plain local Postgres. Neon's hosted service runs
 // the same kind of proxy in front of every database; locally we run this one.
 // The driver asks for `ws://<proxy>/v2?address=<host>:<port>`.
-import { createConnection } from "node:net";
+
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { createConnection } from "node:net";
 import type * as WsModule from "ws";
 
 // `ws` is CommonJS; loading it through createRequire works both in plain Node and inside

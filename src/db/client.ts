@@ -1,4 +1,4 @@
-import { Pool, neonConfig } from "@neondatabase/serverless";
+import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import * as schema from "./schema";
 
@@ -18,11 +18,20 @@ export interface DatabaseSettings {
 export function openDatabase(settings: DatabaseSettings): { db: Database; pool: Pool; close: () => Promise<void> } {
   if (settings.wsProxy) useLocalProxy(settings.wsProxy);
   const pool = new Pool({ connectionString: settings.databaseUrl, max: 4 });
+  let ending = false;
   // An idle client losing its socket emits `error` on the Pool; without a listener that
-  // would be an uncaught exception that kills the isolate.
-  pool.on("error", (error) => console.error(JSON.stringify({ level: "error", msg: "postgres pool error", error: String(error) })));
+  // would be an uncaught exception that kills the isolate. Sockets closing after `end()`
+  // also surface here and are not worth a log line.
+  pool.on("error", (error: unknown) => {
+    if (ending) return;
+    console.error(JSON.stringify({ level: "error", msg: "postgres pool error", error: describeError(error) }));
+  });
   const db = drizzle({ client: pool, schema });
-  return { db, pool, close: () => pool.end().catch(() => {}) };
+  const close = async () => {
+    ending = true;
+    await pool.end().catch(() => {});
+  };
+  return { db, pool, close };
 }
 
 /**
@@ -36,4 +45,10 @@ function useLocalProxy(proxy: string): void {
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;
   neonConfig.pipelineConnect = false;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "object" && error && "message" in error) return String(error.message);
+  return String(error);
 }

@@ -1,1 +1,501 @@
-export {};
+// Postgres schema (drizzle). SQL names are snake_case, TypeScript properties camelCase.
+// Money is integer minor units everywhere, with the ISO 4217 currency beside it.
+// `drizzle-kit generate` turns this file into the SQL under migrations/; never edit that SQL by hand.
+import { sql } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+export type AttributeValue = string | number | boolean | null;
+export type Attributes = Record<string, AttributeValue>;
+
+const id = () => uuid("id").primaryKey().defaultRandom();
+const timestampTz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => timestampTz("created_at").notNull().defaultNow();
+const updatedAt = () =>
+  timestampTz("updated_at")
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date());
+const currencyIsIso = (name: string, column: AnyPgColumn) => check(name, sql`${column} ~ '^[A-Z]{3}$'`);
+
+// ---------------------------------------------------------------------------------------------
+// Catalog (migration 0000_catalog). Owned by the platform; fed through service-role upserts.
+// Every catalog row belongs to a company and goes with it (on delete cascade).
+// ---------------------------------------------------------------------------------------------
+
+export const bundleDiscountType = pgEnum("BundleDiscountType", ["NONE", "PERCENT", "FIXED"]);
+export const promotionType = pgEnum("PromotionType", ["PERCENT", "FIXED"]);
+
+export const companies = pgTable("companies", {
+  id: id(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique("companies_slug_key"),
+  active: boolean("active").notNull().default(true),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const sites = pgTable(
+  "sites",
+  {
+    id: id(),
+    companyId: uuid("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    domain: text("domain").notNull(),
+    baseUrl: text("base_url").notNull(),
+    currency: text("currency").notNull(),
+    /** tax rate in basis points: 825 = 8.25 % */
+    taxRateBps: integer("tax_rate_bps").notNull().default(0),
+    enableCart: boolean("enable_cart").notNull().default(true),
+    enableWishlist: boolean("enable_wishlist").notNull().default(true),
+    enableCompare: boolean("enable_compare").notNull().default(false),
+    maxCompareItems: integer("max_compare_items").notNull().default(4),
+    cartExpirationDays: integer("cart_expiration_days").notNull().default(30),
+    isDefault: boolean("is_default").notNull().default(false),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("sites_company_id_idx").on(t.companyId),
+    // At most one default site per company.
+    uniqueIndex("sites_company_id_default_key").on(t.companyId).where(sql`${t.isDefault}`),
+    currencyIsIso("sites_currency_check", t.currency),
+    check("sites_tax_rate_bps_check", sql`${t.taxRateBps} between 0 and 10000`),
+    check("sites_max_compare_items_check", sql`${t.maxCompareItems} >= 1`),
+    check("sites_cart_expiration_days_check", sql`${t.cartExpirationDays} >= 1`),
+  ],
+);
+
+export const customers = pgTable(
+  "customers",
+  {
+    id: id(),
+    companyId: uuid("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    email: text("email"),
+    name: text("name"),
+    /** the platform's own id for this customer */
+    externalId: text("external_id"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("customers_company_id_idx").on(t.companyId)],
+);
+
+export const products = pgTable(
+  "products",
+  {
+    id: id(),
+    companyId: uuid("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    sku: text("sku").notNull(),
+    name: text("name").notNull(),
+    description: text("description"),
+    /** minor units of `currency` */
+    price: integer("price").notNull(),
+    /** ISO 4217 */
+    currency: text("currency").notNull(),
+    active: boolean("active").notNull().default(true),
+    /** compared side by side by the comparison module */
+    attributes: jsonb("attributes").$type<Attributes>().notNull().default({}),
+    imageUrl: text("image_url"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique("products_company_id_sku_key").on(t.companyId, t.sku),
+    check("products_price_check", sql`${t.price} >= 0`),
+    currencyIsIso("products_currency_check", t.currency),
+  ],
+);
+
+export const productVariants = pgTable(
+  "product_variants",
+  {
+    id: id(),
+    productId: uuid("product_id")
+      .notNull()
+      .references(() => products.id, { onDelete: "cascade" }),
+    companyId: uuid("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    sku: text("sku").notNull(),
+    name: text("name").notNull(),
+    /** minor units; null = the product's price */
+    price: integer("price"),
+    attributes: jsonb("attributes").$type<Attributes>().notNull().default({}),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique("product_variants_company_id_sku_key").on(t.companyId, t.sku),
+    index("product_variants_product_id_idx").on(t.productId),
+    check("product_variants_price_check", sql`${t.price} >= 0`),
+  ],
+);
+
+export const bundles = pgTable(
+  "bundles",
+  {
+    id: id(),
+    companyId: uuid("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    sku: text("sku"),
+    active: boolean("active").notNull().default(true),
+    discountType: bundleDiscountType("discount_type").notNull().default("NONE"),
+    /** PERCENT: whole percent 0–100; FIXED: minor units off the bundle; NONE: 0 */
+    discountValue: integer("discount_value").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("bundles_company_id_idx").on(t.companyId),
+    check(
+      "bundles_discount_value_check",
+      sql`${t.discountValue} >= 0 and (${t.discountType} <> 'PERCENT' or ${t.discountValue} <= 100)`,
+    ),
+  ],
+);
+
+export const bundleItems = pgTable(
+  "bundle_items",
+  {
+    id: id(),
+    bundleId: uuid("bundle_id")
+      .notNull()
+      .references(() => bundles.id, { onDelete: "cascade" }),
+    // No action on delete: a product in a bundle is deactivated, not deleted (deleting the
+    // whole company still works, the bundle's items go in the same statement).
+    productId: uuid("product_id")
+      .notNull()
+      .references(() => products.id),
+    variantId: uuid("variant_id").references(() => productVariants.id),
+    quantity: integer("quantity").notNull().default(1),
+  },
+  (t) => [
+    index("bundle_items_bundle_id_idx").on(t.bundleId),
+    check("bundle_items_quantity_check", sql`${t.quantity} >= 1`),
+  ],
+);
+
+export const promotions = pgTable(
+  "promotions",
+  {
+    id: id(),
+    companyId: uuid("company_id")
+      .notNull()
+      .references(() => companies.id, { onDelete: "cascade" }),
+    code: text("code").notNull(),
+    type: promotionType("type").notNull(),
+    /** PERCENT: whole percent 0–100; FIXED: minor units */
+    value: integer("value").notNull(),
+    /** minor units */
+    minSubtotal: integer("min_subtotal").notNull().default(0),
+    startsAt: timestampTz("starts_at"),
+    endsAt: timestampTz("ends_at"),
+    stackable: boolean("stackable").notNull().default(false),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique("promotions_company_id_code_key").on(t.companyId, t.code),
+    check("promotions_value_check", sql`${t.value} >= 0 and (${t.type} <> 'PERCENT' or ${t.value} <= 100)`),
+    check("promotions_min_subtotal_check", sql`${t.minSubtotal} >= 0`),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Session state (migration 0001_session_state): the runbook's eight tables and two enums, with
+// every index of runbook §2.2. Postgres holds a replica here: each shopper session's Durable
+// Object is the single writer and its outbox upserts rows by id, guarded by the root's
+// `version`. So the only foreign keys are to the tenant and to the parent row; product, site
+// and customer ids are snapshots (a catalog change or a customer unknown to `customers` must
+// never make replication fail). Raw tokens are never stored: `*_token_hash` is sha256 hex.
+// The runbook's rollback (migrations/rollback/0001_session_state.down.sql) drops exactly these.
+// ---------------------------------------------------------------------------------------------
+
+export const cartStatus = pgEnum("CartStatus", ["ACTIVE", "MERGED", "CONVERTED", "ABANDONED", "EXPIRED"]);
+export const crossSiteSessionStatus = pgEnum("CrossSiteSessionStatus", ["ACTIVE", "MERGED", "EXPIRED"]);
+
+/** A promotion code applied to a cart, with the amount it took off (minor units). */
+export interface CartDiscount {
+  code: string;
+  type: PromotionType;
+  value: number;
+  amount: number;
+}
+
+const companyRef = () =>
+  uuid("company_id")
+    .notNull()
+    .references(() => companies.id, { onDelete: "cascade" });
+/** replicator guard: an upsert only lands when its version is newer */
+const version = () => integer("version").notNull().default(0);
+
+export const carts = pgTable(
+  "carts",
+  {
+    id: id(),
+    companyId: companyRef(),
+    siteId: uuid("site_id"),
+    customerId: uuid("customer_id"),
+    /** the shopper session this cart belongs to */
+    sessionId: text("session_id").notNull(),
+    sessionTokenHash: text("session_token_hash"),
+    visitorId: text("visitor_id"),
+    status: cartStatus("status").notNull().default("ACTIVE"),
+    currency: text("currency").notNull(),
+    subtotal: integer("subtotal").notNull().default(0),
+    discountTotal: integer("discount_total").notNull().default(0),
+    taxTotal: integer("tax_total").notNull().default(0),
+    shippingTotal: integer("shipping_total").notNull().default(0),
+    grandTotal: integer("grand_total").notNull().default(0),
+    itemCount: integer("item_count").notNull().default(0),
+    discounts: jsonb("discounts").$type<CartDiscount[]>().notNull().default([]),
+    orderId: text("order_id"),
+    convertedAt: timestampTz("converted_at"),
+    abandonedAt: timestampTz("abandoned_at"),
+    mergedIntoCartId: uuid("merged_into_cart_id"),
+    version: version(),
+    lastActivityAt: timestampTz("last_activity_at").notNull().defaultNow(),
+    expiresAt: timestampTz("expires_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("carts_company_id_status_idx").on(t.companyId, t.status),
+    index("carts_company_id_customer_id_idx").on(t.companyId, t.customerId),
+    uniqueIndex("carts_session_token_hash_key").on(t.sessionTokenHash),
+    index("carts_visitor_id_idx").on(t.visitorId),
+    index("carts_status_expires_at_idx").on(t.status, t.expiresAt),
+    index("carts_company_id_site_id_status_idx").on(t.companyId, t.siteId, t.status),
+    // An order converts one cart only (conversion is idempotent per order).
+    uniqueIndex("carts_company_id_order_id_key").on(t.companyId, t.orderId),
+  ],
+);
+
+export const cartItems = pgTable(
+  "cart_items",
+  {
+    id: id(),
+    cartId: uuid("cart_id")
+      .notNull()
+      .references(() => carts.id, { onDelete: "cascade" }),
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id"),
+    sku: text("sku").notNull(),
+    name: text("name").notNull(),
+    quantity: integer("quantity").notNull(),
+    unitPrice: integer("unit_price").notNull(),
+    lineTotal: integer("line_total").notNull(),
+    /** lines added together from one bundle share this id */
+    bundleGroupId: uuid("bundle_group_id"),
+    bundleId: uuid("bundle_id"),
+    /** the site the line was added on */
+    siteId: uuid("site_id"),
+    addedAt: timestampTz("added_at").notNull().defaultNow(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("cart_items_cart_id_idx").on(t.cartId), index("cart_items_product_id_idx").on(t.productId)],
+);
+
+export const savedCartItems = pgTable(
+  "saved_cart_items",
+  {
+    id: id(),
+    cartId: uuid("cart_id")
+      .notNull()
+      .references(() => carts.id, { onDelete: "cascade" }),
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id"),
+    sku: text("sku").notNull(),
+    name: text("name").notNull(),
+    quantity: integer("quantity").notNull(),
+    unitPrice: integer("unit_price").notNull(),
+    siteId: uuid("site_id"),
+    savedAt: timestampTz("saved_at").notNull().defaultNow(),
+  },
+  (t) => [index("saved_cart_items_cart_id_idx").on(t.cartId)],
+);
+
+export const wishlists = pgTable(
+  "wishlists",
+  {
+    id: id(),
+    companyId: companyRef(),
+    siteId: uuid("site_id"),
+    customerId: uuid("customer_id"),
+    sessionId: text("session_id").notNull(),
+    sessionTokenHash: text("session_token_hash"),
+    name: text("name").notNull().default("Wishlist"),
+    shareTokenHash: text("share_token_hash"),
+    sharedAt: timestampTz("shared_at"),
+    itemCount: integer("item_count").notNull().default(0),
+    version: version(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("wishlists_company_id_idx").on(t.companyId),
+    index("wishlists_customer_id_idx").on(t.customerId),
+    uniqueIndex("wishlists_session_token_hash_key").on(t.sessionTokenHash),
+    uniqueIndex("wishlists_share_token_hash_key").on(t.shareTokenHash),
+  ],
+);
+
+export const wishlistItems = pgTable(
+  "wishlist_items",
+  {
+    id: id(),
+    wishlistId: uuid("wishlist_id")
+      .notNull()
+      .references(() => wishlists.id, { onDelete: "cascade" }),
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id"),
+    priority: integer("priority").notNull().default(0),
+    note: text("note"),
+    addedAt: timestampTz("added_at").notNull().defaultNow(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    // NULLS NOT DISTINCT: a product without a variant cannot appear twice either.
+    unique("wishlist_items_wishlist_id_product_id_variant_id_key")
+      .on(t.wishlistId, t.productId, t.variantId)
+      .nullsNotDistinct(),
+  ],
+);
+
+export const productComparisons = pgTable(
+  "product_comparisons",
+  {
+    id: id(),
+    companyId: companyRef(),
+    siteId: uuid("site_id"),
+    customerId: uuid("customer_id"),
+    sessionId: text("session_id").notNull(),
+    sessionTokenHash: text("session_token_hash"),
+    shareTokenHash: text("share_token_hash"),
+    sharedAt: timestampTz("shared_at"),
+    itemCount: integer("item_count").notNull().default(0),
+    version: version(),
+    expiresAt: timestampTz("expires_at").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("product_comparisons_company_id_idx").on(t.companyId),
+    index("product_comparisons_company_id_customer_id_idx").on(t.companyId, t.customerId),
+    uniqueIndex("product_comparisons_session_token_hash_key").on(t.sessionTokenHash),
+    uniqueIndex("product_comparisons_share_token_hash_key").on(t.shareTokenHash),
+    index("product_comparisons_expires_at_idx").on(t.expiresAt),
+  ],
+);
+
+export const productComparisonItems = pgTable(
+  "product_comparison_items",
+  {
+    id: id(),
+    comparisonId: uuid("comparison_id")
+      .notNull()
+      .references(() => productComparisons.id, { onDelete: "cascade" }),
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id"),
+    position: integer("position").notNull(),
+    addedAt: timestampTz("added_at").notNull().defaultNow(),
+  },
+  (t) => [
+    // Shortened: the full column list would pass Postgres' 63-character identifier limit.
+    unique("product_comparison_items_comparison_product_variant_key")
+      .on(t.comparisonId, t.productId, t.variantId)
+      .nullsNotDistinct(),
+  ],
+);
+
+export const crossSiteSessions = pgTable(
+  "cross_site_sessions",
+  {
+    id: id(),
+    companyId: companyRef(),
+    customerId: uuid("customer_id"),
+    sessionTokenHash: text("session_token_hash"),
+    status: crossSiteSessionStatus("status").notNull().default("ACTIVE"),
+    originSiteId: uuid("origin_site_id"),
+    sitesVisited: jsonb("sites_visited").$type<string[]>().notNull().default([]),
+    transferCount: integer("transfer_count").notNull().default(0),
+    mergeCount: integer("merge_count").notNull().default(0),
+    mergedIntoSessionId: text("merged_into_session_id"),
+    mergedAt: timestampTz("merged_at"),
+    expiredAt: timestampTz("expired_at"),
+    version: version(),
+    lastActivityAt: timestampTz("last_activity_at").notNull().defaultNow(),
+    expiresAt: timestampTz("expires_at").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("cross_site_sessions_company_id_idx").on(t.companyId),
+    index("cross_site_sessions_customer_id_idx").on(t.customerId),
+    uniqueIndex("cross_site_sessions_session_token_hash_key").on(t.sessionTokenHash),
+    index("cross_site_sessions_status_idx").on(t.status),
+    index("cross_site_sessions_expires_at_idx").on(t.expiresAt),
+  ],
+);
+
+export type Company = typeof companies.$inferSelect;
+export type NewCompany = typeof companies.$inferInsert;
+export type Site = typeof sites.$inferSelect;
+export type NewSite = typeof sites.$inferInsert;
+export type Customer = typeof customers.$inferSelect;
+export type NewCustomer = typeof customers.$inferInsert;
+export type Product = typeof products.$inferSelect;
+export type NewProduct = typeof products.$inferInsert;
+export type ProductVariant = typeof productVariants.$inferSelect;
+export type NewProductVariant = typeof productVariants.$inferInsert;
+export type Bundle = typeof bundles.$inferSelect;
+export type NewBundle = typeof bundles.$inferInsert;
+export type BundleItem = typeof bundleItems.$inferSelect;
+export type NewBundleItem = typeof bundleItems.$inferInsert;
+export type Promotion = typeof promotions.$inferSelect;
+export type NewPromotion = typeof promotions.$inferInsert;
+export type BundleDiscountType = (typeof bundleDiscountType.enumValues)[number];
+export type PromotionType = (typeof promotionType.enumValues)[number];
+export type Cart = typeof carts.$inferSelect;
+export type NewCart = typeof carts.$inferInsert;
+export type CartItem = typeof cartItems.$inferSelect;
+export type NewCartItem = typeof cartItems.$inferInsert;
+export type SavedCartItem = typeof savedCartItems.$inferSelect;
+export type NewSavedCartItem = typeof savedCartItems.$inferInsert;
+export type Wishlist = typeof wishlists.$inferSelect;
+export type NewWishlist = typeof wishlists.$inferInsert;
+export type WishlistItem = typeof wishlistItems.$inferSelect;
+export type NewWishlistItem = typeof wishlistItems.$inferInsert;
+export type ProductComparison = typeof productComparisons.$inferSelect;
+export type NewProductComparison = typeof productComparisons.$inferInsert;
+export type ProductComparisonItem = typeof productComparisonItems.$inferSelect;
+export type NewProductComparisonItem = typeof productComparisonItems.$inferInsert;
+export type CrossSiteSession = typeof crossSiteSessions.$inferSelect;
+export type NewCrossSiteSession = typeof crossSiteSessions.$inferInsert;
+export type CartStatus = (typeof cartStatus.enumValues)[number];
+export type CrossSiteSessionStatus = (typeof crossSiteSessionStatus.enumValues)[number];

@@ -1,0 +1,162 @@
+// Applies the drizzle-kit migrations in migrations/ and runs the runbook §2.3 rollback of the
+// session-state migration. Shared by `npm run db:migrate`, `npm run db:rollback`, `npm run dev`
+// and the test setup.
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations/", import.meta.url));
+export const SESSION_STATE_MIGRATION = "0001_session_state";
+const SESSION_STATE_DOWN_FILE = `${MIGRATIONS_FOLDER}rollback/${SESSION_STATE_MIGRATION}.down.sql`;
+
+// drizzle's defaults, spelled out because the rollback edits that table.
+const JOURNAL_TABLE = `"drizzle"."__drizzle_migrations"`;
+// Every migrate and rollback holds this session-level advisory lock, so `npm run dev`, the test
+// setup and an operator running at the same time apply migrations once, one after the other
+// (drizzle's migrator takes no lock of its own).
+const MIGRATION_LOCK_KEY = 0x63_72_6f_73; // "cros"
+
+export interface JournalEntry {
+  idx: number;
+  tag: string;
+  /** drizzle stores this as `created_at` of the migration's journal row */
+  when: number;
+}
+
+export interface MigrateResult {
+  /** tags of the migrations this run applied; empty when the database was up to date */
+  applied: string[];
+}
+
+export interface RollbackResult {
+  droppedTables: string[];
+  droppedEnums: string[];
+  /** rows removed from drizzle's journal (0 when the migration was not recorded) */
+  journalRowsDeleted: number;
+}
+
+export async function readJournal(): Promise<JournalEntry[]> {
+  const journal = JSON.parse(await readFile(`${MIGRATIONS_FOLDER}meta/_journal.json`, "utf8")) as {
+    entries: JournalEntry[];
+  };
+  return journal.entries;
+}
+
+/** The hash drizzle's migrator records: sha256 hex of the migration's SQL file. */
+export async function migrationHash(tag: string): Promise<string> {
+  const sql = await readFile(`${MIGRATIONS_FOLDER}${tag}.sql`, "utf8");
+  return createHash("sha256").update(sql).digest("hex");
+}
+
+export async function migrateDatabase(url: string): Promise<MigrateResult> {
+  const journal = await readJournal();
+  return withMigrationLock(url, async (client) => {
+    const before = await appliedTimestamps(client);
+    await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+    const after = await appliedTimestamps(client);
+    const applied = journal.filter((entry) => after.has(entry.when) && !before.has(entry.when));
+    return { applied: applied.map((entry) => entry.tag) };
+  });
+}
+
+/**
+ * Runbook §2.3: drops the eight session-state tables and two enums with the runbook's own SQL
+ * and forgets the migration in drizzle's journal, all in one transaction, so the next
+ * migrate re-applies it. Destroys every cart, wishlist, comparison and cross-site session.
+ */
+export async function rollbackSessionState(url: string): Promise<RollbackResult> {
+  const entry = (await readJournal()).find((candidate) => candidate.tag === SESSION_STATE_MIGRATION);
+  if (!entry) throw new Error(`${SESSION_STATE_MIGRATION} is not in migrations/meta/_journal.json`);
+  const downSql = await readFile(SESSION_STATE_DOWN_FILE, "utf8");
+  const tables = namesDropped(downSql, "TABLE");
+  const enums = namesDropped(downSql, "TYPE");
+
+  return withMigrationLock(url, async (client) => {
+    await client.query("BEGIN");
+    try {
+      const hasJournal = await journalExists(client);
+      if (hasJournal) {
+        // drizzle only applies migrations newer than the newest row, so with a later migration
+        // recorded this one would never be re-applied; those must be rolled back first.
+        const later = await client.query(`SELECT hash FROM ${JOURNAL_TABLE} WHERE created_at > $1`, [entry.when]);
+        if (later.rowCount) {
+          throw new Error(
+            `${later.rowCount} migration(s) newer than ${SESSION_STATE_MIGRATION} are applied; roll those back first`,
+          );
+        }
+      }
+      const droppedTables = await existing(
+        client,
+        "SELECT to_regclass(quote_ident($1)) IS NOT NULL AS present",
+        tables,
+      );
+      const droppedEnums = await existing(client, "SELECT to_regtype(quote_ident($1)) IS NOT NULL AS present", enums);
+
+      await client.query(withoutTransactionControl(downSql));
+      // Matched by created_at, which is what drizzle's migrator compares (the hash is only
+      // recorded), so a reformatted SQL file still rolls back cleanly.
+      const deleted = hasJournal
+        ? await client.query(`DELETE FROM ${JOURNAL_TABLE} WHERE created_at = $1`, [entry.when])
+        : { rowCount: 0 };
+      await client.query("COMMIT");
+      return { droppedTables, droppedEnums, journalRowsDeleted: deleted.rowCount ?? 0 };
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    }
+  });
+}
+
+async function withMigrationLock<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    try {
+      return await work(client);
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function journalExists(client: pg.Client): Promise<boolean> {
+  const { rows } = await client.query<{ present: boolean }>(
+    "SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present",
+  );
+  return rows[0]?.present === true;
+}
+
+async function appliedTimestamps(client: pg.Client): Promise<Set<number>> {
+  if (!(await journalExists(client))) return new Set();
+  const { rows } = await client.query<{ created_at: string }>(`SELECT created_at FROM ${JOURNAL_TABLE}`);
+  return new Set(rows.map((row) => Number(row.created_at)));
+}
+
+async function existing(client: pg.Client, query: string, names: string[]): Promise<string[]> {
+  const present: string[] = [];
+  for (const name of names) {
+    const { rows } = await client.query<{ present: boolean }>(query, [name]);
+    if (rows[0]?.present) present.push(name);
+  }
+  return present;
+}
+
+/** The quoted names a `DROP TABLE|TYPE IF EXISTS "name"` script drops, in file order. */
+function namesDropped(sql: string, kind: "TABLE" | "TYPE"): string[] {
+  const pattern = new RegExp(`^\\s*DROP ${kind} IF EXISTS "([^"]+)"`, "gim");
+  return [...sql.matchAll(pattern)].map((match) => match[1] as string);
+}
+
+/**
+ * The runbook's script carries its own BEGIN/COMMIT (so it also runs as-is with psql); here
+ * it runs inside the caller's transaction, which must also cover the journal delete.
+ */
+function withoutTransactionControl(sql: string): string {
+  return sql.replace(/^\s*(BEGIN|COMMIT)\s*;\s*$/gim, "");
+}

@@ -1,0 +1,139 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { ApiError, type ErrorCode } from "./lib/errors";
+import { PROBLEM_CONTENT_TYPE, problem } from "./lib/problem";
+import { createRouter } from "./lib/router";
+import { authenticate, requireRole } from "./middleware/auth";
+import { publicSession } from "./middleware/public-session";
+import { requestContext } from "./middleware/request-context";
+import { catalog } from "./modules/catalog";
+import { health } from "./modules/health";
+import { site } from "./modules/site";
+import type { AppEnv } from "./types";
+import { VERSION } from "./version";
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+// Statuses Hono itself raises (malformed JSON, wrong method…) mapped into our closed set.
+const CODE_FOR_STATUS: Record<number, ErrorCode> = {
+  400: "VALIDATION_FAILED",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  429: "RATE_LIMITED",
+  503: "UNAVAILABLE",
+};
+
+/** Routes that take a JWT; each is authenticated where it is mounted. */
+const AUTHENTICATED_PREFIXES = ["/api/cart", "/api/wishlist", "/api/comparison", "/api/cross-site-session"];
+
+export function createApp() {
+  const app = createRouter();
+
+  app.use("*", requestContext);
+  app.use(
+    "/api/*",
+    cors({
+      origin: (origin, c: Context<AppEnv>) => {
+        const allowed = c.var.config.CORS_ORIGINS.split(",").map((entry) => entry.trim());
+        return allowed.includes("*") || allowed.includes(origin) ? origin : null;
+      },
+      allowHeaders: [
+        "Authorization",
+        "Content-Type",
+        "Idempotency-Key",
+        "If-Match",
+        "x-company-id",
+        "x-site-id",
+        "x-session-token",
+        "x-request-id",
+      ],
+      exposeHeaders: ["ETag", "x-request-id", "Retry-After"],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("PAYLOAD_TOO_LARGE", `The request body is larger than ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+
+  for (const prefix of AUTHENTICATED_PREFIXES) {
+    app.use(prefix, authenticate);
+    app.use(`${prefix}/*`, authenticate);
+  }
+  app.use("/api/analytics/*", authenticate, requireRole("admin"));
+  app.use("/api/catalog/*", authenticate, requireRole("admin", "service"));
+
+  app.use("/api/public/*", publicSession);
+
+  app.route("/api/health", health);
+  app.route("/api/public/site", site);
+  app.route("/api/catalog", catalog);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "crosscart",
+      version: VERSION,
+      description:
+        "Carts, wishlists, product comparisons and cross-site shopper sessions at the edge. Errors are RFC 9457 problem+json.",
+    },
+  });
+  app.get("/api/docs", swaggerUI({ url: "/api/openapi.json" }));
+
+  app.notFound((c) =>
+    renderProblem(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
+  );
+
+  app.onError((error, c) => {
+    let apiError: ApiError;
+    if (error instanceof ApiError) {
+      apiError = error;
+    } else if (error instanceof HTTPException && error.status < 500) {
+      apiError = new ApiError(CODE_FOR_STATUS[error.status] ?? "VALIDATION_FAILED", error.message || "Bad request");
+    } else {
+      apiError = new ApiError("INTERNAL", "An unexpected error occurred", { cause: error });
+    }
+    if (apiError.status >= 500) {
+      const cause = apiError.cause ?? error;
+      c.get("logger")?.error("request failed", {
+        code: apiError.code,
+        detail: apiError.detail,
+        error:
+          cause instanceof Error ? { name: cause.name, message: cause.message, stack: cause.stack } : String(cause),
+      });
+    }
+    return renderProblem(c, apiError);
+  });
+
+  return app;
+}
+
+/** The only place an error becomes a response: RFC 9457 problem+json with the request id. */
+function renderProblem(c: Context<AppEnv>, error: ApiError): Response {
+  const requestId = c.get("requestId") ?? crypto.randomUUID();
+  const body = problem(error.code, error.detail, requestId, error.errors, error.extensions);
+  return c.body(JSON.stringify(body), error.status, {
+    ...error.headers,
+    "Content-Type": PROBLEM_CONTENT_TYPE,
+    "x-request-id": requestId,
+  });
+}
+
+export type App = ReturnType<typeof createApp>;

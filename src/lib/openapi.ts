@@ -1,0 +1,35 @@
+import { z } from "@hono/zod-openapi";
+import { ERROR_CODES } from "./errors";
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(ERROR_CODES),
+    requestId: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");
+
+const problemContent = { "application/problem+json": { schema: ProblemSchema } };
+
+/** Standard error responses for route definitions, by status. */
+export const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, { description: "Problem", content: problemContent }]));
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const bearerAuth = [{ bearerAuth: [] }];
+export const publicSessionHeaders = z.object({
+  "x-company-id": z.string().openapi({ description: "The storefront's company id", format: "uuid" }),
+  "x-site-id": z
+    .string()
+    .optional()
+    .openapi({ description: "The storefront's site id (else the company's default site)" }),
+  "x-session-token": z.string().optional().openapi({ description: "The shopper's session token (64 lowercase hex)" }),
+});

@@ -1,0 +1,76 @@
+import { and, eq } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { companies, sites } from "../../db/schema";
+import { IsolateCache } from "../../lib/isolate-cache";
+
+export interface SiteSettings {
+  id: string;
+  companyId: string;
+  name: string;
+  baseUrl: string | null;
+  currency: string;
+  taxRateBps: number;
+  enableCart: boolean;
+  enableWishlist: boolean;
+  enableCompare: boolean;
+  maxCompareItems: number;
+  cartExpirationDays: number;
+  isDefault: boolean;
+}
+
+export interface CompanyContext {
+  id: string;
+  name: string;
+  sites: SiteSettings[];
+  defaultSite: SiteSettings | undefined;
+}
+
+// Isolate-lifetime cache: company and site settings change rarely; 30 s of staleness is
+// the price of never waiting on Postgres for them on the hot path. Unknown ids are cached
+// briefly too, so a flood of random company ids cannot turn into a flood of queries.
+const companyCache = new IsolateCache<CompanyContext | null>(30_000);
+const UNKNOWN_TTL_MS = 5_000;
+
+/** The active company with its active sites, or null when unknown or inactive. */
+export function findCompany(db: () => Database, companyId: string): Promise<CompanyContext | null> {
+  return companyCache.getOrLoad(
+    companyId,
+    () => loadCompany(db(), companyId),
+    UNKNOWN_TTL_MS,
+    (value) => !value,
+  );
+}
+
+/** Drops a company from this isolate's cache (after a catalog write through this isolate). */
+export function forgetCompany(companyId: string): void {
+  companyCache.delete(companyId);
+}
+
+async function loadCompany(db: Database, companyId: string): Promise<CompanyContext | null> {
+  const [company] = await db
+    .select({ id: companies.id, name: companies.name })
+    .from(companies)
+    .where(and(eq(companies.id, companyId), eq(companies.active, true)));
+  if (!company) return null;
+  const rows = await db
+    .select({
+      id: sites.id,
+      companyId: sites.companyId,
+      name: sites.name,
+      baseUrl: sites.baseUrl,
+      currency: sites.currency,
+      taxRateBps: sites.taxRateBps,
+      enableCart: sites.enableCart,
+      enableWishlist: sites.enableWishlist,
+      enableCompare: sites.enableCompare,
+      maxCompareItems: sites.maxCompareItems,
+      cartExpirationDays: sites.cartExpirationDays,
+      isDefault: sites.isDefault,
+    })
+    .from(sites)
+    .where(and(eq(sites.companyId, companyId), eq(sites.active, true)))
+    .orderBy(sites.createdAt, sites.id);
+  // A company without an explicit default site uses its oldest active site.
+  const defaultSite = rows.find((site) => site.isDefault) ?? rows[0];
+  return { ...company, sites: rows, defaultSite };
+}

@@ -1,0 +1,2 @@
+// Shared by vitest.config.ts (Node) and the worker tests (workerd).
+export const TEST_JWT_SECRET = "test-secret-that-is-at-least-32-bytes-long";
