@@ -1,4 +1,607 @@
 import { DurableObject } from "cloudflare:workers";
+import { openDatabase } from "../src/db/client";
+import { loadConfig } from "../src/lib/config";
+import { createLogger } from "../src/lib/logger";
+import { applyCartCommand, type CommandCatalog, catalogNeeds, finishChange } from "../src/modules/cart/commands";
+import { DEMO_CODES, DomainError, type MergeDiff, mergeCarts, normalizeCode } from "../src/modules/cart/domain";
+import { type CartView, cartView } from "../src/modules/cart/view";
+import type { SiteSettings } from "../src/modules/catalog/lookup";
+import {
+  type CatalogProduct,
+  loadBundle,
+  loadProducts,
+  loadPromotion,
+  priceLookup,
+} from "../src/modules/catalog/products";
+import type { CartCommand, CartDoc, Outcome, RpcError, SessionCall, SessionDoc } from "../src/sessions/types";
+import { replicate } from "./replication";
+import { SessionStorage } from "./storage";
 
-/** One shopper session: its cart, wishlist and comparison (filled in by the session issue). */
-export class ShopperSession extends DurableObject<Env> {}
+const SESSION = "session";
+const cartDocName = (cartId: string) => `cart:${cartId}`;
+
+const DAY_MS = 86_400_000;
+const IDEMPOTENCY_TTL_MS = DAY_MS;
+/** Changes are batched for this long before the alarm replicates them. */
+const FLUSH_DELAY_MS = 500;
+const MAX_BACKOFF_MS = 5 * 60_000;
+/** How many converted orders a session remembers for idempotent conversion. */
+const MAX_REMEMBERED_CONVERSIONS = 50;
+
+class Refusal extends Error {
+  constructor(readonly rpc: RpcError) {
+    super(rpc.detail);
+  }
+}
+const refuse = (code: RpcError["code"], detail: string, extensions?: Record<string, unknown>): never => {
+  throw new Refusal({ code, detail, ...(extensions ? { extensions } : {}) });
+};
+
+export interface MergeResult {
+  cart: CartView;
+  diff: MergeDiff;
+  dryRun: boolean;
+  alreadyMerged: boolean;
+}
+
+interface Mutation<T> {
+  status: number;
+  body: T;
+}
+
+/**
+ * One shopper session: its cart (and, as they land, wishlist and comparison). The single
+ * writer of that state: every change runs in one synchronous SQLite transaction that also
+ * writes the outbox row the alarm later replicates to Postgres.
+ */
+export class ShopperSession extends DurableObject<Env> {
+  private readonly store: SessionStorage;
+  private readonly log = createLogger({ component: "ShopperSession" });
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new SessionStorage(ctx.storage.sql);
+    ctx.blockConcurrencyWhile(async () => this.store.migrate());
+  }
+
+  // ── Cart RPC ────────────────────────────────────────────────────────────────
+
+  /** The session's current cart; anonymous sessions must exist, customers' are created on first use. */
+  async getCart(call: SessionCall): Promise<Outcome<CartView>> {
+    return this.outcome(async () => {
+      const session = this.readSession();
+      if (!session || (session.status === "EXPIRED" && call.address.kind === "customer")) {
+        // A customer's session exists implicitly: the first read creates it (again, after expiry).
+        if (call.address.kind === "anonymous") refuse("NOT_FOUND", "Session not found");
+        return this.mutate(call, () => ({ status: 200, body: this.viewCart(this.ensureSession(call)) }));
+      }
+      this.assertUsable(session, call);
+      const cart = this.currentCart(session);
+      return { status: 200, body: cartView(session, cart) };
+    });
+  }
+
+  /** Creates the session and its cart if they do not exist (201), else returns the cart (200). */
+  async openCart(call: SessionCall, currency: string | undefined): Promise<Outcome<CartView>> {
+    return this.outcome(async () => {
+      const existing = this.readSession();
+      if (existing) {
+        this.assertUsable(existing, call);
+        return { status: 200, body: cartView(existing, this.currentCart(existing)) };
+      }
+      return this.mutate(call, () => {
+        const session = this.ensureSession(call, currency);
+        return { status: 201, body: cartView(session, this.currentCart(session)) };
+      });
+    });
+  }
+
+  async cartCommand(call: SessionCall, command: CartCommand): Promise<Outcome<CartView>> {
+    return this.outcome(async () => {
+      const replay = this.replay<CartView>(call);
+      if (replay) return replay;
+      const before = this.readSession();
+      if (!before && call.address.kind === "anonymous") refuse("NOT_FOUND", "Session not found");
+      const catalog = await this.catalogFor(call, this.liveCart(before)?.state, command);
+      return this.mutate(call, () => {
+        const session = this.ensureSession(call);
+        const cart = this.activeCart(session, call);
+        if (call.ifMatch !== undefined && call.ifMatch !== cart.version) {
+          refuse("VERSION_MISMATCH", `The cart is at version ${cart.version}`, { version: cart.version });
+        }
+        if (command.type === "convert") return this.convert(session, cart, command.orderId);
+        const now = new Date();
+        const changed = applyCartCommand(cart.state, command, {
+          site: call.site,
+          now,
+          allowDemoCodes: this.allowDemoCodes(),
+          newId: () => crypto.randomUUID(),
+          catalog,
+        });
+        const updated = this.saveCart(session, cart, changed, call.site, catalog, now);
+        return {
+          status: command.type === "addItem" || command.type === "addBundle" ? 201 : 200,
+          body: this.viewCart(updated),
+        };
+      });
+    });
+  }
+
+  /** The guest's cart for a merge preview (dryRun): read only, nothing frozen. */
+  async peekForMerge(call: SessionCall): Promise<Outcome<{ cart: CartDoc; sessionId: string }>> {
+    return this.outcome(async () => {
+      const session = this.readSession();
+      if (!session || session.companyId !== call.address.companyId)
+        return refuse("NOT_FOUND", "Guest session not found");
+      this.assertUsable(session, call);
+      return { status: 200, body: { cart: this.currentCart(session), sessionId: session.id } };
+    });
+  }
+
+  /**
+   * Step 1 of a guest→customer merge, on the guest's session: freezes it (every later
+   * write is refused with SESSION_MERGED) and returns its cart. Freezing first means a
+   * concurrent add on the guest either lands before the freeze (and is merged) or is refused
+   * (and the storefront knows) — it is never silently lost. Repeatable for the same target.
+   */
+  async freezeForMerge(
+    call: SessionCall,
+    intoSessionName: string,
+  ): Promise<Outcome<{ cart: CartDoc; sessionId: string }>> {
+    return this.outcome(async () => {
+      const session = this.readSession();
+      if (!session) return refuse("NOT_FOUND", "Guest session not found");
+      if (session.companyId !== call.address.companyId) refuse("NOT_FOUND", "Guest session not found");
+      if (session.status === "MERGED" && session.mergedIntoSessionId !== intoSessionName) {
+        refuse("SESSION_MERGED", "The guest session was merged into another session");
+      }
+      if (session.status === "EXPIRED") refuse("SESSION_EXPIRED", "The guest session has expired");
+      const cart = this.currentCart(session);
+      if (session.status !== "MERGED") {
+        this.ctx.storage.transactionSync(() => {
+          const now = new Date().toISOString();
+          const version = session.version + 1;
+          const frozen: SessionDoc = {
+            ...session,
+            status: "MERGED",
+            mergedIntoSessionId: intoSessionName,
+            mergedAt: now,
+            version,
+            updatedAt: now,
+          };
+          const mergedCart: CartDoc = { ...cart, status: "MERGED", version, updatedAt: now };
+          this.store.write(SESSION, frozen);
+          this.store.write(cartDocName(cart.id), mergedCart);
+          this.store.enqueue(cartDocName(cart.id), version, Date.now());
+        });
+        await this.scheduleFlush();
+      }
+      return { status: 200, body: { cart, sessionId: session.id } };
+    });
+  }
+
+  /** Step 2 of the merge, on the customer's session. `dryRun` computes without storing. */
+  async mergeGuestCart(
+    call: SessionCall,
+    guest: { cart: CartDoc; sessionId: string },
+    strategy: "max" | "sum" | "replace",
+    dryRun: boolean,
+  ): Promise<Outcome<MergeResult>> {
+    return this.outcome<MergeResult>(async () => {
+      const before = this.readSession();
+      const catalog = await this.catalogFor(call, this.liveCart(before)?.state, undefined);
+      const compute = (session: SessionDoc) => {
+        const cart = this.activeCart(session, call);
+        const now = new Date();
+        const { result, diff } = mergeCarts(cart.state, guest.cart.state, strategy, () => crypto.randomUUID(), now);
+        return { cart, result, diff, now };
+      };
+      if (dryRun) {
+        const session = before ?? this.previewSession(call);
+        const { cart, result, diff, now } = compute(session);
+        const { state, totals } = finishChange(result, { site: call.site, catalog });
+        const preview: CartDoc = { ...cart, state, totals, updatedAt: now.toISOString() };
+        return { status: 200, body: { cart: cartView(session, preview), diff, dryRun: true, alreadyMerged: false } };
+      }
+      return this.mutate<MergeResult>(call, () => {
+        const session = this.ensureSession(call);
+        const current = this.activeCart(session, call);
+        if (current.appliedMerges.includes(guest.sessionId)) {
+          return {
+            status: 200,
+            body: { cart: cartView(session, current), diff: emptyDiff(), dryRun: false, alreadyMerged: true },
+          };
+        }
+        const { cart, result, diff, now } = compute(session);
+        const withMerge = { ...cart, appliedMerges: [...cart.appliedMerges, guest.sessionId].slice(-100) };
+        const updated = this.saveCart(session, withMerge, result, call.site, catalog, now);
+        return { status: 200, body: { cart: this.viewCart(updated), diff, dryRun: false, alreadyMerged: false } };
+      });
+    });
+  }
+
+  /**
+   * For the lifecycle jobs: marks the cart ABANDONED if the session has been idle since
+   * before `idleBefore`. A session touched after the job selected it is left alone.
+   */
+  async markAbandoned(idleBefore: string): Promise<{ changed: boolean; reason?: string }> {
+    const session = this.readSession();
+    if (session?.status !== "ACTIVE") return { changed: false, reason: "not active" };
+    if (session.lastActivityAt >= idleBefore) return { changed: false, reason: "active since selection" };
+    const cart = this.currentCart(session);
+    if (cart.status !== "ACTIVE" || cart.state.lines.length === 0)
+      return { changed: false, reason: "nothing to abandon" };
+    this.ctx.storage.transactionSync(() => {
+      const now = new Date().toISOString();
+      const version = session.version + 1;
+      this.store.write(SESSION, { ...session, version });
+      this.store.write(cartDocName(cart.id), { ...cart, status: "ABANDONED", abandonedAt: now, version });
+      this.store.enqueue(cartDocName(cart.id), version, Date.now());
+    });
+    await this.scheduleFlush();
+    return { changed: true };
+  }
+
+  /**
+   * For the lifecycle jobs: if idle since before `idleBefore`, replicates what is pending,
+   * marks the session and cart EXPIRED in Postgres and clears the live state. Idempotent.
+   */
+  async expire(idleBefore: string): Promise<{ expired: boolean; reason?: string }> {
+    const session = this.readSession();
+    if (!session) return { expired: false, reason: "no session" };
+    if (session.status === "EXPIRED") return { expired: true, reason: "already expired" };
+    if (session.lastActivityAt >= idleBefore) return { expired: false, reason: "active since selection" };
+    const cart = this.currentCart(session);
+    const now = new Date().toISOString();
+    const version = session.version + 1;
+    const expiredSession: SessionDoc = { ...session, status: "EXPIRED", version, updatedAt: now };
+    const expiredCart: CartDoc =
+      cart.status === "ACTIVE" || cart.status === "ABANDONED" ? { ...cart, status: "EXPIRED", version } : cart;
+    this.ctx.storage.transactionSync(() => {
+      this.store.write(SESSION, expiredSession);
+      this.store.write(cartDocName(cart.id), expiredCart);
+      this.store.enqueue(cartDocName(cart.id), version, Date.now());
+    });
+    // Replicate now, so Postgres holds the final state before the live state goes.
+    await this.flush();
+    if (this.store.outboxSize() > 0) return { expired: false, reason: "replication pending; retried by the next run" };
+    this.ctx.storage.transactionSync(() => {
+      this.store.clearLiveState([SESSION]);
+    });
+    return { expired: true };
+  }
+
+  // ── Replication ─────────────────────────────────────────────────────────────
+
+  override async alarm(): Promise<void> {
+    await this.flush();
+    const oldest = this.store.sweepIdempotency(Date.now() - IDEMPOTENCY_TTL_MS);
+    if (this.store.outboxSize() === 0 && oldest !== undefined) {
+      await this.ctx.storage.setAlarm(oldest + IDEMPOTENCY_TTL_MS);
+    }
+  }
+
+  /** Replicates every pending change; on failure keeps them and retries with backoff. */
+  private async flush(): Promise<void> {
+    const pending = this.store.pending();
+    if (!pending) return;
+    const session = this.readSession();
+    if (!session) {
+      this.store.acknowledge(pending.lastSeq);
+      return;
+    }
+    const cartsToSend = pending.resources
+      .filter((resource) => resource.startsWith("cart:"))
+      .map((resource) => this.store.read<CartDoc>(resource))
+      .filter((cart): cart is CartDoc => cart !== undefined);
+    const state = this.store.read<{ failures: number }>("replication") ?? { failures: 0 };
+    try {
+      const config = loadConfig(this.env as unknown as Record<string, unknown>);
+      const database = openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
+      try {
+        await replicate(database.db, { session, carts: cartsToSend });
+      } finally {
+        await database.close();
+      }
+    } catch (error) {
+      const failures = state.failures + 1;
+      const delay = Math.min(1_000 * 2 ** Math.min(failures, 10), MAX_BACKOFF_MS);
+      this.store.write("replication", { failures, lastError: String(error), lastErrorAt: new Date().toISOString() });
+      this.log.warn("replication failed; will retry", {
+        sessionId: session.id,
+        failures,
+        retryInMs: delay,
+        error: String(error),
+      });
+      await this.ctx.storage.setAlarm(Date.now() + delay);
+      return;
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.store.acknowledge(pending.lastSeq);
+      if (state.failures) this.store.write("replication", { failures: 0 });
+      // Converted carts live here only until Postgres has their final state.
+      for (const cart of cartsToSend) {
+        if (cart.id !== session.cartId) this.store.remove(cartDocName(cart.id));
+      }
+    });
+    // Changes made while this flush was in flight are still in the outbox.
+    if (this.store.outboxSize() > 0) await this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
+  }
+
+  private async scheduleFlush(): Promise<void> {
+    const due = Date.now() + FLUSH_DELAY_MS;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  // ── Internals ───────────────────────────────────────────────────────────────
+
+  /** Runs a change: idempotency, one transaction (state + version + outbox), then the flush alarm. */
+  private async mutate<T>(call: SessionCall, change: () => Mutation<T>): Promise<Mutation<T>> {
+    const replay = this.replay<T>(call);
+    if (replay) return replay;
+    const result = this.ctx.storage.transactionSync(() => {
+      const outcome = change();
+      if (call.idempotency) {
+        this.store.rememberIdempotent(call.idempotency.key, call.idempotency.fingerprint, outcome, Date.now());
+      }
+      return outcome;
+    });
+    await this.scheduleFlush();
+    return result;
+  }
+
+  /** A stored response for this Idempotency-Key, or a refusal when the key came with another request. */
+  private replay<T>(call: SessionCall): Mutation<T> | undefined {
+    if (!call.idempotency) return undefined;
+    const stored = this.store.findIdempotent(call.idempotency.key);
+    if (!stored) return undefined;
+    if (stored.fingerprint !== call.idempotency.fingerprint) {
+      refuse("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request");
+    }
+    return stored.response as Mutation<T>;
+  }
+
+  private async outcome<T>(run: () => Promise<Mutation<T>>): Promise<Outcome<T>> {
+    try {
+      const { status, body } = await run();
+      return { ok: true, status, body };
+    } catch (error) {
+      if (error instanceof Refusal) return { ok: false, error: error.rpc };
+      if (error instanceof DomainError) return { ok: false, error: { code: error.code, detail: error.detail } };
+      throw error;
+    }
+  }
+
+  private readSession(): SessionDoc | undefined {
+    return this.store.read<SessionDoc>(SESSION);
+  }
+
+  /** The current cart if the session has live state (not before creation, not after expiry). */
+  private liveCart(session: SessionDoc | undefined): CartDoc | undefined {
+    return session ? this.store.read<CartDoc>(cartDocName(session.cartId)) : undefined;
+  }
+
+  private currentCart(session: SessionDoc): CartDoc {
+    const cart = this.store.read<CartDoc>(cartDocName(session.cartId));
+    if (!cart) throw new Error(`session ${session.id} has no cart document`);
+    return cart;
+  }
+
+  private assertUsable(session: SessionDoc, call: SessionCall): void {
+    if (session.companyId !== call.address.companyId) refuse("NOT_FOUND", "Session not found");
+    if (session.status === "MERGED") refuse("SESSION_MERGED", "This session was merged into a customer's session");
+    if (session.status === "EXPIRED") {
+      if (call.address.kind === "anonymous") refuse("SESSION_EXPIRED", "This session has expired");
+    }
+    if (call.cartId !== undefined && call.cartId !== session.cartId) refuse("NOT_FOUND", "Cart not found");
+  }
+
+  /** The session, created on first use (customers, or a new anonymous token). Inside a transaction. */
+  private ensureSession(call: SessionCall, currency?: string): SessionDoc {
+    const existing = this.readSession();
+    if (existing && existing.status !== "EXPIRED") {
+      this.assertUsable(existing, call);
+      return existing;
+    }
+    if (existing) this.assertUsable(existing, call);
+    const session = this.previewSession(call);
+    const cart = this.newCart(session, call.site, currency, new Date());
+    this.store.write(SESSION, { ...session, cartId: cart.id });
+    this.store.write(cartDocName(cart.id), cart);
+    this.store.enqueue(cartDocName(cart.id), cart.version, Date.now());
+    return { ...session, cartId: cart.id };
+  }
+
+  /** A new session document (not stored): what a first call would create. */
+  private previewSession(call: SessionCall): SessionDoc {
+    const now = new Date().toISOString();
+    const { address } = call;
+    return {
+      id: crypto.randomUUID(),
+      companyId: address.companyId,
+      customerId: address.kind === "customer" ? address.customerId : null,
+      tokenHash: address.kind === "anonymous" ? address.tokenHash : null,
+      status: "ACTIVE",
+      cartId: crypto.randomUUID(),
+      conversions: {},
+      version: 1,
+      originSiteId: call.site.id,
+      sitesVisited: [call.site.id],
+      createdAt: now,
+      updatedAt: now,
+      lastActivityAt: now,
+      mergedIntoSessionId: null,
+      mergedAt: null,
+    };
+  }
+
+  private newCart(session: SessionDoc, site: SiteSettings, currency: string | undefined, now: Date): CartDoc {
+    return {
+      id: session.cartId,
+      status: "ACTIVE",
+      siteId: site.id,
+      state: { currency: currency ?? site.currency, lines: [], savedLines: [], discounts: [] },
+      totals: { subtotal: 0, discountTotal: 0, taxTotal: 0, shippingTotal: 0, grandTotal: 0, itemCount: 0 },
+      version: session.version,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + site.cartExpirationDays * DAY_MS).toISOString(),
+      abandonedAt: null,
+      orderId: null,
+      convertedAt: null,
+      appliedMerges: [],
+    };
+  }
+
+  /** The cart to change: the current one, or a fresh one once the current was converted. */
+  private activeCart(session: SessionDoc, call: SessionCall): CartDoc {
+    this.assertUsable(session, call);
+    const cart = this.currentCart(session);
+    if (cart.status !== "CONVERTED") return cart;
+    const next = this.newCart({ ...session, cartId: crypto.randomUUID() }, call.site, cart.state.currency, new Date());
+    this.store.write(SESSION, { ...session, cartId: next.id });
+    this.store.write(cartDocName(next.id), next);
+    session.cartId = next.id;
+    return next;
+  }
+
+  /** Stores a changed cart: reprice, totals, version bump, activity, outbox. Inside a transaction. */
+  private saveCart(
+    session: SessionDoc,
+    cart: CartDoc,
+    state: CartDoc["state"],
+    site: SiteSettings,
+    catalog: CommandCatalog,
+    now: Date,
+  ): SessionDoc {
+    const finished = finishChange(state, { site, catalog });
+    const version = session.version + 1;
+    const iso = now.toISOString();
+    const updatedSession: SessionDoc = {
+      ...session,
+      version,
+      updatedAt: iso,
+      lastActivityAt: iso,
+      sitesVisited: session.sitesVisited.includes(site.id) ? session.sitesVisited : [...session.sitesVisited, site.id],
+    };
+    const updatedCart: CartDoc = {
+      ...cart,
+      ...finished,
+      // A shopper coming back to an abandoned cart makes it active again.
+      status: cart.status === "ABANDONED" ? "ACTIVE" : cart.status,
+      abandonedAt: cart.status === "ABANDONED" ? null : cart.abandonedAt,
+      version,
+      updatedAt: iso,
+      expiresAt: new Date(now.getTime() + site.cartExpirationDays * DAY_MS).toISOString(),
+    };
+    this.store.write(SESSION, updatedSession);
+    this.store.write(cartDocName(cart.id), updatedCart);
+    this.store.enqueue(cartDocName(cart.id), version, now.getTime());
+    return updatedSession;
+  }
+
+  private viewCart(session: SessionDoc): CartView {
+    return cartView(session, this.currentCart(session));
+  }
+
+  /** Marks the cart CONVERTED for an order; the same order again returns the same cart. */
+  private convert(session: SessionDoc, cart: CartDoc, orderId: string): Mutation<CartView> {
+    const convertedCartId = session.conversions[orderId];
+    if (convertedCartId) {
+      const converted = this.store.read<CartDoc>(cartDocName(convertedCartId));
+      if (converted) return { status: 200, body: cartView(session, converted) };
+      return { status: 200, body: { ...cartView(session, cart), id: convertedCartId, orderId, status: "CONVERTED" } };
+    }
+    if (cart.state.lines.length === 0) refuse("VALIDATION_FAILED", "An empty cart cannot be converted");
+    if (cart.state.lines.some((line) => line.unavailable)) {
+      refuse("PRODUCT_UNAVAILABLE", "The cart holds items that are no longer available");
+    }
+    const now = new Date().toISOString();
+    const version = session.version + 1;
+    const converted: CartDoc = { ...cart, status: "CONVERTED", orderId, convertedAt: now, version, updatedAt: now };
+    const conversions = Object.fromEntries(
+      [...Object.entries(session.conversions), [orderId, cart.id]].slice(-MAX_REMEMBERED_CONVERSIONS),
+    );
+    this.store.write(SESSION, { ...session, conversions, version, updatedAt: now, lastActivityAt: now });
+    this.store.write(cartDocName(cart.id), converted);
+    this.store.enqueue(cartDocName(cart.id), version, Date.now());
+    return { status: 200, body: cartView(session, converted) };
+  }
+
+  /**
+   * The catalog data a change needs. What the command itself needs (the product being
+   * added, a bundle, a promotion) must load or the call fails with 503; repricing the
+   * other lines is best effort, so a Postgres outage with a cold cache keeps last prices.
+   */
+  private async catalogFor(
+    call: SessionCall,
+    state: CartDoc["state"] | undefined,
+    command: CartCommand | undefined,
+  ): Promise<CommandCatalog> {
+    const companyId = call.address.companyId;
+    const needs = catalogNeeds(state, command);
+    const config = loadConfig(this.env as unknown as Record<string, unknown>);
+    let database: ReturnType<typeof openDatabase> | undefined;
+    const db = () => {
+      database ??= openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
+      return database.db;
+    };
+    const products = new Map<string, CatalogProduct>();
+    const catalog: CommandCatalog = {
+      priceOf: priceLookup(products),
+      repriceAll: true,
+      bundles: new Map(),
+      promotion: undefined,
+    };
+    try {
+      try {
+        for (const [id, product] of await loadProducts(db, companyId, needs.commandProductIds))
+          products.set(id, product);
+        if (needs.commandBundleId) {
+          const bundle = await loadBundle(db, companyId, needs.commandBundleId);
+          if (bundle) catalog.bundles.set(bundle.id, bundle);
+        }
+        if (command?.type === "applyDiscount") {
+          const code = normalizeCode(command.code);
+          if (!(this.allowDemoCodes() && code in DEMO_CODES))
+            catalog.promotion = await loadPromotion(db, companyId, code);
+        }
+      } catch (error) {
+        this.log.warn("catalog unavailable", { error: String(error) });
+        refuse("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly");
+      }
+      try {
+        for (const [id, product] of await loadProducts(db, companyId, needs.lineProductIds)) products.set(id, product);
+        for (const bundleId of needs.lineBundleIds) {
+          if (catalog.bundles.has(bundleId)) continue;
+          const bundle = await loadBundle(db, companyId, bundleId);
+          if (bundle) catalog.bundles.set(bundleId, bundle);
+        }
+      } catch (error) {
+        // Keep the lines' last known prices rather than failing the shopper's change.
+        this.log.warn("repricing skipped: catalog unavailable", { error: String(error) });
+        catalog.repriceAll = false;
+      }
+    } finally {
+      if (database) await database.close();
+    }
+    return catalog;
+  }
+
+  private allowDemoCodes(): boolean {
+    return loadConfig(this.env as unknown as Record<string, unknown>).NODE_ENV !== "production";
+  }
+}
+
+function emptyDiff(): MergeDiff {
+  return {
+    added: [],
+    quantityChanged: [],
+    dropped: [],
+    discountsAdded: [],
+    discountsDropped: [],
+    savedAdded: [],
+    savedDropped: [],
+  };
+}

@@ -9,6 +9,8 @@ import { createRouter } from "./lib/router";
 import { authenticate, requireRole } from "./middleware/auth";
 import { publicSession } from "./middleware/public-session";
 import { requestContext } from "./middleware/request-context";
+import { customerShopper } from "./middleware/shopper";
+import { customerCart, publicCart } from "./modules/cart";
 import { catalog } from "./modules/catalog";
 import { health } from "./modules/health";
 import { site } from "./modules/site";
@@ -76,9 +78,15 @@ export function createApp() {
   app.use("/api/catalog/*", authenticate, requireRole("admin", "service"));
 
   app.use("/api/public/*", publicSession);
+  for (const prefix of ["/api/cart"]) {
+    app.use(prefix, customerShopper);
+    app.use(`${prefix}/*`, customerShopper);
+  }
 
   app.route("/api/health", health);
   app.route("/api/public/site", site);
+  app.route("/api/cart", customerCart);
+  app.route("/api/public/cart", publicCart);
   app.route("/api/catalog", catalog);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

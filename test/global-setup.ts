@@ -35,7 +35,7 @@ export default async function setup(project: TestProject) {
     databaseUrl = postgres.url;
   }
   await migrateDatabase(databaseUrl);
-  const proxy = await startWsProxy();
+  const proxy = await startWsProxy({ outageSwitch: true });
   stops.push(proxy.close);
 
   const jwks = await startJwksServer();

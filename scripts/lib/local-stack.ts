@@ -86,7 +86,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const wanted = options.proxyPort ?? portFromEnv("WS_PROXY_PORT") ?? DEFAULT_PROXY_PORT;
       const port = (await isPortFree(wanted)) ? wanted : await freePort();
       if (port !== wanted) log(`port ${wanted} is taken; the WebSocket proxy uses ${port}`);
-      const proxy = await startWsProxy(port);
+      const proxy = await startWsProxy({ port });
       stops.push({ name: "websocket proxy", stop: proxy.close });
       wsProxy = proxy.address;
       log(`websocket proxy: ws://${wsProxy}`);

@@ -2,7 +2,7 @@
 // protocol over a WebSocket) can reach a plain local Postgres. Neon's hosted service runs
 // the same kind of proxy in front of every database; locally we run this one.
 // The driver asks for `ws://<proxy>/v2?address=<host>:<port>`.
-
+import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createConnection } from "node:net";
@@ -15,20 +15,50 @@ const { WebSocketServer } = createRequire(import.meta.url)("ws") as typeof WsMod
 export interface WsProxy {
   /** host:port to give the Neon driver as `wsProxy` */
   address: string;
+  /** Simulates a database outage (tests): drops every connection and refuses new ones. */
+  setAvailable(available: boolean): void;
   close(): Promise<void>;
+}
+
+export interface WsProxyOptions {
+  port?: number;
+  host?: string;
+  /**
+   * Tests only: `POST /__outage` and `DELETE /__outage` on the proxy's port switch the
+   * simulated outage on and off, so worker tests can take "Postgres" down for real.
+   */
+  outageSwitch?: boolean;
 }
 
 /** Only loopback targets are allowed: this proxy exists for local development and tests. */
 const ALLOWED_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
 
-export async function startWsProxy(port = 0, host = "127.0.0.1"): Promise<WsProxy> {
-  const server = new WebSocketServer({ port, host });
+export async function startWsProxy(options: WsProxyOptions = {}): Promise<WsProxy> {
+  const host = options.host ?? "127.0.0.1";
+  let available = true;
+  const http = createServer((request, response) => {
+    if (
+      options.outageSwitch &&
+      request.url === "/__outage" &&
+      (request.method === "POST" || request.method === "DELETE")
+    ) {
+      proxy.setAvailable(request.method === "DELETE");
+      response.writeHead(204).end();
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  const server = new WebSocketServer({ server: http });
   await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
+    http.once("error", reject);
+    http.listen(options.port ?? 0, host, () => resolve());
   });
 
   server.on("connection", (socket, request) => {
+    if (!available) {
+      socket.terminate();
+      return;
+    }
     const target = new URL(request.url ?? "/", "ws://proxy").searchParams.get("address") ?? "";
     const separator = target.lastIndexOf(":");
     const targetHost = target.slice(0, separator);
@@ -49,13 +79,19 @@ export async function startWsProxy(port = 0, host = "127.0.0.1"): Promise<WsProx
     socket.on("error", () => tcp.destroy());
   });
 
-  const { port: boundPort } = server.address() as AddressInfo;
-  return {
+  const { port: boundPort } = http.address() as AddressInfo;
+  const proxy: WsProxy = {
     address: `${host}:${boundPort}`,
+    setAvailable(next) {
+      available = next;
+      if (!next) for (const client of server.clients) client.terminate();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of server.clients) client.terminate();
-        server.close(() => resolve());
+        server.close();
+        http.close(() => resolve());
       }),
   };
+  return proxy;
 }

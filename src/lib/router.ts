@@ -1,10 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { ZodError } from "zod";
+import { zValidator } from "@hono/zod-validator";
+import type { ValidationTargets } from "hono";
+import type { ZodError, z } from "zod";
 import type { AppEnv } from "../types";
 import { ApiError, type FieldError } from "./errors";
 
 /** Turns a failed zod parse of one request part into the standard 400 listing every field. */
-export function validationError(error: ZodError, target: string): ApiError {
+export function validationError(error: Pick<ZodError, "issues">, target: string): ApiError {
   const part = target === "json" ? "body" : target;
   const errors: FieldError[] = error.issues.map((issue) => ({
     field: [part, ...issue.path.map(String)].join("."),
@@ -24,3 +26,12 @@ export function createRouter() {
     },
   });
 }
+
+/**
+ * `zValidator` with the API's hook, for routes registered without `openapi()` (whose
+ * OpenAPI entry is added with `openAPIRegistry.registerPath` from the same schema).
+ */
+export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) =>
+  zValidator(target, schema, (result) => {
+    if (!result.success) throw validationError(result.error as Pick<ZodError, "issues">, target);
+  });

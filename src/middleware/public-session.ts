@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ApiError, type FieldError } from "../lib/errors";
 import { type CompanyContext, findCompany, type SiteSettings } from "../modules/catalog/lookup";
 import type { AppEnv } from "../types";
+import { resolveSite } from "./shopper";
 
 export interface ShopperContext {
   company: CompanyContext;
@@ -43,10 +44,7 @@ export const publicSession = createMiddleware<AppEnv>(async (c, next) => {
   if (!company) throw new ApiError("NOT_FOUND", "Company not found");
   c.set("companyId", company.id);
 
-  const siteId = headers["x-site-id"];
-  const site = siteId ? company.sites.find((candidate) => candidate.id === siteId) : company.defaultSite;
-  if (!site) throw new ApiError("NOT_FOUND", siteId ? "Site not found" : "The company has no active site");
-
+  const site = resolveSite(company, headers["x-site-id"]);
   c.set("shopper", { company, site, sessionToken: headers["x-session-token"] });
   await next();
 });

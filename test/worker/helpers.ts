@@ -78,3 +78,15 @@ export async function createTestCompany(): Promise<TestCompany> {
   }
   return { companyId, siteIds };
 }
+
+/**
+ * Takes the test database "down" for real: the WebSocket proxy between the Worker and
+ * Postgres drops every connection and refuses new ones until `databaseUp()`.
+ */
+export async function databaseDown(): Promise<void> {
+  await fetch(`http://${env.DATABASE_WS_PROXY}/__outage`, { method: "POST" });
+}
+
+export async function databaseUp(): Promise<void> {
+  await fetch(`http://${env.DATABASE_WS_PROXY}/__outage`, { method: "DELETE" });
+}

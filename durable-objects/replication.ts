@@ -1,0 +1,105 @@
+// Copies a session's state to Postgres: idempotent upserts keyed by id and guarded by
+// version, so a retried or out-of-order flush can never move a row backwards.
+import { eq, getTableColumns, type SQL, sql } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import type { Database } from "../src/db/client";
+import { cartItems, carts, savedCartItems } from "../src/db/schema";
+import type { CartDoc, SessionDoc } from "../src/sessions/types";
+
+export interface ReplicationSnapshot {
+  session: SessionDoc;
+  carts: CartDoc[];
+}
+
+export async function replicate(db: Database, snapshot: ReplicationSnapshot): Promise<void> {
+  await db.transaction(async (tx) => {
+    // Archived (converted) carts first: they give up the session's token hash, which is
+    // unique, before the current cart claims it.
+    const ordered = [...snapshot.carts].sort(
+      (a, b) => Number(a.id === snapshot.session.cartId) - Number(b.id === snapshot.session.cartId),
+    );
+    for (const cart of ordered) {
+      const written = await tx
+        .insert(carts)
+        .values(cartRow(snapshot.session, cart))
+        .onConflictDoUpdate({
+          target: carts.id,
+          set: excludedExcept(carts, ["id", "createdAt"]),
+          setWhere: sql`${carts.version} < excluded.version`,
+        })
+        .returning({ id: carts.id });
+      // Lines are replaced wholesale, only when the cart row itself moved forward.
+      if (written.length === 0) continue;
+      await tx.delete(cartItems).where(eq(cartItems.cartId, cart.id));
+      await tx.delete(savedCartItems).where(eq(savedCartItems.cartId, cart.id));
+      if (cart.state.lines.length) {
+        await tx.insert(cartItems).values(
+          cart.state.lines.map((line) => ({
+            id: line.id,
+            cartId: cart.id,
+            productId: line.productId,
+            variantId: line.variantId,
+            sku: line.sku,
+            name: line.name,
+            quantity: line.quantity,
+            unitPrice: line.unitPrice,
+            lineTotal: line.lineTotal,
+            bundleGroupId: line.bundleGroupId,
+            bundleId: line.bundleId,
+            siteId: line.siteId,
+            addedAt: new Date(line.addedAt),
+            updatedAt: new Date(cart.updatedAt),
+          })),
+        );
+      }
+      if (cart.state.savedLines.length) {
+        await tx.insert(savedCartItems).values(
+          cart.state.savedLines.map((saved) => ({
+            id: saved.id,
+            cartId: cart.id,
+            productId: saved.productId,
+            variantId: saved.variantId,
+            sku: saved.sku,
+            name: saved.name,
+            quantity: saved.quantity,
+            unitPrice: saved.unitPrice,
+            siteId: saved.siteId,
+            savedAt: new Date(saved.savedAt),
+          })),
+        );
+      }
+    }
+  });
+}
+
+function cartRow(session: SessionDoc, cart: CartDoc): typeof carts.$inferInsert {
+  return {
+    id: cart.id,
+    companyId: session.companyId,
+    siteId: cart.siteId,
+    customerId: session.customerId,
+    sessionId: session.id,
+    sessionTokenHash: cart.id === session.cartId ? session.tokenHash : null,
+    status: cart.status,
+    currency: cart.state.currency,
+    ...cart.totals,
+    discounts: cart.state.discounts.map(({ code, type, value, amount }) => ({ code, type, value, amount })),
+    orderId: cart.orderId,
+    convertedAt: cart.convertedAt ? new Date(cart.convertedAt) : null,
+    abandonedAt: cart.abandonedAt ? new Date(cart.abandonedAt) : null,
+    version: cart.version,
+    lastActivityAt: new Date(session.lastActivityAt),
+    expiresAt: new Date(cart.expiresAt),
+    createdAt: new Date(cart.createdAt),
+    updatedAt: new Date(cart.updatedAt),
+  };
+}
+
+/** `SET col = excluded.col` for every column but `except`. */
+function excludedExcept<T extends PgTable>(table: T, except: string[]): Record<string, SQL> {
+  const set: Record<string, SQL> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    if (!except.includes(key)) set[key] = sql.raw(`excluded."${column.name}"`);
+  }
+  return set;
+}

@@ -1,0 +1,114 @@
+// The ShopperSession's SQLite storage: a few JSON documents (session, cart, and later the
+// wishlist and comparison), the replication outbox and the idempotency records. Every
+// method is synchronous, so a caller can compose them inside one `transactionSync`.
+
+/** Bump when the SQL below changes; `migrate()` brings older objects forward. */
+const SCHEMA_VERSION = 1;
+
+const MIGRATIONS: Record<number, string[]> = {
+  1: [
+    "CREATE TABLE documents (name TEXT PRIMARY KEY, body TEXT NOT NULL)",
+    // One row per change to replicate; `resource` names the document that changed.
+    "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, resource TEXT NOT NULL, version INTEGER NOT NULL, created_at INTEGER NOT NULL)",
+    "CREATE TABLE idempotency (key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL)",
+    "CREATE INDEX idempotency_created_at ON idempotency (created_at)",
+  ],
+};
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export class SessionStorage {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Creates or upgrades the tables; called once per object start in `blockConcurrencyWhile`. */
+  migrate(): void {
+    this.sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    const row = this.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+    let current = row?.version ?? 0;
+    if (!row) this.sql.exec("INSERT INTO schema_version (version) VALUES (0)");
+    while (current < SCHEMA_VERSION) {
+      current += 1;
+      for (const statement of MIGRATIONS[current] ?? []) this.sql.exec(statement);
+      this.sql.exec("UPDATE schema_version SET version = ?", current);
+    }
+  }
+
+  read<T>(name: string): T | undefined {
+    const row = this.sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = ?", name).toArray()[0];
+    return row ? (JSON.parse(row.body) as T) : undefined;
+  }
+
+  write(name: string, body: unknown): void {
+    this.sql.exec(
+      "INSERT INTO documents (name, body) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body",
+      name,
+      JSON.stringify(body),
+    );
+  }
+
+  remove(name: string): void {
+    this.sql.exec("DELETE FROM documents WHERE name = ?", name);
+  }
+
+  enqueue(resource: string, version: number, now: number): void {
+    this.sql.exec("INSERT INTO outbox (resource, version, created_at) VALUES (?, ?, ?)", resource, version, now);
+  }
+
+  /** The pending changes, oldest first: `lastSeq` is what a successful flush may delete. */
+  pending(): { resources: string[]; lastSeq: number } | undefined {
+    const rows = this.sql
+      .exec<{ resource: string; seq: number }>("SELECT resource, MAX(seq) AS seq FROM outbox GROUP BY resource")
+      .toArray();
+    if (rows.length === 0) return undefined;
+    return { resources: rows.map((row) => row.resource), lastSeq: Math.max(...rows.map((row) => row.seq)) };
+  }
+
+  /** Deletes what a flush replicated; entries written meanwhile (higher seq) stay. */
+  acknowledge(lastSeq: number): void {
+    this.sql.exec("DELETE FROM outbox WHERE seq <= ?", lastSeq);
+  }
+
+  outboxSize(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  }
+
+  findIdempotent(key: string): { fingerprint: string; response: StoredResponse } | undefined {
+    const row = this.sql
+      .exec<{ fingerprint: string; status: number; body: string }>(
+        "SELECT fingerprint, status, body FROM idempotency WHERE key = ?",
+        key,
+      )
+      .toArray()[0];
+    return row && { fingerprint: row.fingerprint, response: { status: row.status, body: JSON.parse(row.body) } };
+  }
+
+  rememberIdempotent(key: string, fingerprint: string, response: StoredResponse, now: number): void {
+    this.sql.exec(
+      "INSERT OR REPLACE INTO idempotency (key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?)",
+      key,
+      fingerprint,
+      response.status,
+      JSON.stringify(response.body),
+      now,
+    );
+  }
+
+  /** Removes records older than `cutoff`; returns the oldest remaining record's time. */
+  sweepIdempotency(cutoff: number): number | undefined {
+    this.sql.exec("DELETE FROM idempotency WHERE created_at < ?", cutoff);
+    return (
+      this.sql.exec<{ oldest: number | null }>("SELECT MIN(created_at) AS oldest FROM idempotency").one().oldest ??
+      undefined
+    );
+  }
+
+  /** Drops the live state (documents and idempotency); the outbox must be empty first. */
+  clearLiveState(keep: string[]): void {
+    const placeholders = keep.map(() => "?").join(", ");
+    this.sql.exec(`DELETE FROM documents WHERE name NOT IN (${placeholders || "''"})`, ...keep);
+    this.sql.exec("DELETE FROM idempotency");
+  }
+}

@@ -1,0 +1,206 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { Database } from "../../db/client";
+import { type Attributes, bundleItems, bundles, products, productVariants, promotions } from "../../db/schema";
+import { IsolateCache } from "../../lib/isolate-cache";
+import type { BundleDefinition, PricedItem, PriceLookup, Promotion } from "../cart/domain";
+
+export interface CatalogVariant {
+  id: string;
+  sku: string;
+  name: string;
+  price: number | null;
+  attributes: Attributes;
+  active: boolean;
+}
+
+export interface CatalogProduct {
+  id: string;
+  companyId: string;
+  sku: string;
+  name: string;
+  price: number;
+  currency: string;
+  active: boolean;
+  attributes: Attributes;
+  imageUrl: string | null;
+  variants: CatalogVariant[];
+}
+
+// Isolate-lifetime caches (DESIGN §1: the hot path reads the catalog from isolate memory).
+// Keys start with the company id and every query filters by it, so one company's cache
+// entry can never answer for another company. A price change reaches carts within the TTL.
+const CATALOG_TTL_MS = 60_000;
+const UNKNOWN_TTL_MS = 5_000;
+const productCache = new IsolateCache<CatalogProduct | null>(CATALOG_TTL_MS, 20_000);
+const bundleCache = new IsolateCache<(Omit<BundleDefinition, "items"> & { items: BundleItemRef[] }) | null>(
+  CATALOG_TTL_MS,
+);
+const promotionCache = new IsolateCache<Promotion | null>(30_000);
+
+interface BundleItemRef {
+  productId: string;
+  variantId: string | null;
+  quantity: number;
+}
+
+/** The company's products with these ids (cached; one query for all misses). Unknown ids are absent. */
+export async function loadProducts(
+  db: () => Database,
+  companyId: string,
+  productIds: Iterable<string>,
+): Promise<Map<string, CatalogProduct>> {
+  const found = new Map<string, CatalogProduct>();
+  const missing: string[] = [];
+  for (const id of new Set(productIds)) {
+    const cached = productCache.get(`${companyId}:${id}`);
+    if (cached) found.set(id, cached);
+    else if (cached === undefined) missing.push(id);
+  }
+  if (missing.length === 0) return found;
+
+  const rows = await db()
+    .select()
+    .from(products)
+    .where(and(eq(products.companyId, companyId), inArray(products.id, missing)));
+  const variants = rows.length
+    ? await db()
+        .select()
+        .from(productVariants)
+        .where(
+          and(
+            eq(productVariants.companyId, companyId),
+            inArray(
+              productVariants.productId,
+              rows.map((row) => row.id),
+            ),
+          ),
+        )
+    : [];
+  for (const row of rows) {
+    const product: CatalogProduct = {
+      id: row.id,
+      companyId: row.companyId,
+      sku: row.sku,
+      name: row.name,
+      price: row.price,
+      currency: row.currency,
+      active: row.active,
+      attributes: row.attributes,
+      imageUrl: row.imageUrl,
+      variants: variants
+        .filter((variant) => variant.productId === row.id)
+        .map(({ id, sku, name, price, attributes, active }) => ({ id, sku, name, price, attributes, active })),
+    };
+    productCache.set(`${companyId}:${row.id}`, product);
+    found.set(row.id, product);
+  }
+  for (const id of missing) {
+    if (!found.has(id)) productCache.set(`${companyId}:${id}`, null, UNKNOWN_TTL_MS);
+  }
+  return found;
+}
+
+/** What the catalog sells for (product, variant) right now, from already loaded products. */
+export function priceLookup(loaded: Map<string, CatalogProduct>): PriceLookup {
+  return (productId, variantId) => {
+    const product = loaded.get(productId);
+    if (!product) return undefined;
+    const base = { productId, companyId: product.companyId, currency: product.currency };
+    if (variantId === null) {
+      return {
+        ...base,
+        variantId: null,
+        sku: product.sku,
+        name: product.name,
+        unitPrice: product.price,
+        active: product.active,
+      };
+    }
+    const variant = product.variants.find((candidate) => candidate.id === variantId);
+    if (!variant) return undefined;
+    return {
+      ...base,
+      variantId,
+      sku: variant.sku,
+      name: `${product.name} – ${variant.name}`,
+      unitPrice: variant.price ?? product.price,
+      active: product.active && variant.active,
+    } satisfies PricedItem;
+  };
+}
+
+/** The company's bundle with its components priced from the catalog, or undefined. */
+export async function loadBundle(
+  db: () => Database,
+  companyId: string,
+  bundleId: string,
+): Promise<BundleDefinition | undefined> {
+  const bundle = await bundleCache.getOrLoad(
+    `${companyId}:${bundleId}`,
+    async () => {
+      const [row] = await db()
+        .select()
+        .from(bundles)
+        .where(and(eq(bundles.companyId, companyId), eq(bundles.id, bundleId)));
+      if (!row) return null;
+      const items = await db()
+        .select({ productId: bundleItems.productId, variantId: bundleItems.variantId, quantity: bundleItems.quantity })
+        .from(bundleItems)
+        .where(eq(bundleItems.bundleId, row.id))
+        .orderBy(bundleItems.id);
+      return {
+        id: row.id,
+        companyId: row.companyId,
+        name: row.name,
+        active: row.active,
+        discountType: row.discountType,
+        discountValue: row.discountValue,
+        items,
+      };
+    },
+    UNKNOWN_TTL_MS,
+    (value) => value === null,
+  );
+  if (!bundle) return undefined;
+  // Components are priced through the product cache, so a price change shows in bundles too.
+  const priced = priceLookup(
+    await loadProducts(
+      db,
+      companyId,
+      bundle.items.map((item) => item.productId),
+    ),
+  );
+  return { ...bundle, items: bundle.items.map((item) => ({ ...item, item: priced(item.productId, item.variantId) })) };
+}
+
+/** The company's promotion row for a normalized code, or undefined. */
+export async function loadPromotion(
+  db: () => Database,
+  companyId: string,
+  code: string,
+): Promise<Promotion | undefined> {
+  const promotion = await promotionCache.getOrLoad(
+    `${companyId}:${code}`,
+    async () => {
+      const [row] = await db()
+        .select()
+        .from(promotions)
+        .where(and(eq(promotions.companyId, companyId), eq(promotions.code, code)));
+      return row
+        ? {
+            code: row.code,
+            type: row.type,
+            value: row.value,
+            minSubtotal: row.minSubtotal,
+            startsAt: row.startsAt,
+            endsAt: row.endsAt,
+            stackable: row.stackable,
+            active: row.active,
+          }
+        : null;
+    },
+    UNKNOWN_TTL_MS,
+    (value) => value === null,
+  );
+  return promotion ?? undefined;
+}

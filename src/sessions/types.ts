@@ -1,0 +1,88 @@
+// The contract between route code and the ShopperSession Durable Object: what a call
+// carries in, the documents the object keeps, and what comes back out.
+import type { ErrorCode } from "../lib/errors";
+import type { CartState, MergeStrategy, Totals } from "../modules/cart/domain";
+import type { SiteSettings } from "../modules/catalog/lookup";
+import type { SessionAddress } from "./address";
+
+export type SessionStatus = "ACTIVE" | "MERGED" | "EXPIRED";
+export type CartStatus = "ACTIVE" | "MERGED" | "CONVERTED" | "ABANDONED" | "EXPIRED";
+
+/** What every call to a session carries. */
+export interface SessionCall {
+  address: SessionAddress;
+  /** The site the shopper is on (already resolved from the catalog by the Worker). */
+  site: SiteSettings;
+  /** `Idempotency-Key` and a digest of the request it came with. */
+  idempotency?: { key: string; fingerprint: string } | undefined;
+  /** `If-Match`: the version the client last saw of the resource it changes. */
+  ifMatch?: number | undefined;
+  /** Public routes name the cart in the path; it must be this session's cart. */
+  cartId?: string | undefined;
+}
+
+export interface SessionDoc {
+  id: string;
+  companyId: string;
+  customerId: string | null;
+  tokenHash: string | null;
+  status: SessionStatus;
+  /** The cart the shopper is filling now; converted carts are kept until replicated. */
+  cartId: string;
+  /** orderId → cart id of carts converted by this session (conversion is idempotent per order). */
+  conversions: Record<string, string>;
+  /** Bumped by every change to anything in the session; resources keep the value of their last change. */
+  version: number;
+  originSiteId: string;
+  sitesVisited: string[];
+  createdAt: string;
+  updatedAt: string;
+  lastActivityAt: string;
+  mergedIntoSessionId: string | null;
+  mergedAt: string | null;
+}
+
+export interface CartDoc {
+  id: string;
+  status: CartStatus;
+  siteId: string;
+  state: CartState;
+  totals: Totals;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  abandonedAt: string | null;
+  orderId: string | null;
+  convertedAt: string | null;
+  /** Guest sessions already merged into this cart, so a retried merge adds nothing twice. */
+  appliedMerges: string[];
+}
+
+export type CartCommand =
+  | { type: "addItem"; productId: string; variantId: string | null; quantity: number }
+  | { type: "updateItem"; itemId: string; quantity: number }
+  | { type: "removeItem"; itemId: string }
+  | { type: "addBundle"; bundleId: string; quantity: number }
+  | { type: "removeBundle"; bundleGroupId: string }
+  | { type: "applyDiscount"; code: string }
+  | { type: "removeDiscount"; code: string }
+  | { type: "saveForLater"; itemId: string }
+  | { type: "restoreSaved"; savedItemId: string }
+  | { type: "removeSaved"; savedItemId: string }
+  | { type: "convert"; orderId: string };
+
+export interface MergeRequest {
+  guest: SessionAddress;
+  strategy: MergeStrategy;
+  dryRun: boolean;
+}
+
+export interface RpcError {
+  code: ErrorCode;
+  detail: string;
+  extensions?: Record<string, unknown>;
+}
+
+/** RPC results carry errors as data: thrown errors lose their fields crossing the RPC boundary. */
+export type Outcome<T> = { ok: true; status: number; body: T } | { ok: false; error: RpcError };
