@@ -3,16 +3,30 @@
 import { eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../src/db/client";
-import { cartItems, carts, savedCartItems } from "../src/db/schema";
-import type { CartDoc, SessionDoc } from "../src/sessions/types";
+import {
+  cartItems,
+  carts,
+  productComparisonItems,
+  productComparisons,
+  savedCartItems,
+  wishlistItems,
+  wishlists,
+} from "../src/db/schema";
+import type { CartDoc, ComparisonDoc, SessionDoc, WishlistDoc } from "../src/sessions/types";
 
 export interface ReplicationSnapshot {
   session: SessionDoc;
   carts: CartDoc[];
+  wishlist?: WishlistDoc | undefined;
+  comparison?: ComparisonDoc | undefined;
 }
+
+type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export async function replicate(db: Database, snapshot: ReplicationSnapshot): Promise<void> {
   await db.transaction(async (tx) => {
+    if (snapshot.wishlist) await replicateWishlist(tx, snapshot.session, snapshot.wishlist);
+    if (snapshot.comparison) await replicateComparison(tx, snapshot.session, snapshot.comparison);
     // Archived (converted) carts first: they give up the session's token hash, which is
     // unique, before the current cart claims it.
     const ordered = [...snapshot.carts].sort(
@@ -70,6 +84,87 @@ export async function replicate(db: Database, snapshot: ReplicationSnapshot): Pr
       }
     }
   });
+}
+
+async function replicateWishlist(tx: Transaction, session: SessionDoc, wishlist: WishlistDoc): Promise<void> {
+  const written = await tx
+    .insert(wishlists)
+    .values({
+      id: wishlist.id,
+      companyId: session.companyId,
+      siteId: wishlist.siteId,
+      customerId: session.customerId,
+      sessionId: session.id,
+      sessionTokenHash: session.tokenHash,
+      shareTokenHash: wishlist.shareTokenHash,
+      sharedAt: wishlist.sharedAt ? new Date(wishlist.sharedAt) : null,
+      itemCount: wishlist.state.items.length,
+      version: wishlist.version,
+      createdAt: new Date(wishlist.createdAt),
+      updatedAt: new Date(wishlist.updatedAt),
+    })
+    .onConflictDoUpdate({
+      target: wishlists.id,
+      set: excludedExcept(wishlists, ["id", "createdAt", "name"]),
+      setWhere: sql`${wishlists.version} < excluded.version`,
+    })
+    .returning({ id: wishlists.id });
+  if (written.length === 0) return;
+  await tx.delete(wishlistItems).where(eq(wishlistItems.wishlistId, wishlist.id));
+  if (wishlist.state.items.length) {
+    await tx.insert(wishlistItems).values(
+      wishlist.state.items.map((item) => ({
+        id: item.id,
+        wishlistId: wishlist.id,
+        productId: item.productId,
+        variantId: item.variantId,
+        priority: item.priority,
+        note: item.note,
+        addedAt: new Date(item.addedAt),
+        updatedAt: new Date(item.updatedAt),
+      })),
+    );
+  }
+}
+
+async function replicateComparison(tx: Transaction, session: SessionDoc, comparison: ComparisonDoc): Promise<void> {
+  const written = await tx
+    .insert(productComparisons)
+    .values({
+      id: comparison.id,
+      companyId: session.companyId,
+      siteId: comparison.siteId,
+      customerId: session.customerId,
+      sessionId: session.id,
+      sessionTokenHash: session.tokenHash,
+      shareTokenHash: comparison.shareTokenHash,
+      sharedAt: comparison.sharedAt ? new Date(comparison.sharedAt) : null,
+      itemCount: comparison.state.items.length,
+      version: comparison.version,
+      expiresAt: new Date(comparison.expiresAt),
+      createdAt: new Date(comparison.createdAt),
+      updatedAt: new Date(comparison.updatedAt),
+    })
+    .onConflictDoUpdate({
+      target: productComparisons.id,
+      set: excludedExcept(productComparisons, ["id", "createdAt"]),
+      setWhere: sql`${productComparisons.version} < excluded.version`,
+    })
+    .returning({ id: productComparisons.id });
+  if (written.length === 0) return;
+  await tx.delete(productComparisonItems).where(eq(productComparisonItems.comparisonId, comparison.id));
+  if (comparison.state.items.length) {
+    await tx.insert(productComparisonItems).values(
+      comparison.state.items.map((item, position) => ({
+        id: item.id,
+        comparisonId: comparison.id,
+        productId: item.productId,
+        variantId: item.variantId,
+        position,
+        addedAt: new Date(item.addedAt),
+      })),
+    );
+  }
 }
 
 function cartRow(session: SessionDoc, cart: CartDoc): typeof carts.$inferInsert {

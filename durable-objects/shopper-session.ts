@@ -13,11 +13,29 @@ import {
   loadPromotion,
   priceLookup,
 } from "../src/modules/catalog/products";
-import type { CartCommand, CartDoc, Outcome, RpcError, SessionCall, SessionDoc } from "../src/sessions/types";
+import { addToComparison, COMPARISON_TTL_DAYS, removeFromComparison } from "../src/modules/comparison/domain";
+import { type ComparisonView, comparisonView } from "../src/modules/comparison/view";
+import { addToWishlist, removeFromWishlist, updateWishlistItem } from "../src/modules/wishlist/domain";
+import { type WishlistView, wishlistView } from "../src/modules/wishlist/view";
+import type {
+  CartCommand,
+  CartDoc,
+  ComparisonCommand,
+  ComparisonDoc,
+  Outcome,
+  RpcError,
+  SessionCall,
+  SessionDoc,
+  ShareCommand,
+  WishlistCommand,
+  WishlistDoc,
+} from "../src/sessions/types";
 import { replicate } from "./replication";
 import { SessionStorage } from "./storage";
 
 const SESSION = "session";
+const WISHLIST = "wishlist";
+const COMPARISON = "comparison";
 const cartDocName = (cartId: string) => `cart:${cartId}`;
 
 const DAY_MS = 86_400_000;
@@ -271,6 +289,119 @@ export class ShopperSession extends DurableObject<Env> {
     return { expired: true };
   }
 
+  // ── Wishlist and comparison RPC ─────────────────────────────────────────────
+
+  async getWishlist(call: SessionCall): Promise<Outcome<WishlistView>> {
+    return this.outcome(async () => {
+      const session = this.requireSession(call);
+      return { status: 200, body: wishlistView(session, this.wishlistOf(call.site)) };
+    });
+  }
+
+  async wishlistCommand(call: SessionCall, command: WishlistCommand): Promise<Outcome<WishlistView>> {
+    return this.outcome(async () => {
+      const replay = this.replay<WishlistView>(call);
+      if (replay) return replay;
+      this.requireSession(call);
+      if (command.type === "add") await this.requireProduct(call, command.productId, command.variantId);
+      return this.mutate(call, () => {
+        const session = this.requireSession(call);
+        const wishlist = this.wishlistOf(call.site);
+        this.checkIfMatch(call, wishlist.version);
+        const now = new Date();
+        let updated: WishlistDoc;
+        let status = 200;
+        switch (command.type) {
+          case "add": {
+            const added = addToWishlist(wishlist.state, command, call.site.id, now, () => crypto.randomUUID());
+            updated = { ...wishlist, state: added.state };
+            status = added.created ? 201 : 200;
+            break;
+          }
+          case "update":
+            updated = { ...wishlist, state: updateWishlistItem(wishlist.state, command.itemId, command, now) };
+            break;
+          case "remove":
+            updated = { ...wishlist, state: removeFromWishlist(wishlist.state, command.itemId) };
+            break;
+          default:
+            updated = { ...wishlist, ...shareChange(command, now) };
+        }
+        const saved = this.saveResource(session, WISHLIST, updated, call.site, now);
+        return { status, body: wishlistView(saved.session, saved.resource) };
+      });
+    });
+  }
+
+  async getComparison(call: SessionCall): Promise<Outcome<ComparisonView>> {
+    return this.outcome(async () => {
+      const session = this.requireSession(call);
+      return { status: 200, body: comparisonView(session, this.comparisonOf(call.site), call.site.maxCompareItems) };
+    });
+  }
+
+  async comparisonCommand(call: SessionCall, command: ComparisonCommand): Promise<Outcome<ComparisonView>> {
+    return this.outcome(async () => {
+      const replay = this.replay<ComparisonView>(call);
+      if (replay) return replay;
+      this.requireSession(call);
+      if (command.type === "add") await this.requireProduct(call, command.productId, command.variantId);
+      return this.mutate(call, () => {
+        const session = this.requireSession(call);
+        const comparison = this.comparisonOf(call.site);
+        this.checkIfMatch(call, comparison.version);
+        const now = new Date();
+        let updated: ComparisonDoc;
+        let status = 200;
+        switch (command.type) {
+          case "add": {
+            const max = call.site.maxCompareItems;
+            const added = addToComparison(comparison.state, command, max, call.site.id, now, () => crypto.randomUUID());
+            if (!added.created) return { status: 200, body: comparisonView(session, comparison, max) };
+            updated = { ...comparison, state: added.state };
+            status = 201;
+            break;
+          }
+          case "remove":
+            updated = { ...comparison, state: removeFromComparison(comparison.state, command.itemId) };
+            break;
+          default:
+            updated = { ...comparison, ...shareChange(command, now) };
+        }
+        const saved = this.saveResource(session, COMPARISON, updated, call.site, now);
+        return { status, body: comparisonView(saved.session, saved.resource, call.site.maxCompareItems) };
+      });
+    });
+  }
+
+  /** The read-only shared wishlist, if `tokenHash` is its current share token (else 404, no hint why). */
+  async sharedWishlist(companyId: string, tokenHash: string): Promise<Outcome<WishlistView>> {
+    return this.outcome(async () => {
+      const session = this.readSession();
+      const wishlist = this.store.read<WishlistDoc>(WISHLIST);
+      if (!session || session.companyId !== companyId || !wishlist || !sameDigest(wishlist.shareTokenHash, tokenHash)) {
+        return refuse("NOT_FOUND", "Shared wishlist not found");
+      }
+      return { status: 200, body: wishlistView(session, wishlist) };
+    });
+  }
+
+  async sharedComparison(companyId: string, tokenHash: string): Promise<Outcome<ComparisonView>> {
+    return this.outcome(async () => {
+      const session = this.readSession();
+      const comparison = this.store.read<ComparisonDoc>(COMPARISON);
+      if (
+        !session ||
+        session.companyId !== companyId ||
+        !comparison ||
+        !sameDigest(comparison.shareTokenHash, tokenHash)
+      ) {
+        return refuse("NOT_FOUND", "Shared comparison not found");
+      }
+      return { status: 200, body: comparisonView(session, comparison, comparison.state.items.length) };
+    });
+  }
+
   // ── Replication ─────────────────────────────────────────────────────────────
 
   override async alarm(): Promise<void> {
@@ -294,12 +425,14 @@ export class ShopperSession extends DurableObject<Env> {
       .filter((resource) => resource.startsWith("cart:"))
       .map((resource) => this.store.read<CartDoc>(resource))
       .filter((cart): cart is CartDoc => cart !== undefined);
+    const wishlist = pending.resources.includes(WISHLIST) ? this.store.read<WishlistDoc>(WISHLIST) : undefined;
+    const comparison = pending.resources.includes(COMPARISON) ? this.store.read<ComparisonDoc>(COMPARISON) : undefined;
     const state = this.store.read<{ failures: number }>("replication") ?? { failures: 0 };
     try {
       const config = loadConfig(this.env as unknown as Record<string, unknown>);
       const database = openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
       try {
-        await replicate(database.db, { session, carts: cartsToSend });
+        await replicate(database.db, { session, carts: cartsToSend, wishlist, comparison });
       } finally {
         await database.close();
       }
@@ -371,6 +504,111 @@ export class ShopperSession extends DurableObject<Env> {
       if (error instanceof DomainError) return { ok: false, error: { code: error.code, detail: error.detail } };
       throw error;
     }
+  }
+
+  /** The session for wishlist/comparison calls: customers' are created on first use, anonymous ones must exist. */
+  private requireSession(call: SessionCall): SessionDoc {
+    const session = this.readSession();
+    if (!session || (session.status === "EXPIRED" && call.address.kind === "customer")) {
+      if (call.address.kind === "anonymous") refuse("NOT_FOUND", "Session not found");
+      return this.ctx.storage.transactionSync(() => this.ensureSession(call));
+    }
+    this.assertUsable(session, call);
+    return session;
+  }
+
+  private checkIfMatch(call: SessionCall, version: number): void {
+    if (call.ifMatch !== undefined && call.ifMatch !== version) {
+      refuse("VERSION_MISMATCH", `The resource is at version ${version}`, { version });
+    }
+  }
+
+  /** The session's wishlist; created (unversioned, not replicated until its first change) on first use. */
+  private wishlistOf(site: SiteSettings): WishlistDoc {
+    const existing = this.store.read<WishlistDoc>(WISHLIST);
+    if (existing) return existing;
+    const now = new Date().toISOString();
+    const wishlist: WishlistDoc = {
+      id: crypto.randomUUID(),
+      siteId: site.id,
+      state: { items: [] },
+      version: 0,
+      createdAt: now,
+      updatedAt: now,
+      shareTokenHash: null,
+      sharedAt: null,
+    };
+    this.store.write(WISHLIST, wishlist);
+    return wishlist;
+  }
+
+  /** The session's comparison; a new one replaces it 90 days after it was created. */
+  private comparisonOf(site: SiteSettings): ComparisonDoc {
+    const existing = this.store.read<ComparisonDoc>(COMPARISON);
+    if (existing && existing.expiresAt > new Date().toISOString()) return existing;
+    const now = new Date();
+    const comparison: ComparisonDoc = {
+      id: crypto.randomUUID(),
+      siteId: site.id,
+      state: { items: [] },
+      version: 0,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + COMPARISON_TTL_DAYS * DAY_MS).toISOString(),
+      shareTokenHash: null,
+      sharedAt: null,
+    };
+    this.store.write(COMPARISON, comparison);
+    return comparison;
+  }
+
+  /** Stores a changed wishlist/comparison with the session's next version and an outbox entry. */
+  private saveResource<T extends { version: number; updatedAt: string }>(
+    session: SessionDoc,
+    name: string,
+    resource: T,
+    site: SiteSettings,
+    now: Date,
+  ): { session: SessionDoc; resource: T } {
+    const version = session.version + 1;
+    const iso = now.toISOString();
+    const updatedSession: SessionDoc = {
+      ...session,
+      version,
+      updatedAt: iso,
+      lastActivityAt: iso,
+      sitesVisited: session.sitesVisited.includes(site.id) ? session.sitesVisited : [...session.sitesVisited, site.id],
+    };
+    const updated = { ...resource, version, updatedAt: iso };
+    this.store.write(SESSION, updatedSession);
+    this.store.write(name, updated);
+    this.store.enqueue(name, version, now.getTime());
+    return { session: updatedSession, resource: updated };
+  }
+
+  /** The product (or variant) must exist in the company's catalog and be sold; else the call fails. */
+  private async requireProduct(call: SessionCall, productId: string, variantId: string | null): Promise<void> {
+    const config = loadConfig(this.env as unknown as Record<string, unknown>);
+    let database: ReturnType<typeof openDatabase> | undefined;
+    let products: Map<string, CatalogProduct>;
+    try {
+      products = await loadProducts(
+        () => {
+          database ??= openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
+          return database.db;
+        },
+        call.address.companyId,
+        [productId],
+      );
+    } catch (error) {
+      this.log.warn("catalog unavailable", { error: String(error) });
+      return refuse("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly");
+    } finally {
+      if (database) await database.close();
+    }
+    const item = priceLookup(products)(productId, variantId);
+    if (!item) refuse("NOT_FOUND", "Product not found");
+    else if (!item.active) refuse("PRODUCT_UNAVAILABLE", "The product is no longer sold");
   }
 
   private readSession(): SessionDoc | undefined {
@@ -592,6 +830,20 @@ export class ShopperSession extends DurableObject<Env> {
   private allowDemoCodes(): boolean {
     return loadConfig(this.env as unknown as Record<string, unknown>).NODE_ENV !== "production";
   }
+}
+
+/** Share or revoke: only the token's digest is kept; a new share replaces the old link. */
+function shareChange(command: ShareCommand, now: Date): { shareTokenHash: string | null; sharedAt: string | null } {
+  return command.type === "share"
+    ? { shareTokenHash: command.tokenHash, sharedAt: now.toISOString() }
+    : { shareTokenHash: null, sharedAt: null };
+}
+
+/** Compares two hex digests in constant time (DESIGN §2). */
+function sameDigest(stored: string | null, presented: string): boolean {
+  if (stored === null || stored.length !== presented.length) return false;
+  const encoder = new TextEncoder();
+  return crypto.subtle.timingSafeEqual(encoder.encode(stored), encoder.encode(presented));
 }
 
 function emptyDiff(): MergeDiff {

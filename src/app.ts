@@ -12,8 +12,10 @@ import { requestContext } from "./middleware/request-context";
 import { customerShopper } from "./middleware/shopper";
 import { customerCart, publicCart } from "./modules/cart";
 import { catalog } from "./modules/catalog";
+import { customerComparison, publicComparison } from "./modules/comparison";
 import { health } from "./modules/health";
 import { site } from "./modules/site";
+import { customerWishlist, publicWishlist } from "./modules/wishlist";
 import type { AppEnv } from "./types";
 import { VERSION } from "./version";
 
@@ -78,7 +80,7 @@ export function createApp() {
   app.use("/api/catalog/*", authenticate, requireRole("admin", "service"));
 
   app.use("/api/public/*", publicSession);
-  for (const prefix of ["/api/cart"]) {
+  for (const prefix of ["/api/cart", "/api/wishlist", "/api/comparison"]) {
     app.use(prefix, customerShopper);
     app.use(`${prefix}/*`, customerShopper);
   }
@@ -87,6 +89,10 @@ export function createApp() {
   app.route("/api/public/site", site);
   app.route("/api/cart", customerCart);
   app.route("/api/public/cart", publicCart);
+  app.route("/api/wishlist", customerWishlist);
+  app.route("/api/public/wishlist", publicWishlist);
+  app.route("/api/comparison", customerComparison);
+  app.route("/api/public/comparison", publicComparison);
   app.route("/api/catalog", catalog);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -18,6 +18,7 @@ const TITLES: Record<ErrorCode, string> = {
   DISCOUNT_INVALID: "Discount code invalid",
   DISCOUNT_NOT_STACKABLE: "Discount code not stackable",
   CART_LIMIT: "Cart limit reached",
+  WISHLIST_LIMIT: "Wishlist limit reached",
   PRODUCT_UNAVAILABLE: "Product unavailable",
   CURRENCY_MISMATCH: "Currency mismatch",
   BUNDLE_UNAVAILABLE: "Bundle unavailable",

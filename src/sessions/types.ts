@@ -3,6 +3,8 @@
 import type { ErrorCode } from "../lib/errors";
 import type { CartState, MergeStrategy, Totals } from "../modules/cart/domain";
 import type { SiteSettings } from "../modules/catalog/lookup";
+import type { ComparisonState } from "../modules/comparison/domain";
+import type { WishlistState } from "../modules/wishlist/domain";
 import type { SessionAddress } from "./address";
 
 export type SessionStatus = "ACTIVE" | "MERGED" | "EXPIRED";
@@ -58,6 +60,51 @@ export interface CartDoc {
   /** Guest sessions already merged into this cart, so a retried merge adds nothing twice. */
   appliedMerges: string[];
 }
+
+/** A shareable resource: the hash of its current share token (raw tokens are never stored). */
+interface Shareable {
+  shareTokenHash: string | null;
+  sharedAt: string | null;
+}
+
+export interface WishlistDoc extends Shareable {
+  id: string;
+  siteId: string;
+  state: WishlistState;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ComparisonDoc extends Shareable {
+  id: string;
+  siteId: string;
+  state: ComparisonState;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  /** creation + 90 days; after it, the shopper starts a new comparison */
+  expiresAt: string;
+}
+
+export type ShareCommand = { type: "share"; tokenHash: string } | { type: "unshare" };
+
+export type WishlistCommand =
+  | {
+      type: "add";
+      productId: string;
+      variantId: string | null;
+      priority?: number | undefined;
+      note?: string | null | undefined;
+    }
+  | { type: "update"; itemId: string; priority?: number | undefined; note?: string | null | undefined }
+  | { type: "remove"; itemId: string }
+  | ShareCommand;
+
+export type ComparisonCommand =
+  | { type: "add"; productId: string; variantId: string | null }
+  | { type: "remove"; itemId: string }
+  | ShareCommand;
 
 export type CartCommand =
   | { type: "addItem"; productId: string; variantId: string | null; quantity: number }

@@ -267,7 +267,9 @@ publicCart.post("/", validate("json", CreateCartSchema), async (c) => {
   }
   if (shopper.sessionToken) {
     const call = await sessionCall(c, { body });
-    const outcome: Outcome<CartView> = await sessionStub(c.env, call.address).openCart(call, body.currency);
+    // Only read here: a token the server never issued must not become a session (session
+    // fixation); every session token comes from newSessionToken() below.
+    const outcome: Outcome<CartView> = await sessionStub(c.env, call.address).getCart(call);
     // A token whose session has expired or was merged, or never existed, starts a new session.
     const failure = "error" in outcome ? (outcome.error as RpcError) : undefined;
     const startOver = failure && ["SESSION_EXPIRED", "SESSION_MERGED", "NOT_FOUND"].includes(failure.code);
