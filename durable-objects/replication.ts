@@ -1,11 +1,12 @@
 // Copies a session's state to Postgres: idempotent upserts keyed by id and guarded by
 // version, so a retried or out-of-order flush can never move a row backwards.
-import { eq, getTableColumns, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, ne, type SQL, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../src/db/client";
 import {
   cartItems,
   carts,
+  crossSiteSessions,
   productComparisonItems,
   productComparisons,
   savedCartItems,
@@ -16,6 +17,8 @@ import type { CartDoc, ComparisonDoc, SessionDoc, WishlistDoc } from "../src/ses
 
 export interface ReplicationSnapshot {
   session: SessionDoc;
+  /** set when the session document itself changed; its cross_site_sessions row */
+  sessionRow?: { tokenHash: string | null } | undefined;
   carts: CartDoc[];
   wishlist?: WishlistDoc | undefined;
   comparison?: ComparisonDoc | undefined;
@@ -25,6 +28,7 @@ type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export async function replicate(db: Database, snapshot: ReplicationSnapshot): Promise<void> {
   await db.transaction(async (tx) => {
+    if (snapshot.sessionRow) await replicateSession(tx, snapshot.session, snapshot.sessionRow.tokenHash);
     if (snapshot.wishlist) await replicateWishlist(tx, snapshot.session, snapshot.wishlist);
     if (snapshot.comparison) await replicateComparison(tx, snapshot.session, snapshot.comparison);
     // Archived (converted) carts first: they give up the session's token hash, which is
@@ -33,6 +37,17 @@ export async function replicate(db: Database, snapshot: ReplicationSnapshot): Pr
       (a, b) => Number(a.id === snapshot.session.cartId) - Number(b.id === snapshot.session.cartId),
     );
     for (const cart of ordered) {
+      const { tokenHash } = snapshot.session;
+      if (cart.id === snapshot.session.cartId && tokenHash) {
+        // The token hash is unique and moves to the current cart. The converted cart that
+        // held it may have been replicated by an earlier flush (so it is not in `ordered`):
+        // it gives the hash up here, or this insert would fail on every retry.
+        await tx
+          .update(carts)
+          // updated_at stays: giving up the hash is bookkeeping, not a change to that cart.
+          .set({ sessionTokenHash: null, updatedAt: sql`${carts.updatedAt}` })
+          .where(and(eq(carts.sessionTokenHash, tokenHash), ne(carts.id, cart.id)));
+      }
       const written = await tx
         .insert(carts)
         .values(cartRow(snapshot.session, cart))
@@ -84,6 +99,35 @@ export async function replicate(db: Database, snapshot: ReplicationSnapshot): Pr
       }
     }
   });
+}
+
+async function replicateSession(tx: Transaction, session: SessionDoc, tokenHash: string | null): Promise<void> {
+  await tx
+    .insert(crossSiteSessions)
+    .values({
+      id: session.id,
+      companyId: session.companyId,
+      customerId: session.customerId,
+      sessionTokenHash: tokenHash,
+      status: session.status,
+      originSiteId: session.originSiteId,
+      sitesVisited: session.sitesVisited,
+      transferCount: session.transferCount ?? 0,
+      mergeCount: session.mergeCount ?? 0,
+      mergedIntoSessionId: session.mergedIntoSessionId,
+      mergedAt: session.mergedAt ? new Date(session.mergedAt) : null,
+      expiredAt: session.status === "EXPIRED" ? new Date(session.updatedAt) : null,
+      version: session.version,
+      lastActivityAt: new Date(session.lastActivityAt),
+      expiresAt: new Date(session.expiresAt ?? session.lastActivityAt),
+      createdAt: new Date(session.createdAt),
+      updatedAt: new Date(session.updatedAt),
+    })
+    .onConflictDoUpdate({
+      target: crossSiteSessions.id,
+      set: excludedExcept(crossSiteSessions, ["id", "createdAt"]),
+      setWhere: sql`${crossSiteSessions.version} < excluded.version`,
+    });
 }
 
 async function replicateWishlist(tx: Transaction, session: SessionDoc, wishlist: WishlistDoc): Promise<void> {

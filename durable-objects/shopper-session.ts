@@ -2,8 +2,22 @@ import { DurableObject } from "cloudflare:workers";
 import { openDatabase } from "../src/db/client";
 import { loadConfig } from "../src/lib/config";
 import { createLogger } from "../src/lib/logger";
-import { applyCartCommand, type CommandCatalog, catalogNeeds, finishChange } from "../src/modules/cart/commands";
-import { DEMO_CODES, DomainError, type MergeDiff, mergeCarts, normalizeCode } from "../src/modules/cart/domain";
+import {
+  applyCartCommand,
+  type CommandCatalog,
+  catalogCovers,
+  catalogNeeds,
+  finishChange,
+} from "../src/modules/cart/commands";
+import {
+  type CartLine,
+  DEMO_CODES,
+  DomainError,
+  type MergeDiff,
+  type MergeStrategy,
+  mergeCarts,
+  normalizeCode,
+} from "../src/modules/cart/domain";
 import { type CartView, cartView } from "../src/modules/cart/view";
 import type { SiteSettings } from "../src/modules/catalog/lookup";
 import {
@@ -13,15 +27,30 @@ import {
   loadPromotion,
   priceLookup,
 } from "../src/modules/catalog/products";
-import { addToComparison, COMPARISON_TTL_DAYS, removeFromComparison } from "../src/modules/comparison/domain";
+import {
+  addToComparison,
+  COMPARISON_TTL_DAYS,
+  type ComparisonItem,
+  mergeComparisons,
+  removeFromComparison,
+} from "../src/modules/comparison/domain";
 import { type ComparisonView, comparisonView } from "../src/modules/comparison/view";
-import { addToWishlist, removeFromWishlist, updateWishlistItem } from "../src/modules/wishlist/domain";
+import {
+  addToWishlist,
+  mergeWishlists,
+  removeFromWishlist,
+  updateWishlistItem,
+  type WishlistMergeDiff,
+} from "../src/modules/wishlist/domain";
 import { type WishlistView, wishlistView } from "../src/modules/wishlist/view";
+import { sha256Hex } from "../src/sessions/address";
 import type {
   CartCommand,
   CartDoc,
   ComparisonCommand,
   ComparisonDoc,
+  CrossSiteView,
+  LinkDoc,
   Outcome,
   RpcError,
   SessionCall,
@@ -30,10 +59,12 @@ import type {
   WishlistCommand,
   WishlistDoc,
 } from "../src/sessions/types";
+import { rememberCode, sameDigest, takeCode } from "./codes";
 import { replicate } from "./replication";
 import { SessionStorage } from "./storage";
 
 const SESSION = "session";
+const LINK = "link";
 const WISHLIST = "wishlist";
 const COMPARISON = "comparison";
 const cartDocName = (cartId: string) => `cart:${cartId}`;
@@ -42,7 +73,13 @@ const DAY_MS = 86_400_000;
 const IDEMPOTENCY_TTL_MS = DAY_MS;
 /** Changes are batched for this long before the alarm replicates them. */
 const FLUSH_DELAY_MS = 500;
+/** A shopper session lives this long after its last activity (the daily job expires it). */
+const SESSION_TTL_DAYS = 30;
+const TRANSFER_CODE_TTL_MS = 120_000;
+const TICKET_TTL_MS = 30_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
+/** How often a change looks at the catalog again for lines that calls running meanwhile added. */
+const MAX_CATALOG_PASSES = 3;
 /** How many converted orders a session remembers for idempotent conversion. */
 const MAX_REMEMBERED_CONVERSIONS = 50;
 
@@ -55,9 +92,21 @@ const refuse = (code: RpcError["code"], detail: string, extensions?: Record<stri
   throw new Refusal({ code, detail, ...(extensions ? { extensions } : {}) });
 };
 
+/** What a guest session hands over for a merge. */
+export interface GuestState {
+  sessionId: string;
+  cart: CartDoc;
+  wishlist: WishlistDoc | undefined;
+  comparison: ComparisonDoc | undefined;
+}
+
 export interface MergeResult {
   cart: CartView;
   diff: MergeDiff;
+  wishlist: WishlistView;
+  wishlistDiff: WishlistMergeDiff;
+  comparison: ComparisonView;
+  comparisonDiff: { added: ComparisonItem[]; dropped: ComparisonItem[] };
   dryRun: boolean;
   alreadyMerged: boolean;
 }
@@ -75,6 +124,8 @@ interface Mutation<T> {
 export class ShopperSession extends DurableObject<Env> {
   private readonly store: SessionStorage;
   private readonly log = createLogger({ component: "ShopperSession" });
+  /** What the running transaction changed, announced to live subscribers after it commits. */
+  private changes: { resource: string; version: number }[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -94,8 +145,7 @@ export class ShopperSession extends DurableObject<Env> {
         return this.mutate(call, () => ({ status: 200, body: this.viewCart(this.ensureSession(call)) }));
       }
       this.assertUsable(session, call);
-      const cart = this.currentCart(session);
-      return { status: 200, body: cartView(session, cart) };
+      return { status: 200, body: cartView(session, await this.cartToShow(session, call)) };
     });
   }
 
@@ -105,7 +155,7 @@ export class ShopperSession extends DurableObject<Env> {
       const existing = this.readSession();
       if (existing) {
         this.assertUsable(existing, call);
-        return { status: 200, body: cartView(existing, this.currentCart(existing)) };
+        return { status: 200, body: cartView(existing, await this.cartToShow(existing, call)) };
       }
       return this.mutate(call, () => {
         const session = this.ensureSession(call, currency);
@@ -120,7 +170,7 @@ export class ShopperSession extends DurableObject<Env> {
       if (replay) return replay;
       const before = this.readSession();
       if (!before && call.address.kind === "anonymous") refuse("NOT_FOUND", "Session not found");
-      const catalog = await this.catalogFor(call, this.liveCart(before)?.state, command);
+      const catalog = await this.catalogFor(call, command);
       return this.mutate(call, () => {
         const session = this.ensureSession(call);
         const cart = this.activeCart(session, call);
@@ -145,97 +195,182 @@ export class ShopperSession extends DurableObject<Env> {
     });
   }
 
-  /** The guest's cart for a merge preview (dryRun): read only, nothing frozen. */
-  async peekForMerge(call: SessionCall): Promise<Outcome<{ cart: CartDoc; sessionId: string }>> {
+  /** The guest session's state for a merge preview (dryRun): read only, nothing frozen. */
+  async peekForMerge(call: SessionCall): Promise<Outcome<GuestState>> {
     return this.outcome(async () => {
       const session = this.readSession();
       if (!session || session.companyId !== call.address.companyId)
         return refuse("NOT_FOUND", "Guest session not found");
       this.assertUsable(session, call);
-      return { status: 200, body: { cart: this.currentCart(session), sessionId: session.id } };
+      return { status: 200, body: this.guestState(session) };
     });
   }
 
   /**
    * Step 1 of a guest→customer merge, on the guest's session: freezes it (every later
-   * write is refused with SESSION_MERGED) and returns its cart. Freezing first means a
+   * write is refused with SESSION_MERGED) and returns its state. Freezing first means a
    * concurrent add on the guest either lands before the freeze (and is merged) or is refused
    * (and the storefront knows) — it is never silently lost. Repeatable for the same target.
    */
-  async freezeForMerge(
-    call: SessionCall,
-    intoSessionName: string,
-  ): Promise<Outcome<{ cart: CartDoc; sessionId: string }>> {
+  async freezeForMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<GuestState>> {
     return this.outcome(async () => {
       const session = this.readSession();
-      if (!session) return refuse("NOT_FOUND", "Guest session not found");
-      if (session.companyId !== call.address.companyId) refuse("NOT_FOUND", "Guest session not found");
+      if (!session || session.companyId !== call.address.companyId)
+        return refuse("NOT_FOUND", "Guest session not found");
       if (session.status === "MERGED" && session.mergedIntoSessionId !== intoSessionName) {
         refuse("SESSION_MERGED", "The guest session was merged into another session");
       }
       if (session.status === "EXPIRED") refuse("SESSION_EXPIRED", "The guest session has expired");
-      const cart = this.currentCart(session);
+      const guest = this.guestState(session);
       if (session.status !== "MERGED") {
+        this.changes = [];
         this.ctx.storage.transactionSync(() => {
-          const now = new Date().toISOString();
-          const version = session.version + 1;
+          const now = new Date();
+          const touched = this.touchSession(session, call.site, now);
           const frozen: SessionDoc = {
-            ...session,
+            ...touched,
             status: "MERGED",
             mergedIntoSessionId: intoSessionName,
-            mergedAt: now,
-            version,
-            updatedAt: now,
+            mergedAt: now.toISOString(),
           };
-          const mergedCart: CartDoc = { ...cart, status: "MERGED", version, updatedAt: now };
           this.store.write(SESSION, frozen);
-          this.store.write(cartDocName(cart.id), mergedCart);
-          this.store.enqueue(cartDocName(cart.id), version, Date.now());
+          const mergedCart: CartDoc = {
+            ...guest.cart,
+            status: "MERGED",
+            version: frozen.version,
+            updatedAt: now.toISOString(),
+          };
+          this.store.write(cartDocName(guest.cart.id), mergedCart);
+          this.record(cartDocName(guest.cart.id), frozen.version, now);
         });
+        this.broadcast(this.changes);
         await this.scheduleFlush();
       }
-      return { status: 200, body: { cart, sessionId: session.id } };
+      return { status: 200, body: guest };
     });
   }
 
-  /** Step 2 of the merge, on the customer's session. `dryRun` computes without storing. */
-  async mergeGuestCart(
+  /**
+   * Step 2 of the merge, on the customer's session: cart (by strategy), wishlist (union,
+   * higher priority wins) and comparison (union up to the cap, the rest reported) in one
+   * transaction. A retry for the same guest session changes nothing. `dryRun` stores nothing.
+   */
+  async mergeGuestSession(
     call: SessionCall,
-    guest: { cart: CartDoc; sessionId: string },
-    strategy: "max" | "sum" | "replace",
+    guest: GuestState,
+    strategy: MergeStrategy,
     dryRun: boolean,
   ): Promise<Outcome<MergeResult>> {
     return this.outcome<MergeResult>(async () => {
+      // The guest's lines are priced too: they are about to become lines of this cart.
+      const catalog = await this.catalogFor(call, undefined, guest.cart.state.lines);
       const before = this.readSession();
-      const catalog = await this.catalogFor(call, this.liveCart(before)?.state, undefined);
-      const compute = (session: SessionDoc) => {
-        const cart = this.activeCart(session, call);
-        const now = new Date();
-        const { result, diff } = mergeCarts(cart.state, guest.cart.state, strategy, () => crypto.randomUUID(), now);
-        return { cart, result, diff, now };
+      const compute = (session: SessionDoc, now: Date) => {
+        const cart = dryRun ? this.previewCart(session, call) : this.activeCart(session, call);
+        const newId = () => crypto.randomUUID();
+        const carts = mergeCarts(cart.state, guest.cart.state, strategy, newId, now);
+        const wishlist = this.wishlistOf(call.site);
+        const wishlists = mergeWishlists(wishlist.state, guest.wishlist?.state ?? { items: [] }, now, newId);
+        const comparison = this.comparisonOf(call.site);
+        const max = call.site.maxCompareItems;
+        const comparisons = mergeComparisons(comparison.state, guest.comparison?.state ?? { items: [] }, max, newId);
+        return { cart, carts, wishlist, wishlists, comparison, comparisons };
       };
+      const describe = (
+        session: SessionDoc,
+        merged: ReturnType<typeof compute>,
+        cart: CartDoc,
+        wishlist: WishlistDoc,
+        comparison: ComparisonDoc,
+        flags: { dryRun: boolean; alreadyMerged: boolean },
+      ): MergeResult => ({
+        cart: cartView(session, cart),
+        diff: merged.carts.diff,
+        wishlist: wishlistView(session, wishlist),
+        wishlistDiff: merged.wishlists.diff,
+        comparison: comparisonView(session, comparison, call.site.maxCompareItems),
+        comparisonDiff: { added: merged.comparisons.added, dropped: merged.comparisons.dropped },
+        ...flags,
+      });
       if (dryRun) {
         const session = before ?? this.previewSession(call);
-        const { cart, result, diff, now } = compute(session);
-        const { state, totals } = finishChange(result, { site: call.site, catalog });
-        const preview: CartDoc = { ...cart, state, totals, updatedAt: now.toISOString() };
-        return { status: 200, body: { cart: cartView(session, preview), diff, dryRun: true, alreadyMerged: false } };
+        const now = new Date();
+        // Reads only: wishlistOf/comparisonOf may create empty documents, which changes no version.
+        const merged = compute(session, now);
+        const { state, totals } = finishChange(merged.carts.result, { site: call.site, catalog });
+        return {
+          status: 200,
+          body: describe(
+            session,
+            merged,
+            { ...merged.cart, state, totals, updatedAt: now.toISOString() },
+            { ...merged.wishlist, state: merged.wishlists.state },
+            { ...merged.comparison, state: merged.comparisons.state },
+            { dryRun: true, alreadyMerged: false },
+          ),
+        };
       }
       return this.mutate<MergeResult>(call, () => {
         const session = this.ensureSession(call);
-        const current = this.activeCart(session, call);
-        if (current.appliedMerges.includes(guest.sessionId)) {
+        const now = new Date();
+        const merged = compute(session, now);
+        if (merged.cart.appliedMerges.includes(guest.sessionId)) {
+          const empty = {
+            ...merged,
+            carts: { result: merged.cart.state, diff: emptyDiff() },
+            wishlists: { state: merged.wishlist.state, diff: { added: [], priorityRaised: [], dropped: [] } },
+            comparisons: { state: merged.comparison.state, added: [], dropped: [] },
+          };
           return {
             status: 200,
-            body: { cart: cartView(session, current), diff: emptyDiff(), dryRun: false, alreadyMerged: true },
+            body: describe(session, empty, merged.cart, merged.wishlist, merged.comparison, {
+              dryRun: false,
+              alreadyMerged: true,
+            }),
           };
         }
-        const { cart, result, diff, now } = compute(session);
-        const withMerge = { ...cart, appliedMerges: [...cart.appliedMerges, guest.sessionId].slice(-100) };
-        const updated = this.saveCart(session, withMerge, result, call.site, catalog, now);
-        return { status: 200, body: { cart: this.viewCart(updated), diff, dryRun: false, alreadyMerged: false } };
+        const withMerge = {
+          ...merged.cart,
+          appliedMerges: [...merged.cart.appliedMerges, guest.sessionId].slice(-100),
+        };
+        let current = this.saveCart(session, withMerge, merged.carts.result, call.site, catalog, now);
+        const wishlist = this.saveResource(
+          current,
+          WISHLIST,
+          { ...merged.wishlist, state: merged.wishlists.state },
+          call.site,
+          now,
+        );
+        const comparison = this.saveResource(
+          wishlist.session,
+          COMPARISON,
+          { ...merged.comparison, state: merged.comparisons.state },
+          call.site,
+          now,
+        );
+        current = this.touchSession(
+          { ...comparison.session, mergeCount: (comparison.session.mergeCount ?? 0) + 1 },
+          call.site,
+          now,
+        );
+        return {
+          status: 200,
+          body: describe(current, merged, this.currentCart(current), wishlist.resource, comparison.resource, {
+            dryRun: false,
+            alreadyMerged: false,
+          }),
+        };
       });
     });
+  }
+
+  private guestState(session: SessionDoc): GuestState {
+    return {
+      sessionId: session.id,
+      cart: this.currentCart(session),
+      wishlist: this.store.read<WishlistDoc>(WISHLIST),
+      comparison: this.store.read<ComparisonDoc>(COMPARISON),
+    };
   }
 
   /**
@@ -278,6 +413,7 @@ export class ShopperSession extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.store.write(SESSION, expiredSession);
       this.store.write(cartDocName(cart.id), expiredCart);
+      this.store.enqueue(SESSION, version, Date.now());
       this.store.enqueue(cartDocName(cart.id), version, Date.now());
     });
     // Replicate now, so Postgres holds the final state before the live state goes.
@@ -402,6 +538,146 @@ export class ShopperSession extends DurableObject<Env> {
     });
   }
 
+  // ── Cross-site sessions ─────────────────────────────────────────────────────
+
+  /** Makes this (token) object a pointer to a customer's session. Idempotent. */
+  async link(target: LinkDoc): Promise<{ linked: boolean }> {
+    const existing = this.store.read<LinkDoc>(LINK);
+    if (existing)
+      return { linked: existing.customerId === target.customerId && existing.companyId === target.companyId };
+    if (this.readSession()) return { linked: false };
+    this.store.write(LINK, target);
+    return { linked: true };
+  }
+
+  /**
+   * The customer's cross-site session. With `proposedToken`, creates it if needed (the
+   * proposed token becomes its token; an existing one is kept and returned).
+   */
+  async crossSiteSession(call: SessionCall, proposedToken?: string): Promise<Outcome<CrossSiteView>> {
+    return this.outcome(async () => {
+      if (call.address.kind !== "customer") return refuse("FORBIDDEN", "Only customers have a cross-site session");
+      if (!proposedToken) {
+        const session = this.readSession();
+        if (!session?.crossSiteToken || session.status !== "ACTIVE")
+          return refuse("NOT_FOUND", "No cross-site session yet");
+        return { status: 200, body: crossSiteView(session, session.crossSiteToken) };
+      }
+      return this.mutate(call, () => {
+        const session = this.ensureSession(call);
+        if (session.crossSiteToken) return { status: 200, body: crossSiteView(session, session.crossSiteToken) };
+        const updated = this.touchSession({ ...session, crossSiteToken: proposedToken }, call.site, new Date());
+        return { status: 201, body: crossSiteView(updated, proposedToken) };
+      });
+    });
+  }
+
+  /** The session as seen from a token (anonymous sessions). */
+  async sessionInfo(call: SessionCall): Promise<Outcome<CrossSiteView>> {
+    return this.outcome(async () => {
+      const session = this.requireSession(call);
+      return { status: 200, body: crossSiteView(session, undefined) };
+    });
+  }
+
+  /**
+   * A one-time transfer code to continue this session on `targetSiteId`: 120 s, single use,
+   * stored as its digest. `sessionToken` is what claiming it yields.
+   */
+  async createTransfer(
+    call: SessionCall,
+    transfer: { codeHash: string; targetSiteId: string; sessionToken: string },
+  ): Promise<Outcome<CrossSiteView>> {
+    return this.outcome(async () => {
+      const session = this.requireSession(call);
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() =>
+        rememberCode(this.store, { purpose: "transfer", ...transfer, expiresAt: now + TRANSFER_CODE_TTL_MS }, now),
+      );
+      return { status: 200, body: crossSiteView(session, undefined) };
+    });
+  }
+
+  /** Redeems a transfer code on its target site: the session token, the site recorded, the transfer counted. */
+  async claimTransfer(
+    companyId: string,
+    codeHash: string,
+    site: SiteSettings,
+  ): Promise<Outcome<{ sessionToken: string; session: CrossSiteView }>> {
+    return this.outcome(async () => {
+      const session = this.readSession();
+      const notFound = () => refuse("NOT_FOUND", "Transfer code not found or expired");
+      if (!session || session.companyId !== companyId || session.status !== "ACTIVE") return notFound();
+      return this.ctx.storage.transactionSync(() => {
+        const code = takeCode(this.store, "transfer", codeHash, Date.now());
+        if (!code?.sessionToken || code.targetSiteId !== site.id) return notFound();
+        const updated = this.touchSession(
+          { ...session, transferCount: (session.transferCount ?? 0) + 1 },
+          site,
+          new Date(),
+        );
+        return { status: 200, body: { sessionToken: code.sessionToken, session: crossSiteView(updated, undefined) } };
+      });
+    });
+  }
+
+  /** A 30-second, single-use ticket for opening the live-sync WebSocket without the session token in a URL. */
+  async issueTicket(call: SessionCall, ticketHash: string): Promise<Outcome<{ expiresInSeconds: number }>> {
+    return this.outcome(async () => {
+      this.requireSession(call);
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() =>
+        rememberCode(this.store, { purpose: "ticket", codeHash: ticketHash, expiresAt: now + TICKET_TTL_MS }, now),
+      );
+      return { status: 200, body: { expiresInSeconds: TICKET_TTL_MS / 1000 } };
+    });
+  }
+
+  /** Only the live-sync WebSocket upgrade comes through fetch; sockets hibernate between messages. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return new Response("Not found", { status: 404 });
+    const ticketHash = new URL(request.url).searchParams.get("ticketHash") ?? "";
+    const session = this.readSession();
+    const ticket = this.ctx.storage.transactionSync(() => takeCode(this.store, "ticket", ticketHash, Date.now()));
+    if (!session || !ticket) return new Response("Not found", { status: 404 });
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.ctx.acceptWebSocket(server);
+    server.send(JSON.stringify({ type: "hello", sessionId: session.id, version: session.version }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Clients may ping to keep proxies from closing idle sockets; nothing else is expected.
+    if (message === "ping") socket.send(JSON.stringify({ type: "pong" }));
+  }
+
+  override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
+    socket.close(code === 1005 ? 1000 : code, "closing");
+  }
+
+  /** Tells every subscriber what changed; each site refetches what it shows. */
+  private broadcast(changes: { resource: string; version: number }[]): void {
+    const sockets = this.ctx.getWebSockets();
+    if (sockets.length === 0 || changes.length === 0) return;
+    const at = new Date().toISOString();
+    for (const change of changes) {
+      const message = JSON.stringify({
+        type: "change",
+        resource: change.resource.split(":")[0],
+        version: change.version,
+        at,
+      });
+      for (const socket of sockets) {
+        try {
+          socket.send(message);
+        } catch {
+          // A socket closing under us is not this change's problem; its close handler tidies up.
+        }
+      }
+    }
+  }
+
   // ── Replication ─────────────────────────────────────────────────────────────
 
   override async alarm(): Promise<void> {
@@ -432,7 +708,11 @@ export class ShopperSession extends DurableObject<Env> {
       const config = loadConfig(this.env as unknown as Record<string, unknown>);
       const database = openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
       try {
-        await replicate(database.db, { session, carts: cartsToSend, wishlist, comparison });
+        // A customer's cross-site token is kept raw in the object; Postgres gets its digest.
+        const tokenHash =
+          session.tokenHash ?? (session.crossSiteToken ? await sha256Hex(session.crossSiteToken) : null);
+        const sessionRow = pending.resources.includes(SESSION) ? { tokenHash } : undefined;
+        await replicate(database.db, { session, sessionRow, carts: cartsToSend, wishlist, comparison });
       } finally {
         await database.close();
       }
@@ -473,13 +753,22 @@ export class ShopperSession extends DurableObject<Env> {
   private async mutate<T>(call: SessionCall, change: () => Mutation<T>): Promise<Mutation<T>> {
     const replay = this.replay<T>(call);
     if (replay) return replay;
-    const result = this.ctx.storage.transactionSync(() => {
-      const outcome = change();
-      if (call.idempotency) {
-        this.store.rememberIdempotent(call.idempotency.key, call.idempotency.fingerprint, outcome, Date.now());
-      }
-      return outcome;
-    });
+    this.changes = [];
+    let result: Mutation<T>;
+    try {
+      result = this.ctx.storage.transactionSync(() => {
+        const outcome = change();
+        if (call.idempotency) {
+          this.store.rememberIdempotent(call.idempotency.key, call.idempotency.fingerprint, outcome, Date.now());
+        }
+        return outcome;
+      });
+    } catch (error) {
+      this.changes = [];
+      throw error;
+    }
+    this.broadcast(this.changes);
+    this.changes = [];
     await this.scheduleFlush();
     return result;
   }
@@ -496,6 +785,8 @@ export class ShopperSession extends DurableObject<Env> {
   }
 
   private async outcome<T>(run: () => Promise<Mutation<T>>): Promise<Outcome<T>> {
+    const link = this.store.read<LinkDoc>(LINK);
+    if (link) return { ok: false, error: { code: "LINKED", detail: "", extensions: { customerId: link.customerId } } };
     try {
       const { status, body } = await run();
       return { ok: true, status, body };
@@ -570,19 +861,10 @@ export class ShopperSession extends DurableObject<Env> {
     site: SiteSettings,
     now: Date,
   ): { session: SessionDoc; resource: T } {
-    const version = session.version + 1;
-    const iso = now.toISOString();
-    const updatedSession: SessionDoc = {
-      ...session,
-      version,
-      updatedAt: iso,
-      lastActivityAt: iso,
-      sitesVisited: session.sitesVisited.includes(site.id) ? session.sitesVisited : [...session.sitesVisited, site.id],
-    };
-    const updated = { ...resource, version, updatedAt: iso };
-    this.store.write(SESSION, updatedSession);
+    const updatedSession = this.touchSession(session, site, now);
+    const updated = { ...resource, version: updatedSession.version, updatedAt: now.toISOString() };
     this.store.write(name, updated);
-    this.store.enqueue(name, version, now.getTime());
+    this.record(name, updated.version, now);
     return { session: updatedSession, resource: updated };
   }
 
@@ -645,10 +927,12 @@ export class ShopperSession extends DurableObject<Env> {
     if (existing) this.assertUsable(existing, call);
     const session = this.previewSession(call);
     const cart = this.newCart(session, call.site, currency, new Date());
-    this.store.write(SESSION, { ...session, cartId: cart.id });
+    const created = { ...session, cartId: cart.id };
+    this.store.write(SESSION, created);
     this.store.write(cartDocName(cart.id), cart);
-    this.store.enqueue(cartDocName(cart.id), cart.version, Date.now());
-    return { ...session, cartId: cart.id };
+    this.record(SESSION, created.version, new Date());
+    this.record(cartDocName(cart.id), cart.version, new Date());
+    return created;
   }
 
   /** A new session document (not stored): what a first call would create. */
@@ -700,8 +984,33 @@ export class ShopperSession extends DurableObject<Env> {
     const next = this.newCart({ ...session, cartId: crypto.randomUUID() }, call.site, cart.state.currency, new Date());
     this.store.write(SESSION, { ...session, cartId: next.id });
     this.store.write(cartDocName(next.id), next);
+    // Replicated even if nothing else changes: Postgres must learn which cart holds the token now.
+    this.record(cartDocName(next.id), next.version, new Date());
     session.cartId = next.id;
     return next;
+  }
+
+  /**
+   * The cart a dry-run merge previews against, stored nowhere: the current one, or the
+   * empty cart a real change would start (no session yet, or the current one converted).
+   */
+  private previewCart(session: SessionDoc, call: SessionCall): CartDoc {
+    const current = this.liveCart(session);
+    if (current) this.assertUsable(session, call);
+    if (current && current.status !== "CONVERTED") return current;
+    return this.newCart({ ...session, cartId: crypto.randomUUID() }, call.site, current?.state.currency, new Date());
+  }
+
+  /** The cart a read shows: after a conversion, the shopper's next (new, empty) cart, created on first read. */
+  private async cartToShow(session: SessionDoc, call: SessionCall): Promise<CartDoc> {
+    const cart = this.currentCart(session);
+    if (cart.status !== "CONVERTED") return cart;
+    // A read replays nothing and records no Idempotency-Key.
+    const next = await this.mutate({ ...call, idempotency: undefined }, () => ({
+      status: 200,
+      body: this.activeCart(session, call),
+    }));
+    return next.body;
   }
 
   /** Stores a changed cart: reprice, totals, version bump, activity, outbox. Inside a transaction. */
@@ -714,29 +1023,45 @@ export class ShopperSession extends DurableObject<Env> {
     now: Date,
   ): SessionDoc {
     const finished = finishChange(state, { site, catalog });
-    const version = session.version + 1;
-    const iso = now.toISOString();
-    const updatedSession: SessionDoc = {
-      ...session,
-      version,
-      updatedAt: iso,
-      lastActivityAt: iso,
-      sitesVisited: session.sitesVisited.includes(site.id) ? session.sitesVisited : [...session.sitesVisited, site.id],
-    };
+    const updatedSession = this.touchSession(session, site, now);
     const updatedCart: CartDoc = {
       ...cart,
       ...finished,
       // A shopper coming back to an abandoned cart makes it active again.
       status: cart.status === "ABANDONED" ? "ACTIVE" : cart.status,
       abandonedAt: cart.status === "ABANDONED" ? null : cart.abandonedAt,
-      version,
-      updatedAt: iso,
+      version: updatedSession.version,
+      updatedAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + site.cartExpirationDays * DAY_MS).toISOString(),
     };
-    this.store.write(SESSION, updatedSession);
     this.store.write(cartDocName(cart.id), updatedCart);
-    this.store.enqueue(cartDocName(cart.id), version, now.getTime());
+    this.record(cartDocName(cart.id), updatedSession.version, now);
     return updatedSession;
+  }
+
+  /**
+   * The one place a session records activity: next version, last activity, expiry, the
+   * site visited, and an outbox entry for its cross_site_sessions row. Inside a transaction.
+   */
+  private touchSession(session: SessionDoc, site: SiteSettings, now: Date): SessionDoc {
+    const iso = now.toISOString();
+    const updated: SessionDoc = {
+      ...session,
+      version: session.version + 1,
+      updatedAt: iso,
+      lastActivityAt: iso,
+      expiresAt: new Date(now.getTime() + SESSION_TTL_DAYS * DAY_MS).toISOString(),
+      sitesVisited: session.sitesVisited.includes(site.id) ? session.sitesVisited : [...session.sitesVisited, site.id],
+    };
+    this.store.write(SESSION, updated);
+    this.record(SESSION, updated.version, now);
+    return updated;
+  }
+
+  /** An outbox entry, and a change to announce to live subscribers once the transaction commits. */
+  private record(resource: string, version: number, now: Date): void {
+    this.store.enqueue(resource, version, now.getTime());
+    this.changes.push({ resource, version });
   }
 
   private viewCart(session: SessionDoc): CartView {
@@ -763,22 +1088,42 @@ export class ShopperSession extends DurableObject<Env> {
     );
     this.store.write(SESSION, { ...session, conversions, version, updatedAt: now, lastActivityAt: now });
     this.store.write(cartDocName(cart.id), converted);
-    this.store.enqueue(cartDocName(cart.id), version, Date.now());
+    this.record(cartDocName(cart.id), version, new Date());
     return { status: 200, body: cartView(session, converted) };
   }
 
   /**
-   * The catalog data a change needs. What the command itself needs (the product being
-   * added, a bundle, a promotion) must load or the call fails with 503; repricing the
-   * other lines is best effort, so a Postgres outage with a cold cache keeps last prices.
+   * The catalog data a change needs, for the cart as it is when the change runs. Loading
+   * awaits Postgres and other calls may change the cart meanwhile, so it looks again until
+   * it covers their lines too (they warmed the cache: no query). The caller applies the
+   * change right after, without awaiting; finishChange skips repricing if still not covered.
    */
   private async catalogFor(
     call: SessionCall,
-    state: CartDoc["state"] | undefined,
+    command: CartCommand | undefined,
+    extraLines: CartLine[] = [],
+  ): Promise<CommandCatalog> {
+    const needsNow = () => catalogNeeds(this.liveCart(this.readSession())?.state, command, extraLines);
+    let catalog = await this.loadCatalog(call, needsNow(), command);
+    for (let pass = 1; pass < MAX_CATALOG_PASSES; pass++) {
+      const lines = [...(this.liveCart(this.readSession())?.state.lines ?? []), ...extraLines];
+      if (catalogCovers(catalog, lines)) break;
+      catalog = await this.loadCatalog(call, needsNow(), command);
+    }
+    return catalog;
+  }
+
+  /**
+   * One look at the catalog. What the command itself needs (the product being added, a
+   * bundle, a promotion) must load or the call fails with 503; repricing the other lines is
+   * best effort, so a Postgres outage with a cold cache keeps last prices.
+   */
+  private async loadCatalog(
+    call: SessionCall,
+    needs: ReturnType<typeof catalogNeeds>,
     command: CartCommand | undefined,
   ): Promise<CommandCatalog> {
     const companyId = call.address.companyId;
-    const needs = catalogNeeds(state, command);
     const config = loadConfig(this.env as unknown as Record<string, unknown>);
     let database: ReturnType<typeof openDatabase> | undefined;
     const db = () => {
@@ -786,9 +1131,12 @@ export class ShopperSession extends DurableObject<Env> {
       return database.db;
     };
     const products = new Map<string, CatalogProduct>();
+    const looked = { productIds: new Set(needs.commandProductIds), bundleIds: new Set<string>() };
+    if (needs.commandBundleId) looked.bundleIds.add(needs.commandBundleId);
     const catalog: CommandCatalog = {
       priceOf: priceLookup(products),
       repriceAll: true,
+      looked,
       bundles: new Map(),
       promotion: undefined,
     };
@@ -816,6 +1164,8 @@ export class ShopperSession extends DurableObject<Env> {
           const bundle = await loadBundle(db, companyId, bundleId);
           if (bundle) catalog.bundles.set(bundleId, bundle);
         }
+        for (const id of needs.lineProductIds) looked.productIds.add(id);
+        for (const id of needs.lineBundleIds) looked.bundleIds.add(id);
       } catch (error) {
         // Keep the lines' last known prices rather than failing the shopper's change.
         this.log.warn("repricing skipped: catalog unavailable", { error: String(error) });
@@ -830,6 +1180,51 @@ export class ShopperSession extends DurableObject<Env> {
   private allowDemoCodes(): boolean {
     return loadConfig(this.env as unknown as Record<string, unknown>).NODE_ENV !== "production";
   }
+
+  // ── Retention RPC (src/jobs) ────────────────────────────────────────────────
+
+  /** For the weekly purge: drops the session's comparison if it is still `comparisonId` (its row is going). */
+  async dropComparison(comparisonId: string): Promise<{ dropped: boolean }> {
+    if (this.store.read<ComparisonDoc>(COMPARISON)?.id !== comparisonId) return { dropped: false };
+    this.store.remove(COMPARISON);
+    return { dropped: true };
+  }
+
+  /**
+   * For retention: an EXPIRED or MERGED session unchanged since before `unchangedBefore`
+   * forgets everything it still stores, so its token finds nothing any more. A session in
+   * use again (a customer's, since) is left alone.
+   */
+  async forget(unchangedBefore: string): Promise<{ forgotten: boolean; reason?: string }> {
+    const session = this.readSession();
+    if (!session) return { forgotten: false, reason: "nothing stored" };
+    if (session.status !== "EXPIRED" && session.status !== "MERGED") return { forgotten: false, reason: "in use" };
+    if (session.updatedAt >= unchangedBefore) return { forgotten: false, reason: "changed since" };
+    if (this.store.outboxSize() > 0) return { forgotten: false, reason: "replication pending" };
+    this.ctx.storage.transactionSync(() => this.store.clearLiveState([]));
+    await this.ctx.storage.deleteAlarm();
+    return { forgotten: true };
+  }
+}
+
+/** The session as the cross-site routes show it; the token only where the caller may have it. */
+function crossSiteView(session: SessionDoc, sessionToken: string | undefined): CrossSiteView {
+  return {
+    id: session.id,
+    companyId: session.companyId,
+    customerId: session.customerId,
+    status: session.status,
+    ...(sessionToken ? { sessionToken } : {}),
+    originSiteId: session.originSiteId,
+    sitesVisited: session.sitesVisited,
+    transferCount: session.transferCount ?? 0,
+    mergeCount: session.mergeCount ?? 0,
+    version: session.version,
+    lastActivityAt: session.lastActivityAt,
+    expiresAt: session.expiresAt ?? session.lastActivityAt,
+    createdAt: session.createdAt,
+    updatedAt: session.updatedAt,
+  };
 }
 
 /** Share or revoke: only the token's digest is kept; a new share replaces the old link. */
@@ -837,13 +1232,6 @@ function shareChange(command: ShareCommand, now: Date): { shareTokenHash: string
   return command.type === "share"
     ? { shareTokenHash: command.tokenHash, sharedAt: now.toISOString() }
     : { shareTokenHash: null, sharedAt: null };
-}
-
-/** Compares two hex digests in constant time (DESIGN §2). */
-function sameDigest(stored: string | null, presented: string): boolean {
-  if (stored === null || stored.length !== presented.length) return false;
-  const encoder = new TextEncoder();
-  return crypto.subtle.timingSafeEqual(encoder.encode(stored), encoder.encode(presented));
 }
 
 function emptyDiff(): MergeDiff {

@@ -10,10 +10,12 @@ import { authenticate, requireRole } from "./middleware/auth";
 import { publicSession } from "./middleware/public-session";
 import { requestContext } from "./middleware/request-context";
 import { customerShopper } from "./middleware/shopper";
+import { analytics } from "./modules/analytics";
 import { customerCart, publicCart } from "./modules/cart";
 import { catalog } from "./modules/catalog";
 import { customerComparison, publicComparison } from "./modules/comparison";
 import { health } from "./modules/health";
+import { customerSessions, live, publicSessions } from "./modules/sessions";
 import { site } from "./modules/site";
 import { customerWishlist, publicWishlist } from "./modules/wishlist";
 import type { AppEnv } from "./types";
@@ -80,7 +82,7 @@ export function createApp() {
   app.use("/api/catalog/*", authenticate, requireRole("admin", "service"));
 
   app.use("/api/public/*", publicSession);
-  for (const prefix of ["/api/cart", "/api/wishlist", "/api/comparison"]) {
+  for (const prefix of ["/api/cart", "/api/wishlist", "/api/comparison", "/api/cross-site-session"]) {
     app.use(prefix, customerShopper);
     app.use(`${prefix}/*`, customerShopper);
   }
@@ -93,7 +95,11 @@ export function createApp() {
   app.route("/api/public/wishlist", publicWishlist);
   app.route("/api/comparison", customerComparison);
   app.route("/api/public/comparison", publicComparison);
+  app.route("/api/cross-site-session", customerSessions);
+  app.route("/api/public/session", publicSessions);
+  app.route("/api/live", live);
   app.route("/api/catalog", catalog);
+  app.route("/api/analytics/ecommerce", analytics);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,8 +1,9 @@
 // The one way route code reaches a shopper session: address → stub, outcome → response.
 import type { ShopperSession } from "../../durable-objects/shopper-session";
 import { ApiError } from "../lib/errors";
+import { IsolateCache } from "../lib/isolate-cache";
 import { newSessionToken, type SessionAddress, sessionObjectName } from "./address";
-import type { Outcome } from "./types";
+import type { Outcome, SessionCall } from "./types";
 
 // The generated Env types the namespace without its class; this is the one place that says which.
 const sessions = (env: Env) => env.SHOPPER_SESSION as DurableObjectNamespace<ShopperSession>;
@@ -36,5 +37,34 @@ export function sharedSessionStub(env: Env, token: string): DurableObjectStub<Sh
 /** An RPC outcome as a value, or the ApiError it carries. */
 export function unwrap<T>(outcome: Outcome<T>): { status: number; body: T } {
   if (outcome.ok) return { status: outcome.status, body: outcome.body };
-  throw new ApiError(outcome.error.code, outcome.error.detail, { extensions: outcome.error.extensions ?? {} });
+  const { code, detail, extensions } = outcome.error;
+  // LINKED never leaves callSession; seeing it here is a bug, not the client's fault.
+  if (code === "LINKED") throw new ApiError("INTERNAL", "Unresolved session link");
+  throw new ApiError(code, detail, { extensions: extensions ?? {} });
+}
+
+// Isolate-lifetime cache: a cross-site token's link to a customer's session never changes
+// for the token's life, so each isolate asks the link object once per token.
+const links = new IsolateCache<SessionAddress>(10 * 60_000, 10_000);
+
+/**
+ * Calls a session, following a cross-site token's link: the token's own object answers
+ * LINKED with the customer it points to, and the call goes there (DESIGN §2: a token issued
+ * for a customer's session routes through its own object, which holds only that link).
+ */
+export async function callSession<T>(
+  env: Env,
+  call: SessionCall,
+  invoke: (stub: DurableObjectStub<ShopperSession>, call: SessionCall) => Promise<Outcome<T>>,
+): Promise<Outcome<T>> {
+  const { address } = call;
+  const linkKey = address.kind === "anonymous" ? `${address.companyId}:${address.tokenHash}` : undefined;
+  const known = linkKey ? links.get(linkKey) : undefined;
+  const target = known ? { ...call, address: known } : call;
+  const outcome = await invoke(sessionStub(env, target.address), target);
+  if (outcome.ok || outcome.error.code !== "LINKED" || !linkKey) return outcome;
+  const customerId = String(outcome.error.extensions?.customerId);
+  const linked: SessionAddress = { kind: "customer", companyId: address.companyId, customerId };
+  links.set(linkKey, linked);
+  return invoke(sessionStub(env, linked), { ...call, address: linked });
 }

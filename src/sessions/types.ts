@@ -42,6 +42,48 @@ export interface SessionDoc {
   lastActivityAt: string;
   mergedIntoSessionId: string | null;
   mergedAt: string | null;
+  /** lastActivityAt + SESSION_TTL_DAYS; past it the lifecycle job expires the session */
+  expiresAt?: string;
+  transferCount?: number;
+  mergeCount?: number;
+  /**
+   * Customers only: the raw token of their cross-site session (it routes through its own
+   * link object to this one). Kept here, never in Postgres, so "create" can return it again.
+   */
+  crossSiteToken?: string | null;
+}
+
+export interface CrossSiteView {
+  id: string;
+  companyId: string;
+  customerId: string | null;
+  status: SessionStatus;
+  sessionToken?: string;
+  originSiteId: string;
+  sitesVisited: string[];
+  transferCount: number;
+  mergeCount: number;
+  version: number;
+  lastActivityAt: string;
+  expiresAt: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A token object that only points at a customer's session (DESIGN §2). */
+export interface LinkDoc {
+  companyId: string;
+  customerId: string;
+}
+
+/** A one-time secret held as its digest: a transfer code (120 s) or a live-sync ticket (30 s). */
+export interface PendingCode {
+  purpose: "transfer" | "ticket";
+  codeHash: string;
+  expiresAt: number;
+  targetSiteId?: string | undefined;
+  /** transfer codes redeem to this token; it lives here only until the code is used or expires */
+  sessionToken?: string | undefined;
 }
 
 export interface CartDoc {
@@ -126,7 +168,8 @@ export interface MergeRequest {
 }
 
 export interface RpcError {
-  code: ErrorCode;
+  /** LINKED is internal: the token's object points at a customer's session (see client.ts). */
+  code: ErrorCode | "LINKED";
   detail: string;
   extensions?: Record<string, unknown>;
 }

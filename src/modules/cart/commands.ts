@@ -8,6 +8,7 @@ import {
   addLine,
   applyDiscount,
   type BundleDefinition,
+  type CartLine,
   type CartState,
   computeTotals,
   DomainError,
@@ -29,6 +30,11 @@ export interface CommandCatalog {
   priceOf: PriceLookup;
   /** False when the lines' catalog entries could not be read (Postgres down and a cold cache). */
   repriceAll: boolean;
+  /**
+   * What was looked up, found or not. A line outside it was added by a call that ran while
+   * this catalog loaded: `priceOf` knows nothing of it, which must not read as "unavailable".
+   */
+  looked: { productIds: ReadonlySet<string>; bundleIds: ReadonlySet<string> };
   bundles: Map<string, BundleDefinition>;
   promotion: Promotion | undefined;
 }
@@ -86,16 +92,33 @@ export function finishChange(
   state: CartState,
   ctx: Pick<CommandContext, "site" | "catalog">,
 ): { state: CartState; totals: Totals } {
-  const repriced = ctx.catalog.repriceAll
-    ? repriceLines(state, ctx.catalog.priceOf, (bundleId) => ctx.catalog.bundles.get(bundleId))
-    : state;
+  const repriced =
+    ctx.catalog.repriceAll && catalogCovers(ctx.catalog, state.lines)
+      ? repriceLines(state, ctx.catalog.priceOf, (bundleId) => ctx.catalog.bundles.get(bundleId))
+      : state;
   const { totals, discounts } = computeTotals(repriced, ctx.site.taxRateBps);
   return { state: { ...repriced, discounts }, totals };
 }
 
-/** What the catalog must supply: for the command itself (required) and to reprice the lines (best effort). */
-export function catalogNeeds(state: CartState | undefined, command: CartCommand | undefined) {
-  const lines = state?.lines ?? [];
+/** Whether the catalog looked up every line: loose lines by product, bundle lines by bundle. */
+export function catalogCovers(catalog: Pick<CommandCatalog, "looked">, lines: readonly CartLine[]): boolean {
+  return lines.every((line) =>
+    line.bundleGroupId === null
+      ? catalog.looked.productIds.has(line.productId)
+      : line.bundleId === null || catalog.looked.bundleIds.has(line.bundleId),
+  );
+}
+
+/**
+ * What the catalog must supply: for the command itself (required) and to reprice the lines
+ * (best effort); `extraLines` are lines about to join the cart (a merge).
+ */
+export function catalogNeeds(
+  state: CartState | undefined,
+  command: CartCommand | undefined,
+  extraLines: readonly CartLine[] = [],
+) {
+  const lines = [...(state?.lines ?? []), ...extraLines];
   const commandProductIds: string[] = [];
   if (command?.type === "addItem") commandProductIds.push(command.productId);
   if (command?.type === "restoreSaved") {

@@ -9,10 +9,11 @@ import { ApiError } from "../../lib/errors";
 import { bearerAuth, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
 import { requireFeature, sessionCall } from "../../middleware/shopper";
-import { newSessionToken, sessionObjectName, sha256Hex } from "../../sessions/address";
-import { sessionStub, unwrap } from "../../sessions/client";
+import { newSessionToken, sha256Hex } from "../../sessions/address";
+import { callSession, sessionStub, unwrap } from "../../sessions/client";
 import type { CartCommand, Outcome, RpcError } from "../../sessions/types";
 import type { AppEnv } from "../../types";
+import { mergeGuestIntoCustomer } from "../sessions/merge";
 import {
   AddBundleSchema,
   AddItemSchema,
@@ -166,7 +167,10 @@ export function cartRouter(variant: Variant) {
       const body = op.body ? valid("json") : undefined;
       const path = (params ? valid("param") : {}) as Record<string, string>;
       const call = await sessionCall(c, { body, cartId: path.id });
-      return sendCart(c, await sessionStub(c.env, call.address).cartCommand(call, op.command(body, path)));
+      return sendCart(
+        c,
+        await callSession(c.env, call, (stub, routed) => stub.cartCommand(routed, op.command(body, path))),
+      );
     });
     router.openAPIRegistry.registerPath({
       method: op.method,
@@ -197,7 +201,7 @@ customerCart.openAPIRegistry.registerPath({
 });
 customerCart.get("/", async (c) => {
   const call = await sessionCall(c);
-  return sendCart(c, await sessionStub(c.env, call.address).getCart(call));
+  return sendCart(c, await callSession(c.env, call, (stub, routed) => stub.getCart(routed)));
 });
 
 customerCart.openAPIRegistry.registerPath({
@@ -210,26 +214,14 @@ customerCart.openAPIRegistry.registerPath({
   responses: { 200: jsonContent(MergeResultSchema, "The merged cart and what changed"), ...ERRORS },
 });
 customerCart.post("/merge", validate("json", MergeCartSchema), async (c) => {
-  const body = c.req.valid("json");
-  const call = await sessionCall(c, { body });
-  const guestAddress = {
-    kind: "anonymous",
-    companyId: call.address.companyId,
-    tokenHash: await sha256Hex(body.sessionToken),
-  } as const;
-  const guestCall = { address: guestAddress, site: call.site };
-  const guest = sessionStub(c.env, guestAddress);
-  // A dry run reads the guest cart without freezing it; a real merge freezes it first so
-  // nothing added to it meanwhile can be lost (see ShopperSession.freezeForMerge).
-  const exported = unwrap(
-    body.dryRun
-      ? await guest.peekForMerge(guestCall)
-      : await guest.freezeForMerge(guestCall, sessionObjectName(call.address)),
-  ).body;
-  const merged = await sessionStub(c.env, call.address).mergeGuestCart(call, exported, body.strategy, body.dryRun);
-  const { body: result } = unwrap(merged);
+  // The guest session is merged whole (its wishlist and comparison too): once frozen it
+  // can no longer be used, so leaving anything behind would lose it.
+  const result = await mergeGuestIntoCustomer(c, c.req.valid("json"));
   c.header("ETag", `"${result.cart.version}"`);
-  return c.json(result, 200);
+  return c.json(
+    { cart: result.cart, diff: result.diff, dryRun: result.dryRun, alreadyMerged: result.alreadyMerged },
+    200,
+  );
 });
 
 /** /api/public/cart: anonymous sessions, identified by x-session-token. */
@@ -244,7 +236,7 @@ publicCart.openAPIRegistry.registerPath({
 });
 publicCart.get("/", async (c) => {
   const call = await sessionCall(c);
-  return sendCart(c, await sessionStub(c.env, call.address).getCart(call));
+  return sendCart(c, await callSession(c.env, call, (stub, routed) => stub.getCart(routed)));
 });
 
 publicCart.openAPIRegistry.registerPath({
@@ -269,7 +261,7 @@ publicCart.post("/", validate("json", CreateCartSchema), async (c) => {
     const call = await sessionCall(c, { body });
     // Only read here: a token the server never issued must not become a session (session
     // fixation); every session token comes from newSessionToken() below.
-    const outcome: Outcome<CartView> = await sessionStub(c.env, call.address).getCart(call);
+    const outcome: Outcome<CartView> = await callSession(c.env, call, (stub, routed) => stub.getCart(routed));
     // A token whose session has expired or was merged, or never existed, starts a new session.
     const failure = "error" in outcome ? (outcome.error as RpcError) : undefined;
     const startOver = failure && ["SESSION_EXPIRED", "SESSION_MERGED", "NOT_FOUND"].includes(failure.code);

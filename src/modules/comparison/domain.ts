@@ -82,6 +82,9 @@ export function attributeTable(products: readonly ComparedProduct[]) {
   const keys = [...new Set(products.flatMap((product) => Object.keys(product.attributes)))].sort();
   return keys.map((key) => ({
     key,
-    values: products.map((product) => (key in product.attributes ? (product.attributes[key] ?? null) : null)),
+    // Own keys only: `key in` would find "constructor" or "toString" on every object's prototype.
+    values: products.map((product) =>
+      Object.hasOwn(product.attributes, key) ? (product.attributes[key] ?? null) : null,
+    ),
   }));
 }

@@ -6,7 +6,7 @@ import { bearerAuth, jsonContent, problemResponses, publicSessionHeaders } from 
 import { createRouter, validate } from "../../lib/router";
 import { requireFeature, sessionCall } from "../../middleware/shopper";
 import { sha256Hex } from "../../sessions/address";
-import { newShareToken, sessionStub, sharedSessionStub, unwrap } from "../../sessions/client";
+import { callSession, newShareToken, sharedSessionStub, unwrap } from "../../sessions/client";
 import type { ComparisonCommand, Outcome } from "../../sessions/types";
 import type { AppEnv } from "../../types";
 import { type ProductSummary, productSummaries } from "../catalog/summaries";
@@ -52,7 +52,7 @@ async function send(c: Context<AppEnv>, outcome: Outcome<ComparisonView>) {
 
 async function run(c: Context<AppEnv>, command: ComparisonCommand, body?: unknown) {
   const call = await sessionCall(c, { body });
-  return send(c, await sessionStub(c.env, call.address).comparisonCommand(call, command));
+  return send(c, await callSession(c.env, call, (stub, routed) => stub.comparisonCommand(routed, command)));
 }
 
 export function comparisonRouter(variant: "customer" | "public") {
@@ -79,7 +79,7 @@ export function comparisonRouter(variant: "customer" | "public") {
   });
   router.get("/", async (c) => {
     const call = await sessionCall(c);
-    return send(c, await sessionStub(c.env, call.address).getComparison(call));
+    return send(c, await callSession(c.env, call, (stub, routed) => stub.getComparison(routed)));
   });
 
   doc({
@@ -112,10 +112,17 @@ export function comparisonRouter(variant: "customer" | "public") {
     responses: { 200: jsonContent(ComparisonShareSchema, "The share token and URL"), ...ERRORS },
   });
   router.post("/share", async (c) => {
-    const call = await sessionCall(c);
-    const stub = sessionStub(c.env, call.address);
-    const token = newShareToken(stub);
-    const { body } = unwrap(await stub.comparisonCommand(call, { type: "share", tokenHash: await sha256Hex(token) }));
+    // Without the Idempotency-Key: a replay would send the stored view with a token minted
+    // here and never stored (a dead link). Each share retires the previous link, so a retry
+    // is safe as it is: it answers with a link that works.
+    const { idempotency: _, ...call } = await sessionCall(c);
+    // The token names the object that holds the list, so it is minted for the routed stub.
+    let token = "";
+    const outcome = await callSession(c.env, call, async (stub, routed) => {
+      token = newShareToken(stub);
+      return stub.comparisonCommand(routed, { type: "share", tokenHash: await sha256Hex(token) });
+    });
+    const { body } = unwrap(outcome);
     c.header("Cache-Control", "no-store");
     const url = `${c.var.config.COMPANY_PORTAL_URL}/compare/${token}`;
     return c.json({ token, url, comparison: await withProducts(c, body) }, 200);

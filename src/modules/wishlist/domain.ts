@@ -32,11 +32,13 @@ export interface WishlistEntry {
 const sameProduct = (a: { productId: string; variantId: string | null }, b: typeof a) =>
   a.productId === b.productId && a.variantId === b.variantId;
 
-/** Highest priority first; equal priorities in the order they were added. */
+/**
+ * Highest priority first; equal priorities in the order they were added. Items added in the
+ * same millisecond keep their order in the list (the sort is stable); ids are random and
+ * must not decide.
+ */
 export function orderWishlist(items: readonly WishlistItem[]): WishlistItem[] {
-  return [...items].sort(
-    (a, b) => b.priority - a.priority || a.addedAt.localeCompare(b.addedAt) || a.id.localeCompare(b.id),
-  );
+  return [...items].sort((a, b) => b.priority - a.priority || a.addedAt.localeCompare(b.addedAt));
 }
 
 /** Adds a product, or updates its priority/note when it is already there (never a duplicate). */

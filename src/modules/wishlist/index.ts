@@ -6,7 +6,7 @@ import { bearerAuth, jsonContent, problemResponses, publicSessionHeaders } from 
 import { createRouter, validate } from "../../lib/router";
 import { requireFeature, sessionCall } from "../../middleware/shopper";
 import { sha256Hex } from "../../sessions/address";
-import { newShareToken, sessionStub, sharedSessionStub, unwrap } from "../../sessions/client";
+import { callSession, newShareToken, sharedSessionStub, unwrap } from "../../sessions/client";
 import type { Outcome, WishlistCommand } from "../../sessions/types";
 import type { AppEnv } from "../../types";
 import { productSummaries } from "../catalog/summaries";
@@ -54,7 +54,7 @@ async function send(c: Context<AppEnv>, outcome: Outcome<WishlistView>) {
 
 async function run(c: Context<AppEnv>, command: WishlistCommand, body?: unknown) {
   const call = await sessionCall(c, { body });
-  return send(c, await sessionStub(c.env, call.address).wishlistCommand(call, command));
+  return send(c, await callSession(c.env, call, (stub, routed) => stub.wishlistCommand(routed, command)));
 }
 
 export function wishlistRouter(variant: "customer" | "public") {
@@ -76,7 +76,7 @@ export function wishlistRouter(variant: "customer" | "public") {
   doc({ method: "get", path: "/", summary: "The wishlist, highest priority first", responses: wishlistResponse() });
   router.get("/", async (c) => {
     const call = await sessionCall(c);
-    return send(c, await sessionStub(c.env, call.address).getWishlist(call));
+    return send(c, await callSession(c.env, call, (stub, routed) => stub.getWishlist(routed)));
   });
 
   doc({
@@ -126,10 +126,16 @@ export function wishlistRouter(variant: "customer" | "public") {
     responses: { 200: jsonContent(WishlistShareSchema, "The share token and URL"), ...ERRORS },
   });
   router.post("/share", async (c) => {
-    const call = await sessionCall(c);
-    const stub = sessionStub(c.env, call.address);
-    const token = newShareToken(stub);
-    const outcome = await stub.wishlistCommand(call, { type: "share", tokenHash: await sha256Hex(token) });
+    // Without the Idempotency-Key: a replay would send the stored view with a token minted
+    // here and never stored (a dead link). Each share retires the previous link, so a retry
+    // is safe as it is: it answers with a link that works.
+    const { idempotency: _, ...call } = await sessionCall(c);
+    // The token names the object that holds the list, so it is minted for the routed stub.
+    let token = "";
+    const outcome = await callSession(c.env, call, async (stub, routed) => {
+      token = newShareToken(stub);
+      return stub.wishlistCommand(routed, { type: "share", tokenHash: await sha256Hex(token) });
+    });
     const { body } = unwrap(outcome);
     c.header("Cache-Control", "no-store");
     const url = `${c.var.config.COMPANY_PORTAL_URL}/wishlist/${token}`;

@@ -14,7 +14,9 @@ export const UpdateWishlistItemSchema = z
   .openapi("UpdateWishlistItem");
 
 export const WishlistItemParams = z.object({ itemId: z.uuid() });
-export const ShareTokenParams = z.object({ token: z.string().max(256) });
+// No shape rules here: a malformed token must be the same 404 as a revoked or unknown one
+// (sharedSessionStub checks the shape), not a 400 that tells a prober which it was.
+export const ShareTokenParams = z.object({ token: z.string() });
 
 export const ProductSummarySchema = z
   .object({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { products } from "../../../src/db/schema";
+import { type Attributes, products } from "../../../src/db/schema";
 import { api, bearer, createTestCompany, signToken, testDatabase } from "../helpers";
 
 async function seedProducts(companyId: string, count: number) {
@@ -13,7 +13,7 @@ async function seedProducts(companyId: string, count: number) {
       name: `P${index}`,
       price: 1000 + index,
       currency: "USD",
-      attributes: index % 2 ? { color: "red", weight: index } : { color: "blue", waterproof: true },
+      attributes: (index % 2 ? { color: "red", weight: index } : { color: "blue", waterproof: true }) as Attributes,
     })),
   );
   await close();
