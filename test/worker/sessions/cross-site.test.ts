@@ -5,7 +5,9 @@ import { api, bearer, createTestCompany, signToken, testDatabase } from "../help
 async function seedProduct(companyId: string) {
   const id = crypto.randomUUID();
   const { db, close } = testDatabase();
-  await db.insert(products).values({ id, companyId, sku: `X-${id.slice(0, 8)}`, name: "Thing", price: 1200, currency: "USD" });
+  await db
+    .insert(products)
+    .values({ id, companyId, sku: `X-${id.slice(0, 8)}`, name: "Thing", price: 1200, currency: "USD" });
   await close();
   return id;
 }
@@ -42,7 +44,10 @@ describe("cross-site session (anonymous)", () => {
       api("/api/public/session/claim", { method: "POST", headers: jsonHeaders(siteB), body: JSON.stringify({ code }) });
     const claimed = await claim();
     expect(claimed.status).toBe(200);
-    const claimedBody = await claimed.json<{ sessionToken: string; session: { sitesVisited: string[]; transferCount: number } }>();
+    const claimedBody = await claimed.json<{
+      sessionToken: string;
+      session: { sitesVisited: string[]; transferCount: number };
+    }>();
     expect(claimedBody.sessionToken).toBe(sessionToken);
     expect(claimedBody.session.transferCount).toBe(1);
     expect(claimedBody.session.sitesVisited).toEqual(expect.arrayContaining(siteIds));
@@ -50,7 +55,10 @@ describe("cross-site session (anonymous)", () => {
 
     // Site B subscribes; site A adds; B sees it.
     const ticket = await (
-      await api("/api/public/session/ticket", { method: "POST", headers: { ...siteB, "x-session-token": sessionToken } })
+      await api("/api/public/session/ticket", {
+        method: "POST",
+        headers: { ...siteB, "x-session-token": sessionToken },
+      })
     ).json<{ ticket: string }>();
     const upgrade = await api(`/api/live?ticket=${ticket.ticket}`, { headers: { upgrade: "websocket" } });
     expect(upgrade.status).toBe(101);
@@ -59,7 +67,9 @@ describe("cross-site session (anonymous)", () => {
     const hello = nextMessage(socket);
     expect((await hello).type).toBe("hello");
 
-    const cart = await (await api("/api/public/cart", { headers: { ...siteA, "x-session-token": sessionToken } })).json<{ id: string }>();
+    const cart = await (
+      await api("/api/public/cart", { headers: { ...siteA, "x-session-token": sessionToken } })
+    ).json<{ id: string }>();
     const change = nextMessage(socket);
     const added = await api(`/api/public/cart/${cart.id}/items`, {
       method: "POST",
@@ -98,7 +108,10 @@ describe("cross-site session (customer)", () => {
 
     // The cross-site token opens the customer's cart on a site where they are not signed in.
     const viaToken = { "x-company-id": companyId, "x-site-id": siteIds[1], "x-session-token": session.sessionToken };
-    const cart = await (await api("/api/public/cart", { headers: viaToken })).json<{ id: string; customerId: string }>();
+    const cart = await (await api("/api/public/cart", { headers: viaToken })).json<{
+      id: string;
+      customerId: string;
+    }>();
     expect(cart.customerId).not.toBeNull();
     const customerCart = await (await api("/api/cart", { headers: bearer(customerToken) })).json<{ id: string }>();
     expect(cart.id).toBe(customerCart.id);
@@ -126,7 +139,10 @@ describe("cross-site session (customer)", () => {
     const mergedBody = await merged.json<{ cart: { items: { quantity: number }[] }; alreadyMerged: boolean }>();
     expect(merged.status).toBe(200);
     expect(mergedBody.cart.items[0]?.quantity).toBe(2);
-    const retry = await (await merge(false)).json<{ cart: { items: { quantity: number }[] }; alreadyMerged: boolean }>();
+    const retry = await (await merge(false)).json<{
+      cart: { items: { quantity: number }[] };
+      alreadyMerged: boolean;
+    }>();
     expect(retry.alreadyMerged).toBe(true);
     expect(retry.cart.items[0]?.quantity).toBe(2);
     const refused = await api("/api/public/cart", { headers: guestHeaders });

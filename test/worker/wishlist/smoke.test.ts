@@ -31,7 +31,9 @@ describe("wishlist and comparison (customer)", () => {
     expect((await post("/api/wishlist/items", { productId: ids[0], priority: 1 })).status).toBe(201);
     expect((await post("/api/wishlist/items", { productId: ids[1], priority: 5 })).status).toBe(201);
     expect((await post("/api/wishlist/items", { productId: ids[1], priority: 7 })).status).toBe(200);
-    const wishlist = await (await api("/api/wishlist", { headers })).json<{ items: { productId: string; product: { name: string } }[] }>();
+    const wishlist = await (await api("/api/wishlist", { headers })).json<{
+      items: { productId: string; product: { name: string } }[];
+    }>();
     expect(wishlist.items.map((item) => item.productId)).toEqual([ids[1], ids[0]]);
     expect(wishlist.items[0]?.product.name).toBe("P1");
 
@@ -41,12 +43,16 @@ describe("wishlist and comparison (customer)", () => {
     expect(view.headers.get("x-robots-tag")).toBe("noindex");
     expect(JSON.stringify(await view.json())).not.toContain("customerId");
     expect((await api("/api/wishlist/share", { method: "DELETE", headers })).status).toBe(200);
-    expect((await api(`/api/public/wishlist/shared/${shared.token}`, { headers: { "x-company-id": companyId } })).status).toBe(404);
+    expect(
+      (await api(`/api/public/wishlist/shared/${shared.token}`, { headers: { "x-company-id": companyId } })).status,
+    ).toBe(404);
 
     for (const id of ids.slice(0, 4)) expect((await post("/api/comparison/items", { productId: id })).status).toBe(201);
     const over = await post("/api/comparison/items", { productId: ids[4] });
     expect(over.status).toBe(409);
-    const comparison = await (await api("/api/comparison", { headers })).json<{ attributes: { key: string; values: unknown[] }[] }>();
+    const comparison = await (await api("/api/comparison", { headers })).json<{
+      attributes: { key: string; values: unknown[] }[];
+    }>();
     expect(comparison.attributes.map((row) => row.key)).toEqual(["color", "waterproof", "weight"]);
     expect(comparison.attributes.find((row) => row.key === "weight")?.values).toEqual([null, 1, null, 3]);
   });
