@@ -11,6 +11,11 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
+              // Real limiters with tiny limits, swapped in by the rate-limit tests.
+              ratelimits: {
+                TIGHT_SESSION_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
+                TIGHT_IP_LIMITER: { namespace_id: "9002", simple: { limit: 3, period: 60 } },
+              },
               bindings: {
                 DATABASE_URL: inject("databaseUrl"),
                 DATABASE_WS_PROXY: inject("databaseWsProxy"),

@@ -8,9 +8,9 @@ import { PROBLEM_CONTENT_TYPE, problem } from "./lib/problem";
 import { createRouter } from "./lib/router";
 import { authenticate, requireRole } from "./middleware/auth";
 import { publicSession } from "./middleware/public-session";
+import { rateLimitByIp } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { customerShopper } from "./middleware/shopper";
-import { analytics } from "./modules/analytics";
 import { customerCart, publicCart } from "./modules/cart";
 import { catalog } from "./modules/catalog";
 import { customerComparison, publicComparison } from "./modules/comparison";
@@ -64,6 +64,7 @@ export function createApp() {
       maxAge: 600,
     }),
   );
+  app.use("/api/*", rateLimitByIp);
   app.use(
     "/api/*",
     bodyLimit({
@@ -99,7 +100,6 @@ export function createApp() {
   app.route("/api/public/session", publicSessions);
   app.route("/api/live", live);
   app.route("/api/catalog", catalog);
-  app.route("/api/analytics/ecommerce", analytics);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

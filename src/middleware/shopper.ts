@@ -6,6 +6,7 @@ import { type CompanyContext, findCompany, type SiteSettings } from "../modules/
 import { type SessionAddress, sha256Hex } from "../sessions/address";
 import type { SessionCall } from "../sessions/types";
 import type { AppEnv } from "../types";
+import { rateLimitSession } from "./rate-limit";
 
 type Feature = "cart" | "wishlist" | "compare";
 
@@ -75,6 +76,7 @@ export async function sessionCall(
   options: { body?: unknown; cartId?: string } = {},
 ): Promise<SessionCall> {
   const call: SessionCall = { address: await shopperAddress(c), site: c.var.shopper.site, cartId: options.cartId };
+  await rateLimitSession(c.env, call.address);
   const ifMatch = c.req.header("if-match");
   if (ifMatch !== undefined) {
     const version = ifMatch.match(/^(?:W\/)?"?(\d{1,15})"?$/)?.[1];

@@ -4,6 +4,8 @@ declare namespace Cloudflare {
   interface Env {
     TEST_JWKS_URL: string;
     TEST_JWKS_PRIVATE_KEY: string;
+    TIGHT_SESSION_LIMITER: RateLimit;
+    TIGHT_IP_LIMITER: RateLimit;
   }
   interface GlobalProps {
     mainModule: typeof import("../../src/index");
