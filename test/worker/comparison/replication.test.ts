@@ -1,0 +1,90 @@
+// Replication of the comparison to Postgres (`product_comparisons`,
+// `product_comparison_items`) by the session's outbox alarm: rows equal the object's state.
+import { describe, expect, it } from "vitest";
+import { ComparisonShareSchema } from "../../../src/modules/comparison/schema";
+import { sha256Hex } from "../../../src/sessions/address";
+import {
+  addToComparison,
+  bodyOf,
+  type Comparison,
+  comparisonOf,
+  comparisonRows,
+  createCompany,
+  flushReplication,
+  newShopper,
+  readComparison,
+  type Shopper,
+  seedProducts,
+  seedVariant,
+  send,
+  VARIANTS,
+} from "../wishlist/fixtures";
+
+async function expectReplicated(shopper: Shopper, view: Comparison, shareTokenHash: string | null) {
+  const { comparison, items } = await comparisonRows(view.id);
+  expect(comparison).toBeDefined();
+  expect(comparison).toMatchObject({
+    id: view.id,
+    companyId: view.companyId,
+    siteId: shopper.siteIds[0],
+    customerId: view.customerId,
+    sessionId: view.sessionId,
+    sessionTokenHash: shopper.sessionToken ? await sha256Hex(shopper.sessionToken) : null,
+    shareTokenHash,
+    itemCount: view.itemCount,
+    version: view.version,
+  });
+  expect(comparison?.expiresAt.toISOString()).toBe(view.expiresAt);
+  expect(comparison?.createdAt.toISOString()).toBe(view.createdAt);
+  expect(comparison?.sharedAt?.toISOString() ?? null).toBe(view.sharedAt);
+  // Positions are the order of the comparison's columns.
+  expect(items.map(({ id, productId, variantId, position }) => ({ id, productId, variantId, position }))).toEqual(
+    view.items.map(({ id, productId, variantId }, position) => ({ id, productId, variantId, position })),
+  );
+  return { comparison, items };
+}
+
+describe.each(VARIANTS)("comparison replication (%s)", (variant) => {
+  it("items with their positions, the share digest and expiry reach Postgres; never a raw token", async () => {
+    const company = await createCompany();
+    const shopper = await newShopper(variant, company);
+    const [a, b, c] = await seedProducts(company.companyId, [{}, {}, {}]);
+    const variantId = await seedVariant(company.companyId, b as string);
+    await addToComparison(shopper, a as string);
+    const withB = await comparisonOf(
+      await send(shopper, "POST", shopper.path("comparison", "/items"), { productId: b, variantId }),
+      201,
+    );
+    await addToComparison(shopper, c as string);
+    await comparisonOf(await send(shopper, "DELETE", shopper.path("comparison", `/items/${withB.items[0]?.id}`)), 200);
+    const shared = await bodyOf(
+      await send(shopper, "POST", shopper.path("comparison", "/share")),
+      200,
+      ComparisonShareSchema,
+    );
+
+    await flushReplication(shopper);
+    const view = await readComparison(shopper);
+    expect(view.items.map((item) => item.productId)).toEqual([b, c]);
+    const rows = await expectReplicated(shopper, view, await sha256Hex(shared.token));
+    const stored = JSON.stringify(rows);
+    expect(stored).not.toContain(shared.token);
+    expect(stored).not.toContain(shared.token.slice(64));
+    if (shopper.sessionToken) expect(stored).not.toContain(shopper.sessionToken);
+  });
+
+  it("revoking clears share_token_hash; a refused add (cap) replicates nothing new", async () => {
+    const company = await createCompany({ maxCompareItems: 2 });
+    const shopper = await newShopper(variant, company);
+    const [a, b, c] = await seedProducts(company.companyId, [{}, {}, {}]);
+    await addToComparison(shopper, a as string);
+    await addToComparison(shopper, b as string);
+    await bodyOf(await send(shopper, "POST", shopper.path("comparison", "/share")), 200, ComparisonShareSchema);
+    await comparisonOf(await send(shopper, "DELETE", shopper.path("comparison", "/share")), 200);
+    expect((await send(shopper, "POST", shopper.path("comparison", "/items"), { productId: c })).status).toBe(409);
+    await flushReplication(shopper);
+    const view = await readComparison(shopper);
+    const { comparison } = await expectReplicated(shopper, view, null);
+    expect(comparison?.itemCount).toBe(2);
+  });
+});
