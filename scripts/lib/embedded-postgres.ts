@@ -41,7 +41,9 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     persistent: options.persistent,
     createPostgresUser: isRoot,
     // No unix socket: the default socket folder may not exist or be writable here.
-    postgresFlags: ["-c", "unix_socket_directories=", "-c", "listen_addresses=127.0.0.1"],
+    // Every Durable Object flushes through its own short-lived connection, and the bench and
+    // e2e runs create thousands of sessions; Neon's pooler absorbs that in production.
+    postgresFlags: ["-c", "unix_socket_directories=", "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=500"],
     onLog: (message) => options.log?.(message),
     onError: (messageOrError) => options.log?.(String(messageOrError)),
   });

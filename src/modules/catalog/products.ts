@@ -51,31 +51,47 @@ export async function loadProducts(
 ): Promise<Map<string, CatalogProduct>> {
   const found = new Map<string, CatalogProduct>();
   const missing: string[] = [];
+  // Stale entries this call refreshes: served as they are if the refresh fails.
+  const fallback = new Map<string, CatalogProduct | null>();
   for (const id of new Set(productIds)) {
-    const cached = productCache.get(`${companyId}:${id}`);
-    if (cached) found.set(id, cached);
-    else if (cached === undefined) missing.push(id);
+    const cached = productCache.lookup(`${companyId}:${id}`);
+    if (cached.state === "fresh" || cached.state === "stale") {
+      if (cached.value) found.set(id, cached.value);
+      continue;
+    }
+    if (cached.state === "refresh") fallback.set(id, cached.value ?? null);
+    missing.push(id);
   }
   if (missing.length === 0) return found;
 
-  const rows = await db()
-    .select()
-    .from(products)
-    .where(and(eq(products.companyId, companyId), inArray(products.id, missing)));
-  const variants = rows.length
-    ? await db()
-        .select()
-        .from(productVariants)
-        .where(
-          and(
-            eq(productVariants.companyId, companyId),
-            inArray(
-              productVariants.productId,
-              rows.map((row) => row.id),
+  let rows: (typeof products.$inferSelect)[];
+  let variants: (typeof productVariants.$inferSelect)[];
+  try {
+    rows = await db()
+      .select()
+      .from(products)
+      .where(and(eq(products.companyId, companyId), inArray(products.id, missing)));
+    variants = rows.length
+      ? await db()
+          .select()
+          .from(productVariants)
+          .where(
+            and(
+              eq(productVariants.companyId, companyId),
+              inArray(
+                productVariants.productId,
+                rows.map((row) => row.id),
+              ),
             ),
-          ),
-        )
-    : [];
+          )
+      : [];
+  } catch (error) {
+    // Postgres is unreachable: stale catalog entries are better than failing the shopper.
+    for (const id of fallback.keys()) productCache.release(`${companyId}:${id}`);
+    if (missing.some((id) => !fallback.has(id))) throw error;
+    for (const [id, product] of fallback) if (product) found.set(id, product);
+    return found;
+  }
   for (const row of rows) {
     const product: CatalogProduct = {
       id: row.id,
