@@ -1,0 +1,194 @@
+// What every cron job shares: one Postgres Pool per run, a per-job advisory lock, the
+// per-invocation budget, the counters and the ONE summary line each job run logs.
+import type { Pool } from "@neondatabase/serverless";
+import { type Database, openDatabase } from "../db/client";
+import { loadConfig } from "../lib/config";
+import { createLogger, type LogFields, type Logger } from "../lib/logger";
+
+export interface Counts {
+  /** candidates the run took on (and paid for, where a call was needed) */
+  selected: number;
+  changed: number;
+  /** candidates left as they were: touched since selection, already done, not ours to change */
+  skipped: number;
+  /** candidates whose call or write failed; logged one by one, retried by a later run */
+  failed: number;
+}
+
+export interface JobContext {
+  job: string;
+  env: Env;
+  db: Database;
+  pool: Pool;
+  /** The controller's scheduledTime: every "idle since" / "older than" is measured from it, never Date.now(). */
+  now: Date;
+  log: Logger;
+  budget: Budget;
+  counts: Counts;
+  /** Job-specific fields for the summary line (e.g. why candidates were skipped). */
+  extra: Record<string, unknown>;
+}
+
+export interface Job {
+  name: string;
+  /** false: needs no subrequests, so takes no share of the call budget */
+  usesCalls?: false;
+  run(ctx: JobContext): Promise<void>;
+}
+
+export interface JobSummary extends Counts {
+  job: string;
+  /** `locked`: another run of the same job holds the lock, this one did nothing. */
+  outcome: "done" | "locked" | "error";
+  durationMs: number;
+  budgetExhausted: boolean;
+  [field: string]: unknown;
+}
+
+/**
+ * What one invocation may spend: subrequests (Durable Object RPCs, R2 operations) and wall
+ * time. A job that runs out stops where it is and the next run carries on, so a backlog of
+ * any size drains over several runs instead of one run hitting a platform limit mid-way.
+ */
+export class Budget {
+  private used = 0;
+  exhausted = false;
+
+  constructor(
+    private readonly calls: number,
+    /** Date.now() after which no new work starts */
+    readonly deadline: number,
+    private readonly parent?: Budget,
+  ) {}
+
+  get remaining(): number {
+    const own = this.calls - this.used;
+    return Math.max(0, this.parent ? Math.min(own, this.parent.remaining) : own);
+  }
+
+  /** False (and exhausted) once the time is up. */
+  hasTime(): boolean {
+    if (Date.now() < this.deadline) return true;
+    this.exhausted = true;
+    return false;
+  }
+
+  /** Reserves `count` calls, all or none. */
+  take(count: number): boolean {
+    if (!this.hasTime() || this.remaining < count) {
+      this.exhausted = true;
+      return false;
+    }
+    this.spend(count);
+    return true;
+  }
+
+  /** Records calls already bounded by `remaining` (a page read with that limit). */
+  spend(count: number): void {
+    this.used += count;
+    this.parent?.spend(count);
+  }
+
+  /**
+   * A budget for one of `jobsLeft` call-using jobs still to run in this invocation: a fair
+   * share of what is left, so one job's backlog cannot starve the others; what a job leaves
+   * unused goes to the jobs after it.
+   */
+  share(jobsLeft: number): Budget {
+    return new Budget(Math.floor(this.remaining / Math.max(1, jobsLeft)), this.deadline, this);
+  }
+}
+
+/**
+ * Runs one job: opens the database, takes the job's advisory lock (a concurrent run of the
+ * same job finds it taken and does nothing), runs, and logs one summary line. A job that
+ * throws is logged and reported as `error`; it never stops the jobs after it.
+ */
+export async function runJob(job: Job, env: Env, now: Date, budget: Budget, fields: LogFields): Promise<JobSummary> {
+  const started = Date.now();
+  const log = createLogger({ component: "jobs", job: job.name, ...fields });
+  const counts: Counts = { selected: 0, changed: 0, skipped: 0, failed: 0 };
+  const extra: Record<string, unknown> = {};
+  let outcome: JobSummary["outcome"] = "done";
+  let database: ReturnType<typeof openDatabase> | undefined;
+  try {
+    const config = loadConfig(env as unknown as Record<string, unknown>);
+    database = openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
+    const unlock = await tryJobLock(database.pool, job.name);
+    if (!unlock) {
+      outcome = "locked";
+    } else {
+      try {
+        await job.run({ job: job.name, env, db: database.db, pool: database.pool, now, log, budget, counts, extra });
+      } finally {
+        await unlock();
+      }
+    }
+  } catch (error) {
+    outcome = "error";
+    extra.error = describeError(error);
+  } finally {
+    await database?.close();
+  }
+  const summary: JobSummary = {
+    job: job.name,
+    outcome,
+    ...counts,
+    durationMs: Date.now() - started,
+    budgetExhausted: budget.exhausted,
+    scheduledTime: now.toISOString(),
+    ...extra,
+  };
+  if (outcome === "error") log.error("job finished", summary);
+  else log.info("job finished", summary);
+  return summary;
+}
+
+/**
+ * `pg_try_advisory_lock` is per connection, so the lock lives on one client held for the whole
+ * run and is released on that same client (or with the connection, if the Worker dies). With
+ * Neon, the lock needs the direct (non "-pooler") connection string: PgBouncer's transaction
+ * mode does not keep session locks. Without it the jobs stay correct — every step is
+ * idempotent — two runs merely duplicate some work.
+ */
+async function tryJobLock(pool: Pool, job: string): Promise<(() => Promise<void>) | undefined> {
+  const key = `crosscart:job:${job}`;
+  const client = await pool.connect();
+  let locked = false;
+  try {
+    const result = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext($1)) AS locked", [
+      key,
+    ]);
+    locked = result.rows[0]?.locked === true;
+  } finally {
+    if (!locked) client.release();
+  }
+  if (!locked) return undefined;
+  return async () => {
+    try {
+      await client.query("SELECT pg_advisory_unlock(hashtext($1))", [key]);
+      client.release();
+    } catch (error) {
+      // Dropping the connection releases the lock as well.
+      client.release(error instanceof Error ? error : true);
+    }
+  };
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "object" && error && "message" in error) return String(error.message);
+  return String(error);
+}
+
+/** Counts one skipped candidate under its reason, for the summary line. */
+export function skip(ctx: JobContext, reason: string): void {
+  ctx.counts.skipped += 1;
+  const reasons = (ctx.extra.skippedReasons ?? {}) as Record<string, number>;
+  reasons[reason] = (reasons[reason] ?? 0) + 1;
+  ctx.extra.skippedReasons = reasons;
+}
+
+export const DAY_MS = 86_400_000;
+
+export const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS);

@@ -1,0 +1,380 @@
+// The weekly run (comparisons, retention, the CONVERTED archive, VACUUM) through the real
+// scheduled handler at the real time: only rows this file ages are old enough to go.
+import { env } from "cloudflare:workers";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { cartItems, carts, crossSiteSessions, productComparisons, savedCartItems } from "../../../src/db/schema";
+import { archiveKey } from "../../../src/jobs/archive-converted-carts";
+import { CRONS } from "../../../src/jobs/schedule";
+import { toHex } from "../../../src/sessions/address";
+import {
+  ageCart,
+  cartStatuses,
+  counts,
+  createJobCompany,
+  DAY_MS,
+  daysFromNow,
+  flush,
+  newGuest,
+  readCart,
+  removeJobCompanies,
+  runCron,
+  type Shopper,
+  send,
+  stubOf,
+  withDb,
+} from "./fixtures";
+
+afterEach(removeJobCompanies);
+
+const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS);
+
+describe("purgeOldComparisons (weekly)", { timeout: 60_000 }, () => {
+  it("deletes comparisons older than 90 days and has their sessions drop them", async () => {
+    const company = await createJobCompany();
+    const other = await createJobCompany();
+    const old = await compareOne(await newGuest(company, 0));
+    const recent = await compareOne(await newGuest(company, 0));
+    const othersRecent = await compareOne(await newGuest(other, 0));
+    await withDb((db) =>
+      db
+        .update(productComparisons)
+        .set({ createdAt: daysAgo(100) })
+        .where(eq(productComparisons.id, old.id)),
+    );
+    // A row whose session is long gone: the row still goes.
+    const orphanId = crypto.randomUUID();
+    await withDb((db) =>
+      db.insert(productComparisons).values({
+        id: orphanId,
+        companyId: company.companyId,
+        sessionId: crypto.randomUUID(),
+        sessionTokenHash: toHex(crypto.getRandomValues(new Uint8Array(32))),
+        expiresAt: daysAgo(5),
+        createdAt: daysAgo(95),
+      }),
+    );
+
+    const run = await runCron(CRONS.weekly, new Date());
+    expect(counts(run.purgeOldComparisons)).toEqual({
+      outcome: "done",
+      selected: 2,
+      changed: 2,
+      skipped: 0,
+      failed: 0,
+      budgetExhausted: false,
+    });
+    expect(run.purgeOldComparisons?.droppedFromSessions).toBe(1);
+    expect(await comparisonIds([old.id, orphanId, recent.id, othersRecent.id])).toEqual([recent.id, othersRecent.id]);
+    // The shopper starts a new, empty comparison; the others still have theirs.
+    const fresh = await readComparison(old.shopper);
+    expect(fresh.id).not.toBe(old.id);
+    expect(fresh.items).toEqual([]);
+    expect((await readComparison(recent.shopper)).id).toBe(recent.id);
+
+    expect(counts((await runCron(CRONS.weekly, new Date())).purgeOldComparisons)).toMatchObject({
+      selected: 0,
+      changed: 0,
+    });
+  });
+});
+
+describe("the weekly call budget", { timeout: 60_000 }, () => {
+  it("passes what the earlier jobs leave to the last one, which stops at it and carries on next week", async () => {
+    const company = await createJobCompany();
+    const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    await withDb((db) =>
+      db.insert(productComparisons).values(
+        ids.map((id) => ({
+          id,
+          companyId: company.companyId,
+          sessionId: crypto.randomUUID(),
+          sessionTokenHash: toHex(crypto.getRandomValues(new Uint8Array(32))),
+          expiresAt: daysAgo(10),
+          createdAt: daysAgo(100),
+        })),
+      ),
+    );
+    // Two calls: applyRetention's and archiveConvertedCarts' shares go unused, so the purge gets both.
+    const first = await runCron(CRONS.weekly, new Date(), { JOBS_CALL_BUDGET: "2" });
+    expect(counts(first.purgeOldComparisons)).toMatchObject({ selected: 2, changed: 2, budgetExhausted: true });
+    expect(await comparisonIds(ids)).toHaveLength(1);
+    expect(first.vacuumAnalyze?.outcome).toBe("done");
+
+    const second = await runCron(CRONS.weekly, new Date(), { JOBS_CALL_BUDGET: "2" });
+    expect(counts(second.purgeOldComparisons)).toMatchObject({ selected: 1, changed: 1, budgetExhausted: false });
+    expect(await comparisonIds(ids)).toEqual([]);
+  });
+});
+
+describe("applyRetention (weekly)", { timeout: 60_000 }, () => {
+  it("deletes carts abandoned over 90 days ago, items and all, and keeps younger ones", async () => {
+    const company = await createJobCompany();
+    const abandoned = await abandon(await newGuest(company, 2));
+    const abandonedThenExpired = await abandon(await newGuest(company, 1));
+    expect((await stubOf(abandonedThenExpired).expire(daysFromNow(1).toISOString())).expired).toBe(true);
+    const young = await abandon(await newGuest(company, 1));
+    const active = await newGuest(company, 1);
+    await ageCart(abandoned.cartId, { abandonedAt: daysAgo(100) });
+    await ageCart(abandonedThenExpired.cartId, { abandonedAt: daysAgo(91) });
+    await ageCart(young.cartId, { abandonedAt: daysAgo(30) });
+
+    const run = await runCron(CRONS.weekly, new Date());
+    expect(counts(run.applyRetention)).toMatchObject({ outcome: "done", selected: 2, changed: 2, failed: 0 });
+    expect(run.applyRetention?.abandonedCartsDeleted).toBe(2);
+    expect(await cartStatuses([abandoned, abandonedThenExpired, young, active])).toEqual([
+      "MISSING",
+      "MISSING",
+      "ABANDONED",
+      "ACTIVE",
+    ]);
+    const items = await withDb((db) =>
+      db
+        .select({ cartId: cartItems.cartId })
+        .from(cartItems)
+        .where(inArray(cartItems.cartId, [abandoned.cartId, young.cartId])),
+    );
+    expect(items.map((item) => item.cartId)).toEqual([young.cartId]);
+
+    expect((await runCron(CRONS.weekly, new Date())).applyRetention?.changed).toBe(0);
+  });
+
+  it("deletes sessions ended over 30 days ago, and their session forgets them", async () => {
+    const company = await createJobCompany();
+    const ended = await newGuest(company, 1);
+    const endedRecently = await newGuest(company, 1);
+    for (const shopper of [ended, endedRecently]) {
+      expect((await stubOf(shopper).expire(daysFromNow(1).toISOString())).expired).toBe(true);
+      await endedSessionRow(shopper, daysAgo(0));
+    }
+    await endedSessionRow(ended, daysAgo(40));
+    expect((await readCart(ended)).status).toBe(410);
+    // A merged session's row with no session object left at all.
+    const orphanId = crypto.randomUUID();
+    await withDb((db) =>
+      db.insert(crossSiteSessions).values({
+        id: orphanId,
+        companyId: company.companyId,
+        sessionTokenHash: toHex(crypto.getRandomValues(new Uint8Array(32))),
+        status: "MERGED",
+        mergedAt: daysAgo(31),
+        expiresAt: daysAgo(1),
+      }),
+    );
+
+    const run = await runCron(CRONS.weekly, new Date());
+    expect(counts(run.applyRetention)).toMatchObject({ outcome: "done", selected: 2, changed: 2, failed: 0 });
+    expect(run.applyRetention).toMatchObject({ sessionsDeleted: 2, sessionsForgotten: 1, abandonedCartsDeleted: 0 });
+    expect(await sessionIds([ended.sessionId, orphanId, endedRecently.sessionId])).toEqual([endedRecently.sessionId]);
+    // The forgotten session's token finds nothing now; the recent one still says "expired".
+    expect((await readCart(ended)).status).toBe(404);
+    expect((await readCart(endedRecently)).status).toBe(410);
+  });
+});
+
+describe("archiveConvertedCarts (weekly)", { timeout: 60_000 }, () => {
+  it("archives CONVERTED carts older than two years to R2 as NDJSON per company and day, then deletes them", async () => {
+    const company = await createJobCompany();
+    const other = await createJobCompany();
+    const threeYearsAgo = new Date();
+    threeYearsAgo.setUTCFullYear(threeYearsAgo.getUTCFullYear() - 3);
+    const day = threeYearsAgo.toISOString().slice(0, 10);
+    const at = (hour: number, offsetDays = 0) =>
+      new Date(Date.parse(`${day}T${String(hour).padStart(2, "0")}:00:00.000Z`) + offsetDays * DAY_MS);
+    const morning = await convert(await newGuest(company, 2), at(1));
+    const evening = await convert(await newGuest(company, 1), at(23));
+    const nextDay = await convert(await newGuest(company, 1), at(0, 1));
+    const othersSameDay = await convert(await newGuest(other, 1), at(12));
+    const lastYear = await convert(await newGuest(other, 1), daysAgo(365));
+    const key = archiveKey(company.companyId, day);
+    // An earlier run already archived a cart of that day: it must survive this one.
+    const earlier = JSON.stringify({ id: "00000000-0000-4000-8000-000000000000", status: "CONVERTED" });
+    await env.ARCHIVE.put(key, `${earlier}\n`);
+    const expected = await archivedForm([morning, evening, nextDay, othersSameDay]);
+
+    const run = await runCron(CRONS.weekly, new Date());
+    expect(counts(run.archiveConvertedCarts)).toEqual({
+      outcome: "done",
+      selected: 4,
+      changed: 4,
+      skipped: 0,
+      failed: 0,
+      budgetExhausted: false,
+    });
+    expect(run.archiveConvertedCarts?.archiveObjectsWritten).toBe(3);
+
+    expect(await readArchive(key)).toEqual(
+      [JSON.parse(earlier), expected.get(morning.cartId), expected.get(evening.cartId)].sort(byId),
+    );
+    const nextDayKey = archiveKey(company.companyId, at(0, 1).toISOString().slice(0, 10));
+    expect(await readArchive(nextDayKey)).toEqual([expected.get(nextDay.cartId)]);
+    expect(await readArchive(archiveKey(other.companyId, day))).toEqual([expected.get(othersSameDay.cartId)]);
+    const object = await env.ARCHIVE.head(key);
+    expect(object?.httpMetadata?.contentType).toBe("application/x-ndjson");
+
+    expect(await cartStatuses([morning, evening, nextDay, othersSameDay, lastYear])).toEqual([
+      "MISSING",
+      "MISSING",
+      "MISSING",
+      "MISSING",
+      "CONVERTED",
+    ]);
+    const items = await withDb((db) =>
+      db
+        .select()
+        .from(cartItems)
+        .where(inArray(cartItems.cartId, [morning.cartId, evening.cartId])),
+    );
+    expect(items).toEqual([]);
+
+    const again = await runCron(CRONS.weekly, new Date());
+    expect(counts(again.archiveConvertedCarts)).toMatchObject({ selected: 0, changed: 0 });
+    expect(await readArchive(key)).toHaveLength(3);
+  });
+});
+
+describe("vacuumAnalyze (weekly)", { timeout: 60_000 }, () => {
+  it("runs VACUUM ANALYZE on the session tables after the retention jobs, in the same run", async () => {
+    const before = new Date();
+    const run = await runCron(CRONS.weekly, new Date());
+    expect(Object.keys(run)).toEqual([
+      "applyRetention",
+      "archiveConvertedCarts",
+      "purgeOldComparisons",
+      "vacuumAnalyze",
+    ]);
+    expect(counts(run.vacuumAnalyze)).toMatchObject({ outcome: "done", selected: 8, changed: 8, failed: 0 });
+    // Statistics reach pg_stat a moment after the command.
+    let vacuumed: Date | null = null;
+    for (let attempt = 0; attempt < 20 && !(vacuumed && vacuumed >= before); attempt++) {
+      const result = await withDb((db) =>
+        db.execute<{ last_vacuum: string | null }>(
+          sql`SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'cart_items'`,
+        ),
+      );
+      const value = result.rows[0]?.last_vacuum;
+      vacuumed = value ? new Date(value) : null;
+      if (!(vacuumed && vacuumed >= before)) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(vacuumed?.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
+  });
+});
+
+// ── Helpers ──────────────────────────────────────────────────────────────────
+
+interface ComparisonBody {
+  id: string;
+  items: unknown[];
+}
+
+async function readComparison(shopper: Shopper): Promise<ComparisonBody> {
+  const response = await send(shopper, "GET", shopper.comparisonPath);
+  expect(response.status).toBe(200);
+  return (await response.json()) as ComparisonBody;
+}
+
+/** Compares one product; the comparison replicated. */
+async function compareOne(shopper: Shopper): Promise<{ id: string; shopper: Shopper }> {
+  const response = await send(shopper, "POST", `${shopper.comparisonPath}/items`, {
+    productId: shopper.company.productIds[0],
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  const { id } = (await response.json()) as ComparisonBody;
+  await flush(shopper);
+  return { id, shopper };
+}
+
+async function comparisonIds(ids: string[]): Promise<string[]> {
+  const rows = await withDb((db) =>
+    db.select({ id: productComparisons.id }).from(productComparisons).where(inArray(productComparisons.id, ids)),
+  );
+  const present = new Set(rows.map((row) => row.id));
+  return ids.filter((id) => present.has(id));
+}
+
+async function sessionIds(ids: string[]): Promise<string[]> {
+  const rows = await withDb((db) =>
+    db.select({ id: crossSiteSessions.id }).from(crossSiteSessions).where(inArray(crossSiteSessions.id, ids)),
+  );
+  const present = new Set(rows.map((row) => row.id));
+  return ids.filter((id) => present.has(id));
+}
+
+/** The session marks its cart ABANDONED (as the hourly job would, a day from now), replicated. */
+async function abandon(shopper: Shopper): Promise<Shopper> {
+  expect((await stubOf(shopper).markAbandoned(daysFromNow(1).toISOString())).changed).toBe(true);
+  await flush(shopper);
+  return shopper;
+}
+
+/** The session's cross_site_sessions row, EXPIRED at `endedAt` (made here if replication has not). */
+async function endedSessionRow(shopper: Shopper, endedAt: Date): Promise<void> {
+  const values = { status: "EXPIRED" as const, expiredAt: endedAt, updatedAt: endedAt };
+  await withDb((db) =>
+    db
+      .insert(crossSiteSessions)
+      .values({
+        id: shopper.sessionId,
+        companyId: shopper.company.companyId,
+        sessionTokenHash: shopper.address.kind === "anonymous" ? shopper.address.tokenHash : null,
+        expiresAt: endedAt,
+        ...values,
+      })
+      .onConflictDoUpdate({ target: crossSiteSessions.id, set: values }),
+  );
+}
+
+/** Converts the cart for an order, replicated, then dates the conversion `convertedAt`. */
+async function convert(shopper: Shopper, convertedAt: Date): Promise<Shopper> {
+  const response = await send(shopper, "POST", `${shopper.cartPath}/convert`, { orderId: crypto.randomUUID() });
+  expect(response.status, await response.clone().text()).toBe(200);
+  await flush(shopper);
+  await withDb((db) =>
+    db
+      .update(carts)
+      .set({ convertedAt })
+      .where(and(eq(carts.id, shopper.cartId), eq(carts.status, "CONVERTED"))),
+  );
+  return shopper;
+}
+
+/** What the archive should hold for these carts: each row with its items and saved items, as JSON. */
+async function archivedForm(shoppers: Shopper[]): Promise<Map<string, unknown>> {
+  const ids = shoppers.map((shopper) => shopper.cartId);
+  return withDb(async (db) => {
+    const rows = await db.select().from(carts).where(inArray(carts.id, ids));
+    const items = await db.select().from(cartItems).where(inArray(cartItems.cartId, ids)).orderBy(asc(cartItems.id));
+    const saved = await db
+      .select()
+      .from(savedCartItems)
+      .where(inArray(savedCartItems.cartId, ids))
+      .orderBy(asc(savedCartItems.id));
+    expect(rows).toHaveLength(ids.length);
+    expect(items.length).toBeGreaterThan(0);
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        JSON.parse(
+          JSON.stringify({
+            ...row,
+            items: items.filter((item) => item.cartId === row.id),
+            savedItems: saved.filter((item) => item.cartId === row.id),
+          }),
+        ),
+      ]),
+    );
+  });
+}
+
+async function readArchive(key: string): Promise<unknown[]> {
+  const object = await env.ARCHIVE.get(key);
+  expect(object, key).not.toBeNull();
+  const text = (await object?.text()) ?? "";
+  expect(text.endsWith("\n")).toBe(true);
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+}
+
+const byId = (a: unknown, b: unknown) => ((a as { id: string }).id < (b as { id: string }).id ? -1 : 1);
