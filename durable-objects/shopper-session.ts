@@ -80,6 +80,8 @@ const TICKET_TTL_MS = 30_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** How often a change looks at the catalog again for lines that calls running meanwhile added. */
 const MAX_CATALOG_PASSES = 3;
+/** How many catalog loads that need Postgres one session object runs at once. */
+const MAX_CATALOG_LOADS = 4;
 /** How many converted orders a session remembers for idempotent conversion. */
 const MAX_REMEMBERED_CONVERSIONS = 50;
 
@@ -88,6 +90,9 @@ class Refusal extends Error {
     super(rpc.detail);
   }
 }
+/** A cache-only look at the catalog found something missing: it takes a turn with Postgres. */
+class NotCached extends Error {}
+
 const refuse = (code: RpcError["code"], detail: string, extensions?: Record<string, unknown>): never => {
   throw new Refusal({ code, detail, ...(extensions ? { extensions } : {}) });
 };
@@ -124,8 +129,12 @@ interface Mutation<T> {
 export class ShopperSession extends DurableObject<Env> {
   private readonly store: SessionStorage;
   private readonly log = createLogger({ component: "ShopperSession" });
+  /** This object's catalog loads that need Postgres: how many run, who waits for a turn. */
+  private catalogLoads = { running: 0, waiting: [] as (() => void)[] };
   /** What the running transaction changed, announced to live subscribers after it commits. */
   private changes: { resource: string; version: number }[] = [];
+  /** A read created a customer's session (requireSession): its outbox rows need the flush alarm too. */
+  private flushPending = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -402,20 +411,24 @@ export class ShopperSession extends DurableObject<Env> {
   async expire(idleBefore: string): Promise<{ expired: boolean; reason?: string }> {
     const session = this.readSession();
     if (!session) return { expired: false, reason: "no session" };
-    if (session.status === "EXPIRED") return { expired: true, reason: "already expired" };
-    if (session.lastActivityAt >= idleBefore) return { expired: false, reason: "active since selection" };
-    const cart = this.currentCart(session);
-    const now = new Date().toISOString();
-    const version = session.version + 1;
-    const expiredSession: SessionDoc = { ...session, status: "EXPIRED", version, updatedAt: now };
-    const expiredCart: CartDoc =
-      cart.status === "ACTIVE" || cart.status === "ABANDONED" ? { ...cart, status: "EXPIRED", version } : cart;
-    this.ctx.storage.transactionSync(() => {
-      this.store.write(SESSION, expiredSession);
-      this.store.write(cartDocName(cart.id), expiredCart);
-      this.store.enqueue(SESSION, version, Date.now());
-      this.store.enqueue(cartDocName(cart.id), version, Date.now());
-    });
+    if (session.status === "EXPIRED") {
+      // Done before, unless an earlier run could not replicate: then its live state is still here.
+      if (!this.liveCart(session) && this.store.outboxSize() === 0) return { expired: true, reason: "already expired" };
+    } else {
+      if (session.lastActivityAt >= idleBefore) return { expired: false, reason: "active since selection" };
+      const cart = this.currentCart(session);
+      const now = new Date().toISOString();
+      const version = session.version + 1;
+      const expiredSession: SessionDoc = { ...session, status: "EXPIRED", version, updatedAt: now };
+      const expiredCart: CartDoc =
+        cart.status === "ACTIVE" || cart.status === "ABANDONED" ? { ...cart, status: "EXPIRED", version } : cart;
+      this.ctx.storage.transactionSync(() => {
+        this.store.write(SESSION, expiredSession);
+        this.store.write(cartDocName(cart.id), expiredCart);
+        this.store.enqueue(SESSION, version, Date.now());
+        this.store.enqueue(cartDocName(cart.id), version, Date.now());
+      });
+    }
     // Replicate now, so Postgres holds the final state before the live state goes.
     await this.flush();
     if (this.store.outboxSize() > 0) return { expired: false, reason: "replication pending; retried by the next run" };
@@ -515,7 +528,9 @@ export class ShopperSession extends DurableObject<Env> {
     return this.outcome(async () => {
       const session = this.readSession();
       const wishlist = this.store.read<WishlistDoc>(WISHLIST);
-      if (!session || session.companyId !== companyId || !wishlist || !sameDigest(wishlist.shareTokenHash, tokenHash)) {
+      // A merged or expired session no longer shares anything.
+      const live = session?.status === "ACTIVE" && session.companyId === companyId;
+      if (!live || !wishlist || !sameDigest(wishlist.shareTokenHash, tokenHash)) {
         return refuse("NOT_FOUND", "Shared wishlist not found");
       }
       return { status: 200, body: wishlistView(session, wishlist) };
@@ -526,12 +541,10 @@ export class ShopperSession extends DurableObject<Env> {
     return this.outcome(async () => {
       const session = this.readSession();
       const comparison = this.store.read<ComparisonDoc>(COMPARISON);
-      if (
-        !session ||
-        session.companyId !== companyId ||
-        !comparison ||
-        !sameDigest(comparison.shareTokenHash, tokenHash)
-      ) {
+      // A merged or expired session, or a comparison past its 90 days, no longer shares anything.
+      const live = session?.status === "ACTIVE" && session.companyId === companyId;
+      const current = comparison !== undefined && comparison.expiresAt > new Date().toISOString();
+      if (!live || !current || !sameDigest(comparison.shareTokenHash, tokenHash)) {
         return refuse("NOT_FOUND", "Shared comparison not found");
       }
       return { status: 200, body: comparisonView(session, comparison, comparison.state.items.length) };
@@ -608,7 +621,8 @@ export class ShopperSession extends DurableObject<Env> {
       const session = this.readSession();
       const notFound = () => refuse("NOT_FOUND", "Transfer code not found or expired");
       if (!session || session.companyId !== companyId || session.status !== "ACTIVE") return notFound();
-      return this.ctx.storage.transactionSync(() => {
+      this.changes = [];
+      const claimed = this.ctx.storage.transactionSync(() => {
         const code = takeCode(this.store, "transfer", codeHash, Date.now());
         if (!code?.sessionToken || code.targetSiteId !== site.id) return notFound();
         const updated = this.touchSession(
@@ -618,6 +632,11 @@ export class ShopperSession extends DurableObject<Env> {
         );
         return { status: 200, body: { sessionToken: code.sessionToken, session: crossSiteView(updated, undefined) } };
       });
+      // A claim changes the session (site visited, transfer counted) like any change: announce and replicate it.
+      this.broadcast(this.changes);
+      this.changes = [];
+      await this.scheduleFlush();
+      return claimed;
     });
   }
 
@@ -732,9 +751,11 @@ export class ShopperSession extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       this.store.acknowledge(pending.lastSeq);
       if (state.failures) this.store.write("replication", { failures: 0 });
-      // Converted carts live here only until Postgres has their final state.
+      // Converted carts live here until Postgres has their final state and their order is
+      // no longer remembered (a repeated conversion of a remembered order returns its cart).
+      const remembered = new Set(Object.values(session.conversions));
       for (const cart of cartsToSend) {
-        if (cart.id !== session.cartId) this.store.remove(cartDocName(cart.id));
+        if (cart.id !== session.cartId && !remembered.has(cart.id)) this.store.remove(cartDocName(cart.id));
       }
     });
     // Changes made while this flush was in flight are still in the outbox.
@@ -794,6 +815,11 @@ export class ShopperSession extends DurableObject<Env> {
       if (error instanceof Refusal) return { ok: false, error: error.rpc };
       if (error instanceof DomainError) return { ok: false, error: { code: error.code, detail: error.detail } };
       throw error;
+    } finally {
+      if (this.flushPending) {
+        this.flushPending = false;
+        await this.scheduleFlush();
+      }
     }
   }
 
@@ -802,7 +828,9 @@ export class ShopperSession extends DurableObject<Env> {
     const session = this.readSession();
     if (!session || (session.status === "EXPIRED" && call.address.kind === "customer")) {
       if (call.address.kind === "anonymous") refuse("NOT_FOUND", "Session not found");
-      return this.ctx.storage.transactionSync(() => this.ensureSession(call));
+      const created = this.ctx.storage.transactionSync(() => this.ensureSession(call));
+      this.flushPending = true;
+      return created;
     }
     this.assertUsable(session, call);
     return session;
@@ -953,6 +981,7 @@ export class ShopperSession extends DurableObject<Env> {
       createdAt: now,
       updatedAt: now,
       lastActivityAt: now,
+      expiresAt: new Date(Date.parse(now) + SESSION_TTL_DAYS * DAY_MS).toISOString(),
       mergedIntoSessionId: null,
       mergedAt: null,
     };
@@ -981,7 +1010,11 @@ export class ShopperSession extends DurableObject<Env> {
     this.assertUsable(session, call);
     const cart = this.currentCart(session);
     if (cart.status !== "CONVERTED") return cart;
-    const next = this.newCart({ ...session, cartId: crypto.randomUUID() }, call.site, cart.state.currency, new Date());
+    const next: CartDoc = {
+      ...this.newCart({ ...session, cartId: crypto.randomUUID() }, call.site, cart.state.currency, new Date()),
+      // A guest merged before the checkout stays merged: a retried merge must not refill the new cart.
+      appliedMerges: cart.appliedMerges,
+    };
     this.store.write(SESSION, { ...session, cartId: next.id });
     this.store.write(cartDocName(next.id), next);
     // Replicated even if nothing else changes: Postgres must learn which cart holds the token now.
@@ -1083,9 +1116,12 @@ export class ShopperSession extends DurableObject<Env> {
     const now = new Date().toISOString();
     const version = session.version + 1;
     const converted: CartDoc = { ...cart, status: "CONVERTED", orderId, convertedAt: now, version, updatedAt: now };
-    const conversions = Object.fromEntries(
-      [...Object.entries(session.conversions), [orderId, cart.id]].slice(-MAX_REMEMBERED_CONVERSIONS),
-    );
+    const entries = [...Object.entries(session.conversions), [orderId, cart.id]];
+    const conversions = Object.fromEntries(entries.slice(-MAX_REMEMBERED_CONVERSIONS));
+    // A forgotten order's cart goes now, or after its flush if Postgres does not have it yet.
+    for (const [, forgotten] of entries.slice(0, -MAX_REMEMBERED_CONVERSIONS)) {
+      if (forgotten && !this.store.isPending(cartDocName(forgotten))) this.store.remove(cartDocName(forgotten));
+    }
     this.store.write(SESSION, { ...session, conversions, version, updatedAt: now, lastActivityAt: now });
     this.store.write(cartDocName(cart.id), converted);
     this.record(cartDocName(cart.id), version, new Date());
@@ -1104,13 +1140,41 @@ export class ShopperSession extends DurableObject<Env> {
     extraLines: CartLine[] = [],
   ): Promise<CommandCatalog> {
     const needsNow = () => catalogNeeds(this.liveCart(this.readSession())?.state, command, extraLines);
-    let catalog = await this.loadCatalog(call, needsNow(), command);
+    let catalog = await this.lookAtCatalog(call, needsNow(), command);
     for (let pass = 1; pass < MAX_CATALOG_PASSES; pass++) {
       const lines = [...(this.liveCart(this.readSession())?.state.lines ?? []), ...extraLines];
       if (catalogCovers(catalog, lines)) break;
-      catalog = await this.loadCatalog(call, needsNow(), command);
+      catalog = await this.lookAtCatalog(call, needsNow(), command);
     }
     return catalog;
+  }
+
+  /**
+   * One look at the catalog: straight from the isolate cache when it holds everything, else
+   * taking a turn with this object's other loads (at most MAX_CATALOG_LOADS at once). So a
+   * burst of calls on one session opens a few connections, not one each (100 parallel adds
+   * used to exhaust Postgres' connections), later calls find in the cache what earlier ones
+   * loaded, and a call that needs no query never waits behind one that does.
+   */
+  private async lookAtCatalog(
+    call: SessionCall,
+    needs: ReturnType<typeof catalogNeeds>,
+    command: CartCommand | undefined,
+  ): Promise<CommandCatalog> {
+    try {
+      return await this.loadCatalog(call, needs, command, true);
+    } catch (error) {
+      if (!(error instanceof NotCached)) throw error;
+    }
+    const loads = this.catalogLoads;
+    if (loads.running >= MAX_CATALOG_LOADS) await new Promise<void>((resolve) => loads.waiting.push(resolve));
+    loads.running += 1;
+    try {
+      return await this.loadCatalog(call, needs, command, false);
+    } finally {
+      loads.running -= 1;
+      loads.waiting.shift()?.();
+    }
   }
 
   /**
@@ -1122,11 +1186,13 @@ export class ShopperSession extends DurableObject<Env> {
     call: SessionCall,
     needs: ReturnType<typeof catalogNeeds>,
     command: CartCommand | undefined,
+    cacheOnly: boolean,
   ): Promise<CommandCatalog> {
     const companyId = call.address.companyId;
     const config = loadConfig(this.env as unknown as Record<string, unknown>);
     let database: ReturnType<typeof openDatabase> | undefined;
     const db = () => {
+      if (cacheOnly) throw new NotCached();
       database ??= openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
       return database.db;
     };
@@ -1154,6 +1220,7 @@ export class ShopperSession extends DurableObject<Env> {
             catalog.promotion = await loadPromotion(db, companyId, code);
         }
       } catch (error) {
+        if (error instanceof NotCached) throw error;
         this.log.warn("catalog unavailable", { error: String(error) });
         refuse("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly");
       }
@@ -1167,6 +1234,7 @@ export class ShopperSession extends DurableObject<Env> {
         for (const id of needs.lineProductIds) looked.productIds.add(id);
         for (const id of needs.lineBundleIds) looked.bundleIds.add(id);
       } catch (error) {
+        if (error instanceof NotCached) throw error;
         // Keep the lines' last known prices rather than failing the shopper's change.
         this.log.warn("repricing skipped: catalog unavailable", { error: String(error) });
         catalog.repriceAll = false;
@@ -1191,15 +1259,15 @@ export class ShopperSession extends DurableObject<Env> {
   }
 
   /**
-   * For retention: an EXPIRED or MERGED session unchanged since before `unchangedBefore`
-   * forgets everything it still stores, so its token finds nothing any more. A session in
-   * use again (a customer's, since) is left alone.
+   * For retention: if this object still holds session `sessionId` (a customer's object
+   * starts a new session after one expires) and it has ended (EXPIRED or MERGED), forgets
+   * everything it stores, so its token finds nothing any more.
    */
-  async forget(unchangedBefore: string): Promise<{ forgotten: boolean; reason?: string }> {
+  async forget(sessionId: string): Promise<{ forgotten: boolean; reason?: string }> {
     const session = this.readSession();
     if (!session) return { forgotten: false, reason: "nothing stored" };
+    if (session.id !== sessionId) return { forgotten: false, reason: "another session" };
     if (session.status !== "EXPIRED" && session.status !== "MERGED") return { forgotten: false, reason: "in use" };
-    if (session.updatedAt >= unchangedBefore) return { forgotten: false, reason: "changed since" };
     if (this.store.outboxSize() > 0) return { forgotten: false, reason: "replication pending" };
     this.ctx.storage.transactionSync(() => this.store.clearLiveState([]));
     await this.ctx.storage.deleteAlarm();

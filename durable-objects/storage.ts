@@ -71,6 +71,11 @@ export class SessionStorage {
     this.sql.exec("DELETE FROM outbox WHERE seq <= ?", lastSeq);
   }
 
+  /** Whether a change to `resource` still waits to be replicated. */
+  isPending(resource: string): boolean {
+    return this.sql.exec("SELECT 1 FROM outbox WHERE resource = ? LIMIT 1", resource).toArray().length > 0;
+  }
+
   outboxSize(): number {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
   }

@@ -1,62 +1,70 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
-import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+// One storefront journey end to end: a guest shops on two sites, signs in (merge), checks
+// out (convert), and Postgres ends up holding exactly what the shopper saw.
 import { describe, expect, it } from "vitest";
-import { cartItems, carts, products } from "../../../src/db/schema";
-import { sessionObjectName, sha256Hex } from "../../../src/sessions/address";
-import { api, createTestCompany, testDatabase } from "../helpers";
+import { MergeResultSchema } from "../../../src/modules/cart/schema";
+import { sha256Hex } from "../../../src/sessions/address";
+import { createTestCompany } from "../helpers";
+import {
+  addItem,
+  cartOf,
+  cartRows,
+  expectReplicated,
+  newCustomer,
+  newGuest,
+  problemOf,
+  readCart,
+  replicateNow,
+  seedProduct,
+  send,
+} from "./fixtures";
 
-async function seedProduct(companyId: string, price = 1500) {
-  const id = crypto.randomUUID();
-  const { db, close } = testDatabase();
-  await db
-    .insert(products)
-    .values({ id, companyId, sku: `SKU-${id.slice(0, 8)}`, name: "Thing", price, currency: "USD" });
-  await close();
-  return id;
-}
+describe("storefront journey", () => {
+  it("guest on two sites → sign-in merge → checkout → replicated", async () => {
+    const company = await createTestCompany();
+    const [boots, socks] = [
+      await seedProduct(company.companyId, { price: 12_900, name: "Boots" }),
+      await seedProduct(company.companyId, { price: 900, name: "Socks" }),
+    ];
 
-describe("public cart flow", () => {
-  it("creates, adds, reads and replicates", async () => {
-    const { companyId } = await createTestCompany();
-    const productId = await seedProduct(companyId);
-    const created = await api("/api/public/cart", {
-      method: "POST",
-      headers: { "x-company-id": companyId, "content-type": "application/json" },
-      body: JSON.stringify({ currency: "USD" }),
-    });
-    expect(created.status).toBe(201);
-    const cart = await created.json<{ id: string; sessionToken: string; version: number }>();
-    expect(cart.sessionToken).toMatch(/^[0-9a-f]{64}$/);
-
-    const headers = {
-      "x-company-id": companyId,
-      "x-session-token": cart.sessionToken,
-      "content-type": "application/json",
-    };
-    const added = await api(`/api/public/cart/${cart.id}/items`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ productId, quantity: 2 }),
-    });
-    const addedBody = await added.json<{ totals: { subtotal: number }; version: number }>();
-    expect(added.status, JSON.stringify(addedBody)).toBe(201);
-    expect(addedBody.totals.subtotal).toBe(3000);
-    expect(added.headers.get("etag")).toBe(`"${addedBody.version}"`);
-
-    const read = await api("/api/public/cart", { headers });
-    expect(read.status).toBe(200);
-
-    const stub = env.SHOPPER_SESSION.getByName(
-      sessionObjectName({ kind: "anonymous", companyId, tokenHash: await sha256Hex(cart.sessionToken) }),
+    const guest = await newGuest(company);
+    await addItem(guest, boots as string, 1);
+    const onSiteB = await cartOf(
+      await send(
+        guest,
+        "POST",
+        guest.path("/items"),
+        { productId: socks, quantity: 3 },
+        { "x-site-id": company.siteIds[1] },
+      ),
+      201,
     );
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const { db, close } = testDatabase();
-    const [row] = await db.select().from(carts).where(eq(carts.id, cart.id));
-    const items = await db.select().from(cartItems).where(eq(cartItems.cartId, cart.id));
-    await close();
-    expect(row?.subtotal).toBe(3000);
-    expect(row?.version).toBe(addedBody.version);
-    expect(items).toHaveLength(1);
+    expect(onSiteB.items.map((item) => item.siteId)).toEqual(company.siteIds);
+    await cartOf(await send(guest, "POST", guest.path("/discount"), { code: "SAVE10" }), 200);
+    await replicateNow(guest);
+    await expectReplicated(await readCart(guest), await sha256Hex(guest.sessionToken as string));
+
+    const customer = await newCustomer(company);
+    const merged = await send(customer, "POST", "/api/cart/merge", { sessionToken: guest.sessionToken });
+    expect(merged.status).toBe(200);
+    const { cart } = MergeResultSchema.parse(await merged.json());
+    expect(cart.items.map((item) => [item.productId, item.quantity])).toEqual([
+      [boots, 1],
+      [socks, 3],
+    ]);
+    expect(cart.discounts.map((discount) => discount.code)).toEqual(["SAVE10"]);
+    expect(cart.totals).toMatchObject({ subtotal: 15_600, discountTotal: 1_560, grandTotal: 14_040 });
+    await problemOf(await send(guest, "GET", "/api/public/cart"), 409, "SESSION_MERGED");
+
+    const orderId = `order-${crypto.randomUUID()}`;
+    const converted = await cartOf(await send(customer, "POST", "/api/cart/convert", { orderId }), 200);
+    expect(converted).toMatchObject({ status: "CONVERTED", orderId });
+    const next = await readCart(customer);
+    expect(next).toMatchObject({ status: "ACTIVE", items: [] });
+
+    await replicateNow(guest);
+    await replicateNow(customer);
+    await expectReplicated(converted, null);
+    await expectReplicated(next, null);
+    expect((await cartRows(guest.cartId)).cart?.status).toBe("MERGED");
   });
 });

@@ -1,0 +1,145 @@
+// A real Postgres outage (the proxy between workerd and Postgres drops every connection):
+// shoppers keep working from the DO and the warm catalog cache; replication keeps the outbox
+// and retries with backoff; once Postgres is back the rows equal the DO state exactly.
+//
+// Every outage test lives in this file, runs sequentially and keeps its window short: the
+// proxy is shared with the test files running in parallel. `databaseUp()` always runs.
+import { runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../../src/sessions/address";
+import { databaseDown, databaseUp } from "../helpers";
+import {
+  addItem,
+  cartOf,
+  cartRows,
+  expectReplicated,
+  newCustomer,
+  newGuest,
+  problemOf,
+  readCart,
+  replicateNow,
+  replicationState,
+  runAlarm,
+  type Shopper,
+  seedProduct,
+  send,
+  sessionStubOf,
+} from "./fixtures";
+
+afterEach(async () => {
+  await databaseUp();
+});
+
+/** Runs `during` with Postgres down, and brings it back whatever happens. */
+async function withOutage<T>(during: () => Promise<T>): Promise<T> {
+  await databaseDown();
+  try {
+    return await during();
+  } finally {
+    await databaseUp();
+  }
+}
+
+/** Two products in the cart (so the catalog cache is warm for both), replicated. */
+async function warmCart(shopper: Shopper) {
+  const [a, b] = [
+    await seedProduct(shopper.companyId, { price: 1000 }),
+    await seedProduct(shopper.companyId, { price: 400 }),
+  ];
+  await addItem(shopper, a as string, 1);
+  const cart = await addItem(shopper, b as string, 1);
+  await replicateNow(shopper);
+  return { a: a as string, b: b as string, cart };
+}
+
+// vitest 5 has no describe.sequential; `concurrent: false` pins the order even if a config turns concurrency on.
+describe("Postgres outage", { concurrent: false }, () => {
+  it("mutations succeed from the DO; replication fails, keeps the outbox, retries; then catches up exactly", async () => {
+    const guest = await newGuest();
+    const { a, b, cart: replicated } = await warmCart(guest);
+    const lineA = replicated.items.find((item) => item.productId === a)?.id as string;
+    const lineB = replicated.items.find((item) => item.productId === b)?.id as string;
+
+    const during = await withOutage(async () => {
+      const grown = await addItem(guest, a, 2);
+      expect(grown.items.find((item) => item.id === lineA)?.quantity).toBe(3);
+      await cartOf(await send(guest, "PATCH", guest.path(`/items/${lineB}`), { quantity: 4 }), 200);
+      await cartOf(await send(guest, "DELETE", guest.path(`/items/${lineA}`)), 200);
+      const discounted = await cartOf(await send(guest, "POST", guest.path("/discount"), { code: "SAVE10" }), 200);
+      expect(discounted.version).toBe(replicated.version + 4);
+      expect(discounted.items).toEqual([expect.objectContaining({ id: lineB, quantity: 4, unavailable: false })]);
+      expect(discounted.totals).toMatchObject({ subtotal: 1_600, discountTotal: 160, grandTotal: 1_440 });
+      expect(await readCart(guest)).toEqual(discounted);
+
+      // The flush cannot reach Postgres: the rows stay as they were, the outbox is kept and
+      // the alarm is set again (backoff).
+      await runAlarm(guest);
+      const state = await replicationState(guest);
+      expect(state.pending).toBeGreaterThan(0);
+      expect(state.failures).toBeGreaterThan(0);
+      expect(state.alarm).not.toBeNull();
+      return discounted;
+    });
+
+    const stale = await cartRows(replicated.id);
+    expect(stale.cart?.version).toBe(replicated.version);
+    expect(stale.items).toHaveLength(2);
+
+    await replicateNow(guest);
+    await expectReplicated(during, await sha256Hex(guest.sessionToken as string));
+    const rows = await cartRows(during.id);
+    expect(rows.items.map((item) => item.id)).toEqual([lineB]);
+    expect(rows.cart?.discounts).toEqual([{ code: "SAVE10", type: "PERCENT", value: 10, amount: 160 }]);
+    expect((await replicationState(guest)).failures).toBe(0);
+  });
+
+  it("a customer keeps shopping too, and a second outage window is caught up as well", async () => {
+    const customer = await newCustomer();
+    const { a, b } = await warmCart(customer);
+    const first = await withOutage(() => addItem(customer, a, 5));
+    const second = await withOutage(async () => {
+      await runAlarm(customer);
+      return addItem(customer, b, 1);
+    });
+    expect(second.version).toBe(first.version + 1);
+    await replicateNow(customer);
+    await expectReplicated(second, null);
+    expect((await cartRows(second.id)).items.map((item) => item.quantity).sort()).toEqual([2, 6]);
+  });
+
+  it("expiring a session while Postgres is down keeps its live state; the next run finishes the job", async () => {
+    const guest = await newGuest();
+    const { cart } = await warmCart(guest);
+    const stub = sessionStubOf(guest);
+    const idleBefore = new Date(Date.now() + 60_000).toISOString();
+    const first = await withOutage(() => stub.expire(idleBefore));
+    expect(first.expired).toBe(false);
+    // The shopper is told at once; Postgres learns it once reachable.
+    await problemOf(await send(guest, "GET", "/api/public/cart"), 410, "SESSION_EXPIRED");
+
+    const second = await stub.expire(idleBefore);
+    expect(second.expired).toBe(true);
+    expect((await cartRows(cart.id)).cart).toMatchObject({ status: "EXPIRED", version: cart.version + 1 });
+    const documents = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql
+        .exec<{ name: string }>("SELECT name FROM documents")
+        .toArray()
+        .map((row) => row.name),
+    );
+    expect(documents).toEqual(["session"]);
+    expect((await stub.expire(idleBefore)).reason).toBe("already expired");
+  });
+
+  it("with a cold catalog entry the change cannot be priced → 503 UNAVAILABLE, nothing changed", async () => {
+    const guest = await newGuest();
+    const { cart } = await warmCart(guest);
+    const cold = await seedProduct(guest.companyId);
+    await withOutage(async () => {
+      await problemOf(await send(guest, "POST", guest.path("/items"), { productId: cold }), 503, "UNAVAILABLE");
+      expect((await readCart(guest)).version).toBe(cart.version);
+    });
+    // Once Postgres is back the same add works.
+    const added = await addItem(guest, cold, 1);
+    expect(added.items).toHaveLength(3);
+  });
+});

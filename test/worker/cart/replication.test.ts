@@ -1,0 +1,206 @@
+// The outbox flush (the DO's alarm) makes Postgres hold exactly the session's cart: the carts
+// row, one cart_items / saved_cart_items row per line, the token only as its SHA-256.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { replicate } from "../../../durable-objects/replication";
+import { sha256Hex } from "../../../src/sessions/address";
+import type { CartDoc, SessionDoc } from "../../../src/sessions/types";
+import { createTestCompany, testDatabase } from "../helpers";
+import {
+  addItem,
+  cartOf,
+  cartRows,
+  expectReplicated,
+  newCustomer,
+  newGuest,
+  readCart,
+  replicateNow,
+  type Shopper,
+  seedBundle,
+  seedProduct,
+  seedVariant,
+  send,
+  sessionCartRows,
+  sessionStubOf,
+} from "./fixtures";
+
+/** A cart with a variant line, a plain line, a bundle, a saved line and a discount. */
+async function fullCart(shopper: Shopper) {
+  const { companyId } = shopper;
+  const shirt = await seedProduct(companyId, { price: 2000 });
+  const large = await seedVariant(companyId, shirt, { price: 2200 });
+  const mug = await seedProduct(companyId, { price: 800 });
+  const saved = await seedProduct(companyId, { price: 300 });
+  const bundleId = await seedBundle(companyId, [{ productId: mug }, { productId: saved, quantity: 2 }], {
+    discountType: "FIXED",
+    discountValue: 100,
+  });
+  await addItem(shopper, shirt, 2, large);
+  await addItem(shopper, mug, 1);
+  const withSaved = await addItem(shopper, saved, 3);
+  const savedLine = withSaved.items.find((item) => item.productId === saved && item.bundleGroupId === null);
+  await cartOf(await send(shopper, "POST", shopper.path(`/items/${savedLine?.id}/save`)), 200);
+  await cartOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId }), 201);
+  return cartOf(await send(shopper, "POST", shopper.path("/discount"), { code: "SAVE10" }), 200);
+}
+
+const tokenHashOf = async (shopper: Shopper) => (shopper.sessionToken ? sha256Hex(shopper.sessionToken) : null);
+
+describe("replication of a cart", () => {
+  it("public: the carts row, cart_items and saved_cart_items equal the DO state; the token only as SHA-256", async () => {
+    const guest = await newGuest();
+    const view = await fullCart(guest);
+    expect(view.items).toHaveLength(4);
+    expect(view.savedItems).toHaveLength(1);
+    await replicateNow(guest);
+
+    const tokenHash = await sha256Hex(guest.sessionToken as string);
+    await expectReplicated(await readCart(guest), tokenHash);
+    const { cart, items, saved } = await cartRows(view.id);
+    expect(cart).toMatchObject({ siteId: guest.siteIds[0], status: "ACTIVE", currency: "USD", customerId: null });
+    expect(cart?.sessionTokenHash).toMatch(/^[0-9a-f]{64}$/);
+    // The raw token is in no column of any row.
+    const everything = JSON.stringify({ cart, items, saved });
+    expect(everything).not.toContain(guest.sessionToken);
+  });
+
+  it("customer: the row carries the customer id and no token hash", async () => {
+    const customer = await newCustomer();
+    const view = await fullCart(customer);
+    await replicateNow(customer);
+    await expectReplicated(view, null);
+    if (customer.address.kind !== "customer") throw new Error("expected a customer");
+    expect((await cartRows(view.id)).cart?.customerId).toBe(customer.address.customerId);
+  });
+
+  it("later changes replace the lines: removed ones go, quantities follow, no duplicates", async () => {
+    const guest = await newGuest();
+    const [a, b, c] = [
+      await seedProduct(guest.companyId),
+      await seedProduct(guest.companyId),
+      await seedProduct(guest.companyId),
+    ];
+    await addItem(guest, a as string, 1);
+    await addItem(guest, b as string, 1);
+    await replicateNow(guest);
+    const first = await readCart(guest);
+    await expectReplicated(first, await tokenHashOf(guest));
+
+    const lineA = first.items.find((item) => item.productId === a)?.id;
+    const lineB = first.items.find((item) => item.productId === b)?.id;
+    await cartOf(await send(guest, "DELETE", guest.path(`/items/${lineA}`)), 200);
+    await cartOf(await send(guest, "PATCH", guest.path(`/items/${lineB}`), { quantity: 6 }), 200);
+    await addItem(guest, c as string, 2);
+    await replicateNow(guest);
+    const second = await readCart(guest);
+    await expectReplicated(second, await tokenHashOf(guest));
+    expect((await cartRows(second.id)).items.map((item) => item.productId).sort()).toEqual([b, c].sort());
+
+    // Replicating again with nothing pending changes nothing.
+    await replicateNow(guest);
+    await expectReplicated(second, await tokenHashOf(guest));
+  });
+
+  it("an emptied cart replicates as a row with no lines", async () => {
+    const guest = await newGuest();
+    const added = await addItem(guest, await seedProduct(guest.companyId), 2);
+    await replicateNow(guest);
+    const empty = await cartOf(await send(guest, "DELETE", guest.path(`/items/${added.items[0]?.id}`)), 200);
+    await replicateNow(guest);
+    await expectReplicated(empty, await tokenHashOf(guest));
+    expect((await cartRows(empty.id)).cart).toMatchObject({ subtotal: 0, itemCount: 0 });
+  });
+});
+
+describe("replication of conversions", () => {
+  it("the converted cart's row is CONVERTED with the order id; the next cart's row takes the token hash", async () => {
+    const guest = await newGuest();
+    const productId = await seedProduct(guest.companyId);
+    await addItem(guest, productId, 2);
+    const orderId = `order-${crypto.randomUUID()}`;
+    const converted = await cartOf(await send(guest, "POST", guest.path("/convert"), { orderId }), 200);
+    await replicateNow(guest);
+    const tokenHash = await tokenHashOf(guest);
+    await expectReplicated(converted, tokenHash);
+    expect((await cartRows(converted.id)).cart).toMatchObject({ status: "CONVERTED", orderId });
+
+    // Replicated on its own, in a later flush than the conversion.
+    const next = await readCart(guest);
+    await replicateNow(guest);
+    await expectReplicated(next, tokenHash);
+
+    const nextWithItems = await cartOf(
+      await send(guest, "POST", `/api/public/cart/${next.id}/items`, { productId, quantity: 1 }),
+      201,
+    );
+    await replicateNow(guest);
+    await expectReplicated(nextWithItems, tokenHash);
+    const old = (await cartRows(converted.id)).cart;
+    expect(old).toMatchObject({ status: "CONVERTED", orderId, sessionTokenHash: null });
+    const rows = await sessionCartRows(converted.sessionId);
+    expect(rows.map((row) => row.id).sort()).toEqual([converted.id, next.id].sort());
+  });
+
+  it("conversion and the next cart in one flush", async () => {
+    const customer = await newCustomer();
+    const productId = await seedProduct(customer.companyId);
+    await addItem(customer, productId, 1);
+    const orderId = crypto.randomUUID();
+    const converted = await cartOf(await send(customer, "POST", "/api/cart/convert", { orderId }), 200);
+    const next = await addItem(customer, productId, 5);
+    await replicateNow(customer);
+    expect((await cartRows(converted.id)).cart).toMatchObject({
+      status: "CONVERTED",
+      orderId,
+      version: converted.version,
+    });
+    await expectReplicated(next, null);
+  });
+});
+
+describe("replication of a merge", () => {
+  it("the guest's row becomes MERGED; the customer's row holds the merged lines", async () => {
+    const company = await createTestCompany();
+    const guest = await newGuest(company);
+    const customer = await newCustomer(company);
+    const productId = await seedProduct(company.companyId);
+    const guestCart = await addItem(guest, productId, 2);
+    const response = await send(customer, "POST", "/api/cart/merge", { sessionToken: guest.sessionToken });
+    expect(response.status).toBe(200);
+    await replicateNow(guest);
+    await replicateNow(customer);
+    expect((await cartRows(guestCart.id)).cart).toMatchObject({
+      status: "MERGED",
+      sessionTokenHash: await tokenHashOf(guest),
+    });
+    await expectReplicated(await readCart(customer), null);
+  });
+});
+
+describe("replication is guarded by version", () => {
+  it("an older snapshot of the cart never moves the row (or its lines) backwards", async () => {
+    const guest = await newGuest();
+    const productId = await seedProduct(guest.companyId);
+    await addItem(guest, productId, 1);
+    const stub = sessionStubOf(guest);
+    const older = await runInDurableObject(stub, async (_instance, state) => {
+      const read = <T>(name: string) =>
+        JSON.parse(
+          state.storage.sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = ?", name).one().body,
+        ) as T;
+      const session = read<SessionDoc>("session");
+      return { session, cart: read<CartDoc>(`cart:${session.cartId}`) };
+    });
+    const latest = await addItem(guest, productId, 4);
+    await replicateNow(guest);
+
+    const { db, close } = testDatabase();
+    try {
+      await replicate(db, { session: older.session, carts: [older.cart] });
+    } finally {
+      await close();
+    }
+    await expectReplicated(latest, await tokenHashOf(guest));
+    expect((await cartRows(latest.id)).items[0]?.quantity).toBe(5);
+  });
+});
