@@ -1,8 +1,10 @@
 import type { Context } from "hono";
 import type { MergeResult } from "../../../durable-objects/shopper-session";
+import { ApiError } from "../../lib/errors";
 import { sessionCall } from "../../middleware/shopper";
 import { sessionObjectName, sha256Hex } from "../../sessions/address";
 import { sessionStub, unwrap } from "../../sessions/client";
+import type { RpcError } from "../../sessions/types";
 import type { AppEnv } from "../../types";
 import type { MergeStrategy } from "../cart/domain";
 
@@ -23,11 +25,14 @@ export async function mergeGuestIntoCustomer(
   } as const;
   const guestCall = { address: guestAddress, site: call.site };
   const guest = sessionStub(c.env, guestAddress);
-  const exported = unwrap(
-    body.dryRun
-      ? await guest.peekForMerge(guestCall)
-      : await guest.freezeForMerge(guestCall, sessionObjectName(call.address)),
-  ).body;
+  const outcome = body.dryRun
+    ? await guest.peekForMerge(guestCall)
+    : await guest.freezeForMerge(guestCall, sessionObjectName(call.address));
+  // A customer's cross-site token names a link object, not an anonymous session: there is
+  // no guest to merge (and the link must not be followed: it would merge a customer's session).
+  const failure = "error" in outcome ? (outcome.error as RpcError) : undefined;
+  if (failure?.code === "LINKED") throw new ApiError("NOT_FOUND", "Guest session not found");
+  const exported = unwrap(outcome).body;
   const merged = await sessionStub(c.env, call.address).mergeGuestSession(call, exported, body.strategy, body.dryRun);
   return unwrap(merged).body;
 }
