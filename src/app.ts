@@ -11,6 +11,7 @@ import { publicSession } from "./middleware/public-session";
 import { rateLimitByIp } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { customerShopper } from "./middleware/shopper";
+import { analytics } from "./modules/analytics";
 import { customerCart, publicCart } from "./modules/cart";
 import { catalog } from "./modules/catalog";
 import { customerComparison, publicComparison } from "./modules/comparison";
@@ -100,6 +101,7 @@ export function createApp() {
   app.route("/api/public/session", publicSessions);
   app.route("/api/live", live);
   app.route("/api/catalog", catalog);
+  app.route("/api/analytics/ecommerce", analytics);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
@@ -135,8 +137,7 @@ export function createApp() {
       c.get("logger")?.error("request failed", {
         code: apiError.code,
         detail: apiError.detail,
-        error:
-          cause instanceof Error ? { name: cause.name, message: cause.message, stack: cause.stack } : String(cause),
+        error: describeCause(cause),
       });
     }
     return renderProblem(c, apiError);
@@ -145,9 +146,17 @@ export function createApp() {
   return app;
 }
 
+/** An error for the log: drizzle wraps driver errors ("Failed query …"), so the cause chain is kept. */
+function describeCause(cause: unknown, depth = 0): unknown {
+  if (!(cause instanceof Error)) return String(cause);
+  const inner = cause.cause !== undefined && depth < 3 ? describeCause(cause.cause, depth + 1) : undefined;
+  return { name: cause.name, message: cause.message, stack: cause.stack, ...(inner ? { cause: inner } : {}) };
+}
+
 /** The only place an error becomes a response: RFC 9457 problem+json with the request id. */
 function renderProblem(c: Context<AppEnv>, error: ApiError): Response {
   const requestId = c.get("requestId") ?? crypto.randomUUID();
+  c.set("errorCode", error.code);
   const body = problem(error.code, error.detail, requestId, error.errors, error.extensions);
   return c.body(JSON.stringify(body), error.status, {
     ...error.headers,

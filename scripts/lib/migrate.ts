@@ -10,6 +10,14 @@ import pg from "pg";
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations/", import.meta.url));
 export const SESSION_STATE_MIGRATION = "0001_session_state";
+/**
+ * The session-state migration and the later ones whose every object lives in the eight
+ * session-state tables (indexes on them, say): the runbook rollback drops those tables, which
+ * undoes all of these, so it un-records them all and the next migrate re-applies them. A
+ * migration belongs here only if that is true of it; any other later migration makes the
+ * rollback refuse.
+ */
+export const SESSION_STATE_MIGRATIONS = [SESSION_STATE_MIGRATION, "0002_analytics_indexes"];
 const SESSION_STATE_DOWN_FILE = `${MIGRATIONS_FOLDER}rollback/${SESSION_STATE_MIGRATION}.down.sql`;
 
 // drizzle's defaults, spelled out because the rollback edits that table.
@@ -68,8 +76,10 @@ export async function migrateDatabase(url: string): Promise<MigrateResult> {
  * migrate re-applies it. Destroys every cart, wishlist, comparison and cross-site session.
  */
 export async function rollbackSessionState(url: string): Promise<RollbackResult> {
-  const entry = (await readJournal()).find((candidate) => candidate.tag === SESSION_STATE_MIGRATION);
+  const journal = await readJournal();
+  const entry = journal.find((candidate) => candidate.tag === SESSION_STATE_MIGRATION);
   if (!entry) throw new Error(`${SESSION_STATE_MIGRATION} is not in migrations/meta/_journal.json`);
+  const undone = journal.filter((candidate) => SESSION_STATE_MIGRATIONS.includes(candidate.tag)).map((m) => m.when);
   const downSql = await readFile(SESSION_STATE_DOWN_FILE, "utf8");
   const tables = namesDropped(downSql, "TABLE");
   const enums = namesDropped(downSql, "TYPE");
@@ -79,9 +89,12 @@ export async function rollbackSessionState(url: string): Promise<RollbackResult>
     try {
       const hasJournal = await journalExists(client);
       if (hasJournal) {
-        // drizzle only applies migrations newer than the newest row, so with a later migration
-        // recorded this one would never be re-applied; those must be rolled back first.
-        const later = await client.query(`SELECT hash FROM ${JOURNAL_TABLE} WHERE created_at > $1`, [entry.when]);
+        // drizzle only applies migrations newer than the newest row, so with an unrelated later
+        // migration recorded these would never be re-applied; that one must be rolled back first.
+        const later = await client.query(
+          `SELECT hash FROM ${JOURNAL_TABLE} WHERE created_at > $1 AND NOT (created_at = ANY($2::bigint[]))`,
+          [entry.when, undone],
+        );
         if (later.rowCount) {
           throw new Error(
             `${later.rowCount} migration(s) newer than ${SESSION_STATE_MIGRATION} are applied; roll those back first`,
@@ -99,7 +112,7 @@ export async function rollbackSessionState(url: string): Promise<RollbackResult>
       // Matched by created_at, which is what drizzle's migrator compares (the hash is only
       // recorded), so a reformatted SQL file still rolls back cleanly.
       const deleted = hasJournal
-        ? await client.query(`DELETE FROM ${JOURNAL_TABLE} WHERE created_at = $1`, [entry.when])
+        ? await client.query(`DELETE FROM ${JOURNAL_TABLE} WHERE created_at = ANY($1::bigint[])`, [undone])
         : { rowCount: 0 };
       await client.query("COMMIT");
       return { droppedTables, droppedEnums, journalRowsDeleted: deleted.rowCount ?? 0 };

@@ -293,6 +293,17 @@ export const carts = pgTable(
     index("carts_company_id_site_id_status_idx").on(t.companyId, t.siteId, t.status),
     // An order converts one cart only (conversion is idempotent per order).
     uniqueIndex("carts_company_id_order_id_key").on(t.companyId, t.orderId),
+    // Analytics (migration 0002): a company's carts by creation time, carrying every column the
+    // cart series reads, so it is an index-only scan per time bucket.
+    index("carts_company_id_created_at_idx").on(
+      t.companyId,
+      t.createdAt,
+      t.status,
+      t.currency,
+      t.siteId,
+      t.itemCount,
+      t.grandTotal,
+    ),
   ],
 );
 
@@ -362,6 +373,8 @@ export const wishlists = pgTable(
     index("wishlists_customer_id_idx").on(t.customerId),
     uniqueIndex("wishlists_session_token_hash_key").on(t.sessionTokenHash),
     uniqueIndex("wishlists_share_token_hash_key").on(t.shareTokenHash),
+    // Analytics (migration 0002): a company's wishlists by creation time.
+    index("wishlists_company_id_created_at_idx").on(t.companyId, t.createdAt),
   ],
 );
 
@@ -410,6 +423,8 @@ export const productComparisons = pgTable(
     uniqueIndex("product_comparisons_session_token_hash_key").on(t.sessionTokenHash),
     uniqueIndex("product_comparisons_share_token_hash_key").on(t.shareTokenHash),
     index("product_comparisons_expires_at_idx").on(t.expiresAt),
+    // Analytics (migration 0002): a company's comparisons by creation time.
+    index("product_comparisons_company_id_created_at_idx").on(t.companyId, t.createdAt),
   ],
 );
 
@@ -460,6 +475,8 @@ export const crossSiteSessions = pgTable(
     uniqueIndex("cross_site_sessions_session_token_hash_key").on(t.sessionTokenHash),
     index("cross_site_sessions_status_idx").on(t.status),
     index("cross_site_sessions_expires_at_idx").on(t.expiresAt),
+    // Analytics (migration 0002): a company's sessions by creation time.
+    index("cross_site_sessions_company_id_created_at_idx").on(t.companyId, t.createdAt),
   ],
 );
 

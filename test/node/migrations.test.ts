@@ -12,7 +12,7 @@ import {
   migrationHash,
   readJournal,
   rollbackSessionState,
-  SESSION_STATE_MIGRATION,
+  SESSION_STATE_MIGRATIONS,
 } from "../../scripts/lib/migrate.ts";
 
 const SESSION_TABLES = [
@@ -152,9 +152,9 @@ afterAll(async () => {
 describe("migrations round trip", () => {
   it("applies both migrations and records them the way drizzle does", async () => {
     const journal = await readJournal();
-    expect(journal.map((entry) => entry.tag)).toEqual(["0000_catalog", SESSION_STATE_MIGRATION]);
+    expect(journal.map((entry) => entry.tag)).toEqual(["0000_catalog", ...SESSION_STATE_MIGRATIONS]);
 
-    expect(await migrateDatabase(databaseUrl)).toEqual({ applied: ["0000_catalog", SESSION_STATE_MIGRATION] });
+    expect(await migrateDatabase(databaseUrl)).toEqual({ applied: ["0000_catalog", ...SESSION_STATE_MIGRATIONS] });
 
     const { rows } = await client.query<{ hash: string; created_at: string }>(
       "SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at",
@@ -168,7 +168,7 @@ describe("migrations round trip", () => {
   it("is idempotent: a second migrate applies nothing", async () => {
     expect(await migrateDatabase(databaseUrl)).toEqual({ applied: [] });
     const { rows } = await client.query("SELECT 1 FROM drizzle.__drizzle_migrations");
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(1 + SESSION_STATE_MIGRATIONS.length);
   });
 
   it("creates the eight session tables, both enums and the catalog", async () => {
@@ -222,7 +222,11 @@ describe("migrations round trip", () => {
 
   it("rolls back the session state with the runbook SQL and forgets the migration", async () => {
     const result = await rollbackSessionState(databaseUrl);
-    expect(result).toEqual({ droppedTables: SESSION_TABLES, droppedEnums: SESSION_ENUMS, journalRowsDeleted: 1 });
+    expect(result).toEqual({
+      droppedTables: SESSION_TABLES,
+      droppedEnums: SESSION_ENUMS,
+      journalRowsDeleted: SESSION_STATE_MIGRATIONS.length,
+    });
 
     expect(await existingTables(SESSION_TABLES)).toEqual([]);
     expect(await existingTypes(SESSION_ENUMS)).toEqual([]);
@@ -247,7 +251,7 @@ describe("migrations round trip", () => {
   });
 
   it("re-applies the session state on the next migrate", async () => {
-    expect(await migrateDatabase(databaseUrl)).toEqual({ applied: [SESSION_STATE_MIGRATION] });
+    expect(await migrateDatabase(databaseUrl)).toEqual({ applied: SESSION_STATE_MIGRATIONS });
     expect(await existingTables(SESSION_TABLES)).toEqual([...SESSION_TABLES].sort());
     expect(await existingTypes(SESSION_ENUMS)).toEqual([...SESSION_ENUMS].sort());
     const names = new Set((await indexesOf(...SESSION_TABLES)).map((index) => index.name));

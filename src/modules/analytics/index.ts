@@ -1,0 +1,137 @@
+// E-commerce analytics (runbook §8.1): GET /api/analytics/ecommerce/{overview,cart,wishlist,
+// comparison,cross-site-sessions}. Mounted behind `authenticate` + `requireRole("admin")`;
+// every query is scoped to the token's company. Definitions: DEFINITIONS.md.
+import { createRoute, type z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { ApiError, notFound } from "../../lib/errors";
+import { bearerAuth, jsonContent, problemResponses } from "../../lib/openapi";
+import { createRouter } from "../../lib/router";
+import type { AppEnv } from "../../types";
+import { findCompany } from "../catalog/lookup";
+import { analyticsCacheKey, CACHE_TTL_SECONDS, cachedBody, remainingMaxAge } from "./cache";
+import { type AnalyticsParams, analyticsParams, resolveRange } from "./range";
+import { cartReport, comparisonReport, overviewReport, sessionReport, wishlistReport } from "./reports";
+import {
+  type AnalyticsMeta,
+  type AnalyticsQuery,
+  AnalyticsQuerySchema,
+  type CartAnalytics,
+  CartAnalyticsSchema,
+  type ComparisonAnalytics,
+  ComparisonAnalyticsSchema,
+  type Overview,
+  OverviewSchema,
+  type SessionAnalytics,
+  SessionAnalyticsSchema,
+  type WishlistAnalytics,
+  WishlistAnalyticsSchema,
+} from "./schema";
+import type { Run } from "./sql/definitions";
+
+const route = <T extends z.ZodType>(path: string, summary: string, schema: T) =>
+  createRoute({
+    method: "get",
+    path,
+    tags: ["analytics"],
+    summary,
+    description: `Admin only, the token's company only. Dates are UTC; default the last ${30} days; cached ${CACHE_TTL_SECONDS / 60} minutes per company and parameters (\`fresh=1\` bypasses). A siteId that is not one of the company's active sites is a 404.`,
+    security: bearerAuth,
+    request: { query: AnalyticsQuerySchema },
+    responses: { 200: jsonContent(schema, summary), ...problemResponses(400, 401, 403, 404) },
+  });
+
+export const analytics = createRouter()
+  .openapi(route("/overview", "Dashboard overview", OverviewSchema), async (c) => {
+    const { body, headers } = await serve<Overview>(c, "overview", c.req.valid("query"), overviewReport);
+    return c.json(body, 200, headers);
+  })
+  .openapi(route("/cart", "Cart analytics", CartAnalyticsSchema), async (c) => {
+    const { body, headers } = await serve<CartAnalytics>(c, "cart", c.req.valid("query"), cartReport);
+    return c.json(body, 200, headers);
+  })
+  .openapi(route("/wishlist", "Wishlist analytics", WishlistAnalyticsSchema), async (c) => {
+    const { body, headers } = await serve<WishlistAnalytics>(c, "wishlist", c.req.valid("query"), wishlistReport);
+    return c.json(body, 200, headers);
+  })
+  .openapi(route("/comparison", "Comparison analytics", ComparisonAnalyticsSchema), async (c) => {
+    const { body, headers } = await serve<ComparisonAnalytics>(c, "comparison", c.req.valid("query"), comparisonReport);
+    return c.json(body, 200, headers);
+  })
+  .openapi(route("/cross-site-sessions", "Cross-site session analytics", SessionAnalyticsSchema), async (c) => {
+    const { body, headers } = await serve<SessionAnalytics>(
+      c,
+      "cross-site-sessions",
+      c.req.valid("query"),
+      sessionReport,
+    );
+    return c.json(body, 200, headers);
+  });
+
+/** Validated query → params, cache or Postgres → body with its meta, and the caching headers. */
+async function serve<T extends AnalyticsMeta>(
+  c: Context<AppEnv>,
+  endpoint: string,
+  query: AnalyticsQuery,
+  report: (run: Run, p: AnalyticsParams) => Promise<Omit<T, keyof AnalyticsMeta>>,
+) {
+  const p = await resolveParams(c, query);
+  const started = Date.now();
+  const { body, status } = await cachedBody<T>({
+    key: analyticsCacheKey(endpoint, p),
+    fresh: query.fresh === "1" || query.fresh === "true",
+    ctx: c.executionCtx,
+    logger: c.var.logger,
+    compute: async () => {
+      const generatedAt = new Date().toISOString();
+      const meta: AnalyticsMeta = {
+        companyId: p.companyId,
+        siteId: p.siteId,
+        startDate: p.startDate,
+        endDate: p.endDate,
+        interval: p.interval,
+        timeZone: "UTC",
+        generatedAt,
+      };
+      let fields: Omit<T, keyof AnalyticsMeta>;
+      try {
+        fields = await report(runner(c), p);
+      } catch (error) {
+        // Bad input never gets here (it is a 400 before any query); this is Postgres failing.
+        throw new ApiError("UNAVAILABLE", "The analytics could not be read from Postgres; retry shortly", {
+          cause: error,
+          headers: { "Retry-After": "5" },
+        });
+      }
+      // The meta fields plus the report's own fields make exactly T.
+      return { ...meta, ...fields } as T;
+    },
+  });
+  if (status !== "HIT")
+    c.var.logger.info("analytics computed", { endpoint, cache: status, durationMs: Date.now() - started });
+  const headers = {
+    "Cache-Control": `private, max-age=${remainingMaxAge(body.generatedAt, new Date())}`,
+    "x-analytics-cache": status,
+  };
+  return { body, headers };
+}
+
+async function resolveParams(c: Context<AppEnv>, query: AnalyticsQuery): Promise<AnalyticsParams> {
+  const resolved = resolveRange(query, new Date());
+  if (!resolved.ok) {
+    throw new ApiError("VALIDATION_FAILED", "The request query is invalid", {
+      errors: [{ field: `query.${resolved.field}`, message: resolved.message }],
+    });
+  }
+  const { companyId } = c.var.auth;
+  if (query.siteId) {
+    // Another company's site is as unknown as a made-up id: 404 either way.
+    const company = await findCompany(c.var.db, companyId);
+    if (!company?.sites.some((site) => site.id === query.siteId)) throw notFound("Site");
+  }
+  return analyticsParams(companyId, query.siteId ?? null, resolved.range, query.interval);
+}
+
+function runner(c: Context<AppEnv>): Run {
+  const db = c.var.db();
+  return async <Row>(query: Parameters<Run>[0]) => (await db.execute(query)).rows as Row[];
+}
