@@ -204,11 +204,15 @@ service token  ${tokens.service}
 
 Everything above is in .demo.env:   set -a; . ./.demo.env; set +a
 
+demo storefront  ${API_URL}/demo/#token=${tokens.customer}
+dashboard        ${API_URL}/dashboard/#token=${tokens.admin}
+API reference    ${API_URL}/api/docs
+
 curl -s ${API_URL}/api/health
 curl -s -X POST ${API_URL}/api/public/cart ${companyHeader} -H 'content-type: application/json' -d '{"currency":"USD"}'
 curl -s ${API_URL}/api/public/cart ${companyHeader} -H 'x-session-token: <sessionToken from the response above>'
 curl -s ${API_URL}/api/analytics/ecommerce/overview -H 'authorization: Bearer ${tokens.admin}'
-curl -s "${API_URL}/cdn-cgi/handler/scheduled?cron=0+*+*+*+*"
+curl -s "${API_URL}/cdn-cgi/handler/scheduled?cron=0+*+*+*+*"     # hourly job (0+3+*+*+* daily, 0+4+*+*+0 weekly)
 
 Ctrl-C stops wrangler, the proxy and Postgres (data stays in .data/postgres).
 ────────────────────────────────────────────────────────────────────────

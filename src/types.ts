@@ -19,5 +19,7 @@ export interface AppEnv {
     shopper: ShopperContext;
     /** For the request log line; set by whichever middleware learns it. */
     companyId: string;
+    /** The problem code of an error response, for the log line and metrics. */
+    errorCode: string;
   };
 }

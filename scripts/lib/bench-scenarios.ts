@@ -3,6 +3,7 @@
 // builder called once per request. Adding one is a few lines here; a scenario without a
 // request builder is printed as "n/a (not built yet)".
 import type { HttpRequest } from "./bench-autocannon.ts";
+import { crossSiteMerge } from "./bench-merge.ts";
 import { DEMO_BUNDLE_ID, DEMO_COMPANY_ID, DEMO_PRODUCT_IDS } from "./demo-data.ts";
 import type { DemoTokens } from "./demo-tokens.ts";
 
@@ -67,12 +68,27 @@ export function scenarios(): Scenario[] {
     cartCreate(),
     itemAdd(),
     bundleAdd(),
-    // Not built yet. Once the route exists, give it a request builder (and a setup() if its
-    // requests need something prepared, e.g. the admin token from ctx.tokens, or guest carts
-    // from ctx.carts.take(n) for merges, which use up one guest cart each).
-    { name: "analytics overview", target: TARGETS.analyticsOverview },
-    { name: "cross-site merge", target: TARGETS.crossSiteMerge },
+    analyticsOverview(false),
+    analyticsOverview(true),
+    crossSiteMerge(TARGETS.crossSiteMerge),
   ];
+}
+
+/** The dashboard's main query, from the Cache API (as dashboards see it) or with `fresh=1` (every request runs the SQL). */
+function analyticsOverview(fresh: boolean): Scenario {
+  let authorization = "";
+  return {
+    name: fresh ? "analytics overview (uncached)" : "analytics overview",
+    target: TARGETS.analyticsOverview,
+    setup: async (ctx) => {
+      authorization = `Bearer ${ctx.tokens.admin}`;
+    },
+    request: () => ({
+      method: "GET",
+      path: `/api/analytics/ecommerce/overview${fresh ? "?fresh=1" : ""}`,
+      headers: { authorization },
+    }),
+  };
 }
 
 function cartCreate(): Scenario {

@@ -9,7 +9,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * Per-request services: request id (accepted from the caller when well-formed), logger,
- * configuration and a lazily opened database. Ends with one structured log line.
+ * configuration and a lazily opened database. Ends with one structured log line (never a
+ * token or JWT: only route, status, duration, ids and the error code) and a metric.
  */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   const started = Date.now();
@@ -33,12 +34,21 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   } finally {
     c.header("x-request-id", requestId);
     if (close) c.executionCtx.waitUntil(close());
-    logger.info("request", {
+    const line = {
       method: c.req.method,
       route: routePath(c),
       status: c.res.status,
       durationMs: Date.now() - started,
       companyId: c.get("companyId"),
+      errorCode: c.get("errorCode"),
+    };
+    logger.info("request", line);
+    // The same facts as a metric (Workers Analytics Engine) where the binding exists; the
+    // runbook's latency and error-rate alerts are queries over this dataset.
+    c.env.METRICS?.writeDataPoint({
+      indexes: [line.companyId ?? "none"],
+      blobs: [line.route, line.method, String(line.status), line.errorCode ?? "", line.companyId ?? ""],
+      doubles: [line.durationMs, line.status],
     });
   }
 });

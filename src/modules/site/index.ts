@@ -29,7 +29,9 @@ export const site = createRouter().openapi(
   }),
   (c) => {
     const { company, site } = c.var.shopper;
-    c.header("Cache-Control", "public, max-age=30");
+    // The answer depends on the storefront's headers: caches must key on them.
+    c.header("Cache-Control", "private, max-age=30");
+    c.header("Vary", "x-company-id, x-site-id");
     return c.json(
       {
         companyId: company.id,
