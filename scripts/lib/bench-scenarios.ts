@@ -82,6 +82,13 @@ function analyticsOverview(fresh: boolean): Scenario {
     target: TARGETS.analyticsOverview,
     setup: async (ctx) => {
       authorization = `Bearer ${ctx.tokens.admin}`;
+      // "Cached" means what a dashboard sees after the first load: prime the entry once, so
+      // the run measures cache hits rather than 100 simultaneous first misses.
+      if (!fresh) {
+        const primed = await fetch(`${ctx.baseUrl}/api/analytics/ecommerce/overview`, { headers: { authorization } });
+        if (!primed.ok) throw new Error(`priming the analytics cache failed: ${primed.status}`);
+        await primed.arrayBuffer();
+      }
     },
     request: () => ({
       method: "GET",
