@@ -24,6 +24,11 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
   content: { "application/json": { schema } },
 });
 
+/** A required JSON request body, for route definitions. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  body: { required: true, content: { "application/json": { schema } } },
+});
+
 export const bearerAuth = [{ bearerAuth: [] }];
 export const publicSessionHeaders = z.object({
   "x-company-id": z.string().openapi({ description: "The storefront's company id", format: "uuid" }),

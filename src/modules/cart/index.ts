@@ -6,7 +6,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodObject } from "zod";
 import { ApiError } from "../../lib/errors";
-import { bearerAuth, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
+import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
 import { requireFeature, sessionCall } from "../../middleware/shopper";
 import { newSessionToken, sha256Hex } from "../../sessions/address";
@@ -36,9 +36,6 @@ import type { CartView } from "./view";
 type Variant = "customer" | "public";
 
 const ERRORS = problemResponses(400, 401, 403, 404, 409, 412, 413, 422, 429, 503);
-const json = <T extends z.ZodType>(schema: T) => ({
-  body: { required: true, content: { "application/json": { schema } } },
-});
 
 /** Sends a cart with its version as ETag (the value If-Match takes back). */
 function sendCart(c: Context<AppEnv>, outcome: Outcome<CartView>): Response {
@@ -181,7 +178,7 @@ export function cartRouter(variant: Variant) {
       request: {
         ...(variant === "public" ? { headers: publicSessionHeaders } : {}),
         ...(params ? { params } : {}),
-        ...(op.body ? json(op.body) : {}),
+        ...(op.body ? jsonBody(op.body) : {}),
       },
       responses: { [op.created ? 201 : 200]: jsonContent(CartSchema, "The cart"), ...ERRORS },
     });
@@ -210,7 +207,7 @@ customerCart.openAPIRegistry.registerPath({
   tags: ["cart"],
   security: bearerAuth,
   summary: "Merge a guest cart into the customer's cart (strategies max|sum|replace, dryRun)",
-  request: json(MergeCartSchema),
+  request: jsonBody(MergeCartSchema),
   responses: { 200: jsonContent(MergeResultSchema, "The merged cart and what changed"), ...ERRORS },
 });
 customerCart.post("/merge", validate("json", MergeCartSchema), async (c) => {
@@ -244,7 +241,7 @@ publicCart.openAPIRegistry.registerPath({
   path: "/",
   tags: ["cart"],
   summary: "Create a session and its cart (or return the cart of the session token sent)",
-  request: { headers: publicSessionHeaders, ...json(CreateCartSchema) },
+  request: { headers: publicSessionHeaders, ...jsonBody(CreateCartSchema) },
   responses: {
     200: jsonContent(CartSchema, "The existing session's cart"),
     201: jsonContent(CreatedCartSchema, "A new session: its cart and sessionToken"),

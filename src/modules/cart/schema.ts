@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { SESSION_TOKEN } from "../../middleware/public-session";
 import { MAX_QUANTITY, MIN_QUANTITY } from "./domain";
 
 const Quantity = z.number().int().min(MIN_QUANTITY).max(MAX_QUANTITY);
@@ -21,7 +22,7 @@ export const CreateCartSchema = z
 export const ConvertCartSchema = z.object({ orderId: z.string().min(1).max(128) }).openapi("ConvertCart");
 export const MergeCartSchema = z
   .object({
-    sessionToken: z.string().regex(/^[0-9a-f]{64}$/, "the guest's session token (64 lowercase hex)"),
+    sessionToken: z.string().regex(SESSION_TOKEN, "the guest's session token (64 lowercase hex)"),
     strategy: z.enum(["max", "sum", "replace"]).default("max"),
     dryRun: z.boolean().default(false),
   })

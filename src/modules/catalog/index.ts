@@ -3,7 +3,7 @@
 // only — a company id is never read from the body.
 import { createRoute, type z } from "@hono/zod-openapi";
 import { notFound } from "../../lib/errors";
-import { bearerAuth, jsonContent, problemResponses } from "../../lib/openapi";
+import { bearerAuth, jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { getCompany, upsertBundles, upsertCompany, upsertProducts, upsertPromotions, upsertSites } from "./feed";
 import { forgetCompany } from "./lookup";
@@ -18,9 +18,6 @@ import {
 } from "./schema";
 
 const tags = ["catalog"];
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  body: { required: true, content: { "application/json": { schema } } },
-});
 
 /** A batch upsert route: PUT /{path} with `schema` as the body, answering `UpsertResult`. */
 const batchRoute = <T extends z.ZodType>(path: string, summary: string, schema: T) =>

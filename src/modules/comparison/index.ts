@@ -2,7 +2,7 @@
 // sessions at /api/public/comparison (session token), plus the shared side-by-side view.
 import type { Context } from "hono";
 import { ApiError } from "../../lib/errors";
-import { bearerAuth, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
+import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
 import { requireFeature, sessionCall } from "../../middleware/shopper";
 import { sha256Hex } from "../../sessions/address";
@@ -86,7 +86,7 @@ export function comparisonRouter(variant: "customer" | "public") {
     method: "post",
     path: "/items",
     summary: "Add a product (at most the site's maxCompareItems; 409 COMPARE_LIMIT_REACHED)",
-    request: { body: { required: true, content: { "application/json": { schema: AddComparisonItemSchema } } } },
+    request: jsonBody(AddComparisonItemSchema),
     responses: comparisonResponse(201),
   });
   router.post("/items", validate("json", AddComparisonItemSchema), (c) => {

@@ -3,7 +3,7 @@
 // Live sync: /api/live?ticket=… (a WebSocket; the ticket keeps long-lived tokens out of URLs).
 import type { Context } from "hono";
 import { ApiError } from "../../lib/errors";
-import { bearerAuth, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
+import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
 import { resolveSite, sessionCall } from "../../middleware/shopper";
 import { newSessionToken, sha256Hex } from "../../sessions/address";
@@ -23,9 +23,6 @@ import {
 } from "./schema";
 
 const ERRORS = problemResponses(400, 401, 403, 404, 409, 410, 413, 422, 429, 503);
-const json = (schema: Parameters<typeof jsonContent>[0]) => ({
-  body: { required: true, content: { "application/json": { schema } } },
-});
 
 /** The customer's cross-site session, created if needed, with its token linked to the customer's object. */
 async function ensureCrossSiteSession(c: Context<AppEnv>, call: SessionCall) {
@@ -113,7 +110,7 @@ customerDoc({
   method: "post",
   path: "/transfer",
   summary: "A one-time code (120 s) to continue on another site of the company",
-  request: json(TransferSchema),
+  request: jsonBody(TransferSchema),
   responses: { 200: jsonContent(TransferCodeSchema, "The code and the target URL"), ...ERRORS },
 });
 customerSessions.post("/transfer", validate("json", TransferSchema), async (c) => {
@@ -127,7 +124,7 @@ customerDoc({
   method: "post",
   path: "/merge",
   summary: "Merge an anonymous session (cart, wishlist, comparison) into the customer's (dryRun previews)",
-  request: json(SessionMergeSchema),
+  request: jsonBody(SessionMergeSchema),
   responses: { 200: jsonContent(SessionMergeResultSchema, "The merged session and the differences"), ...ERRORS },
 });
 customerSessions.post("/merge", validate("json", SessionMergeSchema), async (c) => {
@@ -204,7 +201,7 @@ publicDoc({
   method: "post",
   path: "/transfer",
   summary: "A one-time code (120 s) to continue this session on another site",
-  request: json(TransferSchema),
+  request: jsonBody(TransferSchema),
   responses: { 200: jsonContent(TransferCodeSchema, "The code and the target URL"), ...ERRORS },
 });
 publicSessions.post("/transfer", validate("json", TransferSchema), async (c) => {
@@ -217,7 +214,7 @@ publicDoc({
   method: "post",
   path: "/claim",
   summary: "Redeem a transfer code on the target site (x-site-id) for the session token",
-  request: json(ClaimSchema),
+  request: jsonBody(ClaimSchema),
   responses: { 200: jsonContent(ClaimResultSchema, "The session token for this site's storage"), ...ERRORS },
 });
 publicSessions.post("/claim", validate("json", ClaimSchema), async (c) => {

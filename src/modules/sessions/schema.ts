@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { SESSION_TOKEN } from "../../middleware/public-session";
 import { CartSchema } from "../cart/schema";
 import { ComparisonSchema } from "../comparison/schema";
 import { WishlistSchema } from "../wishlist/schema";
@@ -41,7 +42,7 @@ export const TicketSchema = z
 
 export const SessionMergeSchema = z
   .object({
-    sessionToken: z.string().regex(/^[0-9a-f]{64}$/, "the anonymous session's token (64 lowercase hex)"),
+    sessionToken: z.string().regex(SESSION_TOKEN, "the anonymous session's token (64 lowercase hex)"),
     strategy: z.enum(["max", "sum", "replace"]).default("max"),
     dryRun: z.boolean().default(false),
   })

@@ -2,7 +2,7 @@
 // /api/public/wishlist (session token), plus the read-only shared view.
 import type { Context } from "hono";
 import { ApiError } from "../../lib/errors";
-import { bearerAuth, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
+import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
 import { requireFeature, sessionCall } from "../../middleware/shopper";
 import { sha256Hex } from "../../sessions/address";
@@ -22,9 +22,6 @@ import {
 import type { WishlistView } from "./view";
 
 const ERRORS = problemResponses(400, 401, 403, 404, 409, 412, 413, 422, 429, 503);
-const json = (schema: Parameters<typeof jsonContent>[0]) => ({
-  body: { required: true, content: { "application/json": { schema } } },
-});
 
 /** The view with each item's current catalog facts (name, price, availability). */
 async function withProducts(c: Context<AppEnv>, view: WishlistView) {
@@ -83,7 +80,7 @@ export function wishlistRouter(variant: "customer" | "public") {
     method: "post",
     path: "/items",
     summary: "Add a product (adding it again updates its priority/note)",
-    request: json(AddWishlistItemSchema),
+    request: jsonBody(AddWishlistItemSchema),
     responses: wishlistResponse(201),
   });
   router.post("/items", validate("json", AddWishlistItemSchema), (c) => {
@@ -95,7 +92,7 @@ export function wishlistRouter(variant: "customer" | "public") {
     method: "patch",
     path: "/items/{itemId}",
     summary: "Change an item's priority or note",
-    request: { params: WishlistItemParams, ...json(UpdateWishlistItemSchema) },
+    request: { params: WishlistItemParams, ...jsonBody(UpdateWishlistItemSchema) },
     responses: wishlistResponse(),
   });
   router.patch(
