@@ -10,6 +10,21 @@ export function rememberCode(store: SessionStorage, code: PendingCode, now: numb
   store.write(CODES, [...live, code]);
 }
 
+/**
+ * Forgets expired codes — a transfer code carries the raw session token, which must not
+ * outlive it — and returns when the next live one expires (for the alarm), if any.
+ */
+export function pruneCodes(store: SessionStorage, now: number): number | undefined {
+  const all = store.read<PendingCode[]>(CODES);
+  if (!all) return undefined;
+  const live = all.filter((pending) => pending.expiresAt > now);
+  if (live.length !== all.length) {
+    if (live.length) store.write(CODES, live);
+    else store.remove(CODES);
+  }
+  return live.length ? Math.min(...live.map((pending) => pending.expiresAt)) : undefined;
+}
+
 /** Consumes a code: returns it if it is live and of this purpose, and forgets it either way. */
 export function takeCode(
   store: SessionStorage,

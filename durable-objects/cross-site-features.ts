@@ -62,9 +62,12 @@ export abstract class CrossSiteFeatures extends ListFeatures {
     return this.outcome(async () => {
       const session = this.requireSession(call);
       const now = Date.now();
+      const expiresAt = now + TRANSFER_CODE_TTL_MS;
       this.ctx.storage.transactionSync(() =>
-        rememberCode(this.store, { purpose: "transfer", ...transfer, expiresAt: now + TRANSFER_CODE_TTL_MS }, now),
+        rememberCode(this.store, { purpose: "transfer", ...transfer, expiresAt }, now),
       );
+      // The code holds the raw session token: the alarm forgets it once it has expired.
+      await this.scheduleAlarmBy(expiresAt + 1_000);
       return { status: 200, body: crossSiteView(session, undefined) };
     });
   }

@@ -74,7 +74,11 @@ export abstract class SessionCore extends DurableObject<Env> {
   }
 
   protected async scheduleFlush(): Promise<void> {
-    const due = Date.now() + FLUSH_DELAY_MS;
+    await this.scheduleAlarmBy(Date.now() + FLUSH_DELAY_MS);
+  }
+
+  /** Makes sure the alarm runs no later than `due` (one alarm serves every purpose). */
+  protected async scheduleAlarmBy(due: number): Promise<void> {
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > due) await this.ctx.storage.setAlarm(due);
   }

@@ -2,6 +2,7 @@ import { openDatabase } from "../src/db/client";
 import { loadConfig } from "../src/lib/config";
 import { sha256Hex } from "../src/sessions/address";
 import type { CartDoc, ComparisonDoc, WishlistDoc } from "../src/sessions/types";
+import { pruneCodes } from "./codes";
 import { replicate } from "./replication";
 import { COMPARISON, cartDocName, DAY_MS, FLUSH_DELAY_MS, SESSION, SessionCore, WISHLIST } from "./session-core";
 
@@ -14,10 +15,12 @@ export abstract class SessionReplication extends SessionCore {
 
   override async alarm(): Promise<void> {
     await this.flush();
-    const oldest = this.store.sweepIdempotency(Date.now() - IDEMPOTENCY_TTL_MS);
-    if (this.store.outboxSize() === 0 && oldest !== undefined) {
-      await this.ctx.storage.setAlarm(oldest + IDEMPOTENCY_TTL_MS);
-    }
+    const now = Date.now();
+    const oldest = this.store.sweepIdempotency(now - IDEMPOTENCY_TTL_MS);
+    const nextCodeExpiry = this.ctx.storage.transactionSync(() => pruneCodes(this.store, now));
+    if (this.store.outboxSize() > 0) return; // flush() has set its own (retry) alarm
+    const next = Math.min(oldest === undefined ? Infinity : oldest + IDEMPOTENCY_TTL_MS, nextCodeExpiry ?? Infinity);
+    if (Number.isFinite(next)) await this.scheduleAlarmBy(next);
   }
 
   /** Replicates every pending change; on failure keeps them and retries with backoff. */
