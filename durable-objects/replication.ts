@@ -1,7 +1,6 @@
 // Copies a session's state to Postgres: idempotent upserts keyed by id and guarded by
 // version, so a retried or out-of-order flush can never move a row backwards.
-import { and, eq, getTableColumns, ne, type SQL, sql } from "drizzle-orm";
-import type { PgTable } from "drizzle-orm/pg-core";
+import { and, eq, ne, sql } from "drizzle-orm";
 import type { Database } from "../src/db/client";
 import {
   cartItems,
@@ -13,6 +12,7 @@ import {
   wishlistItems,
   wishlists,
 } from "../src/db/schema";
+import { whenNewerVersion } from "../src/db/upsert";
 import type { CartDoc, ComparisonDoc, SessionDoc, WishlistDoc } from "../src/sessions/types";
 
 export interface ReplicationSnapshot {
@@ -51,11 +51,7 @@ export async function replicate(db: Database, snapshot: ReplicationSnapshot): Pr
       const written = await tx
         .insert(carts)
         .values(cartRow(snapshot.session, cart))
-        .onConflictDoUpdate({
-          target: carts.id,
-          set: excludedExcept(carts, ["id", "createdAt"]),
-          setWhere: sql`${carts.version} < excluded.version`,
-        })
+        .onConflictDoUpdate(whenNewerVersion(carts))
         .returning({ id: carts.id });
       // Lines are replaced wholesale, only when the cart row itself moved forward.
       if (written.length === 0) continue;
@@ -123,11 +119,7 @@ async function replicateSession(tx: Transaction, session: SessionDoc, tokenHash:
       createdAt: new Date(session.createdAt),
       updatedAt: new Date(session.updatedAt),
     })
-    .onConflictDoUpdate({
-      target: crossSiteSessions.id,
-      set: excludedExcept(crossSiteSessions, ["id", "createdAt"]),
-      setWhere: sql`${crossSiteSessions.version} < excluded.version`,
-    });
+    .onConflictDoUpdate(whenNewerVersion(crossSiteSessions));
 }
 
 async function replicateWishlist(tx: Transaction, session: SessionDoc, wishlist: WishlistDoc): Promise<void> {
@@ -147,11 +139,7 @@ async function replicateWishlist(tx: Transaction, session: SessionDoc, wishlist:
       createdAt: new Date(wishlist.createdAt),
       updatedAt: new Date(wishlist.updatedAt),
     })
-    .onConflictDoUpdate({
-      target: wishlists.id,
-      set: excludedExcept(wishlists, ["id", "createdAt", "name"]),
-      setWhere: sql`${wishlists.version} < excluded.version`,
-    })
+    .onConflictDoUpdate(whenNewerVersion(wishlists, ["name"]))
     .returning({ id: wishlists.id });
   if (written.length === 0) return;
   await tx.delete(wishlistItems).where(eq(wishlistItems.wishlistId, wishlist.id));
@@ -189,11 +177,7 @@ async function replicateComparison(tx: Transaction, session: SessionDoc, compari
       createdAt: new Date(comparison.createdAt),
       updatedAt: new Date(comparison.updatedAt),
     })
-    .onConflictDoUpdate({
-      target: productComparisons.id,
-      set: excludedExcept(productComparisons, ["id", "createdAt"]),
-      setWhere: sql`${productComparisons.version} < excluded.version`,
-    })
+    .onConflictDoUpdate(whenNewerVersion(productComparisons))
     .returning({ id: productComparisons.id });
   if (written.length === 0) return;
   await tx.delete(productComparisonItems).where(eq(productComparisonItems.comparisonId, comparison.id));
@@ -232,13 +216,4 @@ function cartRow(session: SessionDoc, cart: CartDoc): typeof carts.$inferInsert 
     createdAt: new Date(cart.createdAt),
     updatedAt: new Date(cart.updatedAt),
   };
-}
-
-/** `SET col = excluded.col` for every column but `except`. */
-function excludedExcept<T extends PgTable>(table: T, except: string[]): Record<string, SQL> {
-  const set: Record<string, SQL> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
-    if (!except.includes(key)) set[key] = sql.raw(`excluded."${column.name}"`);
-  }
-  return set;
 }

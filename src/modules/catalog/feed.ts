@@ -10,13 +10,12 @@ import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../../db/client";
 import { bundleItems, bundles, companies, products, productVariants, promotions, sites } from "../../db/schema";
+import { excluded } from "../../db/upsert";
 import { ApiError, type FieldError } from "../../lib/errors";
 import type { BundleInput, CompanyInput, CompanyOutput, ProductInput, PromotionInput, SiteInput } from "./schema";
 
 type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
-/** `excluded.<column>`: the value the INSERT proposed, for ON CONFLICT DO UPDATE SET. */
-const excluded = (column: PgColumn) => sql.raw(`excluded."${column.name}"`);
 /** The tenant guard of every upsert (see the file comment). */
 const sameCompany = (companyId: PgColumn) => sql`${companyId} = excluded.company_id`;
 const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => a.id.localeCompare(b.id));
@@ -122,19 +121,15 @@ export async function upsertSites(db: Database, companyId: string, input: SiteIn
 export async function upsertProducts(db: Database, companyId: string, input: ProductInput[]): Promise<string[]> {
   return write(db, async (tx) => {
     await requireCompany(tx, companyId);
-    const existing = await tx
-      .select({ id: products.id, value: products.sku })
-      .from(products)
-      .where(
-        and(
-          eq(products.companyId, companyId),
-          inArray(
-            products.sku,
-            input.map((product) => product.sku),
-          ),
-        ),
-      );
-    refuseTakenKeys("product", "sku", input, (product) => product.sku, existing);
+    await refuseTakenKeys(
+      tx,
+      companyId,
+      { id: products.id, key: products.sku, company: products.companyId },
+      "product",
+      "sku",
+      input,
+      (product) => product.sku,
+    );
 
     const written = await tx
       .insert(products)
@@ -168,19 +163,15 @@ export async function upsertProducts(db: Database, companyId: string, input: Pro
 type VariantRow = typeof productVariants.$inferInsert & { id: string; sku: string; productId: string };
 
 async function upsertVariants(tx: Transaction, companyId: string, variants: VariantRow[]): Promise<void> {
-  const existing = await tx
-    .select({ id: productVariants.id, value: productVariants.sku })
-    .from(productVariants)
-    .where(
-      and(
-        eq(productVariants.companyId, companyId),
-        inArray(
-          productVariants.sku,
-          variants.map((variant) => variant.sku),
-        ),
-      ),
-    );
-  refuseTakenKeys("variant", "sku", variants, (variant) => variant.sku, existing);
+  await refuseTakenKeys(
+    tx,
+    companyId,
+    { id: productVariants.id, key: productVariants.sku, company: productVariants.companyId },
+    "variant",
+    "sku",
+    variants,
+    (variant) => variant.sku,
+  );
 
   const written = await tx
     .insert(productVariants)
@@ -317,19 +308,15 @@ async function requireOwnComponents(tx: Transaction, companyId: string, input: B
 export async function upsertPromotions(db: Database, companyId: string, input: PromotionInput[]): Promise<string[]> {
   return write(db, async (tx) => {
     await requireCompany(tx, companyId);
-    const existing = await tx
-      .select({ id: promotions.id, value: promotions.code })
-      .from(promotions)
-      .where(
-        and(
-          eq(promotions.companyId, companyId),
-          inArray(
-            promotions.code,
-            input.map((promotion) => promotion.code),
-          ),
-        ),
-      );
-    refuseTakenKeys("promotion", "code", input, (promotion) => promotion.code, existing);
+    await refuseTakenKeys(
+      tx,
+      companyId,
+      { id: promotions.id, key: promotions.code, company: promotions.companyId },
+      "promotion",
+      "code",
+      input,
+      (promotion) => promotion.code,
+    );
 
     const written = await tx
       .insert(promotions)
@@ -391,13 +378,27 @@ function requireAllWritten(what: string, input: { id: string }[], written: { id:
  * is not the one claiming it → 409. A row of the batch that gives its key up in the same call
  * is let through; should Postgres still see both at once, the 23505 becomes a 409 anyway.
  */
-function refuseTakenKeys<T extends { id: string }>(
+async function refuseTakenKeys<T extends { id: string }>(
+  tx: Transaction,
+  companyId: string,
+  columns: { id: PgColumn; key: PgColumn; company: PgColumn },
   what: string,
   keyName: string,
   input: T[],
   key: (row: T) => string,
-  existing: { id: string; value: string }[],
-): void {
+): Promise<void> {
+  const existing = (await tx
+    .select({ id: columns.id, value: columns.key })
+    .from(columns.id.table)
+    .where(
+      and(
+        eq(columns.company, companyId),
+        inArray(
+          columns.key,
+          input.map((row) => key(row)),
+        ),
+      ),
+    )) as { id: string; value: string }[];
   const claimedBy = new Map(input.map((row) => [key(row), row.id]));
   const batchIds = new Set(input.map((row) => row.id));
   for (const row of existing) {
