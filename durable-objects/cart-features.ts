@@ -1,8 +1,9 @@
-import { applyCartCommand, type CommandCatalog, finishChange } from "../src/modules/cart/commands";
-import { type CartView, cartView } from "../src/modules/cart/view";
-import type { SiteSettings } from "../src/modules/catalog/lookup";
-import type { CartCommand, CartDoc, Outcome, SessionCall, SessionDoc } from "../src/sessions/types";
+import type { CartCommand } from "../src/domain/cart/commands";
+import { applyCartCommand, type CommandCatalog, finishChange } from "../src/domain/cart/commands";
+import type { SiteSettings } from "../src/domain/catalog";
 import { CatalogAccess } from "./catalog-access";
+import type { CartDoc, Outcome, SessionCall, SessionDoc } from "./contract";
+import { type CartView, cartView } from "./contract";
 import { cartDocName, DAY_MS, type Mutation, refuse, SESSION } from "./session-core";
 
 /** How many converted orders a session remembers for idempotent conversion. */

@@ -1,15 +1,10 @@
+import { type CatalogProduct, loadBundle, loadProducts, loadPromotion, priceLookup } from "../src/catalog/products";
 import { openDatabase } from "../src/db/client";
+import { type CartLine, DEMO_CODES, normalizeCode } from "../src/domain/cart";
+import type { CartCommand } from "../src/domain/cart/commands";
+import { type CommandCatalog, catalogCovers, catalogNeeds } from "../src/domain/cart/commands";
 import { loadConfig } from "../src/lib/config";
-import { type CommandCatalog, catalogCovers, catalogNeeds } from "../src/modules/cart/commands";
-import { type CartLine, DEMO_CODES, normalizeCode } from "../src/modules/cart/domain";
-import {
-  type CatalogProduct,
-  loadBundle,
-  loadProducts,
-  loadPromotion,
-  priceLookup,
-} from "../src/modules/catalog/products";
-import type { CartCommand, SessionCall } from "../src/sessions/types";
+import type { SessionCall } from "./contract";
 import { refuse } from "./session-core";
 import { SessionReplication } from "./session-replication";
 

@@ -1,6 +1,6 @@
 // One-time secrets a session hands out — transfer codes and live-sync tickets — kept as
 // digests with an expiry, and removed when used or expired.
-import type { PendingCode } from "../src/sessions/types";
+import type { PendingCode } from "./contract";
 import type { SessionStorage } from "./storage";
 
 const CODES = "codes";

@@ -1,6 +1,6 @@
-import type { SiteSettings } from "../src/modules/catalog/lookup";
-import type { CrossSiteView, LinkDoc, Outcome, SessionCall, SessionDoc } from "../src/sessions/types";
+import type { SiteSettings } from "../src/domain/catalog";
 import { rememberCode, takeCode } from "./codes";
+import type { CrossSiteView, LinkDoc, Outcome, SessionCall, SessionDoc } from "./contract";
 import { ListFeatures } from "./list-features";
 import { LINK, refuse } from "./session-core";
 

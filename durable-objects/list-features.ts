@@ -1,8 +1,8 @@
-import type { SiteSettings } from "../src/modules/catalog/lookup";
-import { addToComparison, COMPARISON_TTL_DAYS, removeFromComparison } from "../src/modules/comparison/domain";
-import { type ComparisonView, comparisonView } from "../src/modules/comparison/view";
-import { addToWishlist, removeFromWishlist, updateWishlistItem } from "../src/modules/wishlist/domain";
-import { type WishlistView, wishlistView } from "../src/modules/wishlist/view";
+import type { SiteSettings } from "../src/domain/catalog";
+import { addToComparison, COMPARISON_TTL_DAYS, removeFromComparison } from "../src/domain/comparison";
+import { addToWishlist, removeFromWishlist, updateWishlistItem } from "../src/domain/wishlist";
+import { CartFeatures } from "./cart-features";
+import { sameDigest } from "./codes";
 import type {
   ComparisonCommand,
   ComparisonDoc,
@@ -12,9 +12,8 @@ import type {
   ShareCommand,
   WishlistCommand,
   WishlistDoc,
-} from "../src/sessions/types";
-import { CartFeatures } from "./cart-features";
-import { sameDigest } from "./codes";
+} from "./contract";
+import { type ComparisonView, comparisonView, type WishlistView, wishlistView } from "./contract";
 import { COMPARISON, DAY_MS, refuse, WISHLIST } from "./session-core";
 
 /** The wishlist and the comparison: their RPC, sharing, and how their documents are created and stored. */

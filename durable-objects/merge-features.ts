@@ -1,11 +1,16 @@
-import { finishChange } from "../src/modules/cart/commands";
-import { type MergeDiff, type MergeStrategy, mergeCarts } from "../src/modules/cart/domain";
-import { type CartView, cartView } from "../src/modules/cart/view";
-import { type ComparisonItem, mergeComparisons } from "../src/modules/comparison/domain";
-import { type ComparisonView, comparisonView } from "../src/modules/comparison/view";
-import { mergeWishlists, type WishlistMergeDiff } from "../src/modules/wishlist/domain";
-import { type WishlistView, wishlistView } from "../src/modules/wishlist/view";
-import type { CartDoc, ComparisonDoc, Outcome, SessionCall, SessionDoc, WishlistDoc } from "../src/sessions/types";
+import { type MergeDiff, type MergeStrategy, mergeCarts } from "../src/domain/cart";
+import { finishChange } from "../src/domain/cart/commands";
+import { type ComparisonItem, mergeComparisons } from "../src/domain/comparison";
+import { mergeWishlists, type WishlistMergeDiff } from "../src/domain/wishlist";
+import type { CartDoc, ComparisonDoc, Outcome, SessionCall, SessionDoc, WishlistDoc } from "./contract";
+import {
+  type CartView,
+  type ComparisonView,
+  cartView,
+  comparisonView,
+  type WishlistView,
+  wishlistView,
+} from "./contract";
 import { CrossSiteFeatures } from "./cross-site-features";
 import { COMPARISON, cartDocName, refuse, SESSION, WISHLIST } from "./session-core";
 

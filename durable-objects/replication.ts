@@ -13,7 +13,7 @@ import {
   wishlists,
 } from "../src/db/schema";
 import { whenNewerVersion } from "../src/db/upsert";
-import type { CartDoc, ComparisonDoc, SessionDoc, WishlistDoc } from "../src/sessions/types";
+import type { CartDoc, ComparisonDoc, SessionDoc, WishlistDoc } from "./contract";
 
 export interface ReplicationSnapshot {
   session: SessionDoc;

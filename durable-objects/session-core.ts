@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { DomainError } from "../src/domain/cart";
+import type { SiteSettings } from "../src/domain/catalog";
 import { createLogger } from "../src/lib/logger";
-import { DomainError } from "../src/modules/cart/domain";
-import type { SiteSettings } from "../src/modules/catalog/lookup";
-import type { CartDoc, LinkDoc, Outcome, RpcError, SessionCall, SessionDoc } from "../src/sessions/types";
+import type { CartDoc, LinkDoc, Outcome, RpcError, SessionCall, SessionDoc } from "./contract";
 import { SessionStorage } from "./storage";
 
 export const SESSION = "session";

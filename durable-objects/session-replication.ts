@@ -1,8 +1,8 @@
 import { openDatabase } from "../src/db/client";
 import { loadConfig } from "../src/lib/config";
-import { sha256Hex } from "../src/sessions/address";
-import type { CartDoc, ComparisonDoc, WishlistDoc } from "../src/sessions/types";
+import { sha256Hex } from "../src/lib/tokens";
 import { pruneCodes } from "./codes";
+import type { CartDoc, ComparisonDoc, WishlistDoc } from "./contract";
 import { replicate } from "./replication";
 import { COMPARISON, cartDocName, DAY_MS, FLUSH_DELAY_MS, SESSION, SessionCore, WISHLIST } from "./session-core";
 

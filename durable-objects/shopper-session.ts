@@ -1,4 +1,4 @@
-import type { CartDoc, ComparisonDoc, SessionDoc } from "../src/sessions/types";
+import type { CartDoc, ComparisonDoc, SessionDoc } from "./contract";
 import { MergeFeatures } from "./merge-features";
 import { COMPARISON, cartDocName, SESSION } from "./session-core";
 

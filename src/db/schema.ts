@@ -17,9 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-
-export type AttributeValue = string | number | boolean | null;
-export type Attributes = Record<string, AttributeValue>;
+import type { Attributes } from "../domain/catalog";
 
 const id = () => uuid("id").primaryKey().defaultRandom();
 const timestampTz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });

@@ -3,8 +3,8 @@
 // object still stores. (CONVERTED carts: archive-converted-carts.ts.)
 import { and, inArray, lt, sql } from "drizzle-orm";
 import { carts, crossSiteSessions } from "../db/schema";
+import { byId, sessionOf, withinBounds } from "./replica-rows";
 import { daysBefore, type Job, type JobContext, skip } from "./runtime";
-import { byId, sessionOf, withinBounds } from "./sessions";
 import { PAGE_SIZE, sweep } from "./sweep";
 
 export const ABANDONED_CART_RETENTION_DAYS = 90;

@@ -4,12 +4,12 @@
 // re-checks its own activity, replicates its final state and clears itself.
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { carts, crossSiteSessions } from "../db/schema";
-import { sessionObjectName } from "../sessions/address";
-import { sessionStub } from "../sessions/client";
+import { sessionStub } from "../session-client";
+import { sessionObjectName } from "../session-client/address";
 import { DEFAULT_CART_EXPIRATION_DAYS } from "./mark-abandoned-carts";
+import { addressOf } from "./replica-rows";
 import type { Job, JobContext } from "./runtime";
 import { skip } from "./runtime";
-import { addressOf } from "./sessions";
 import { type KeysetBounds, sweep } from "./sweep";
 
 interface Candidate {

@@ -3,8 +3,8 @@
 // Durable Object decides, against its own last activity, and replicates the change.
 import { and, eq, gt, sql } from "drizzle-orm";
 import { carts, sites } from "../db/schema";
+import { addressable, byId, sessionOf, withinBounds } from "./replica-rows";
 import { daysBefore, type Job, type JobContext, skip } from "./runtime";
-import { addressable, byId, sessionOf, withinBounds } from "./sessions";
 import { sweep } from "./sweep";
 
 /** The sites table's default, for carts whose site row is gone. */

@@ -3,9 +3,9 @@
 // working), then the row goes (its items cascade). A failed call keeps the row for next week.
 import { and, inArray, lt } from "drizzle-orm";
 import { productComparisons } from "../db/schema";
-import { COMPARISON_TTL_DAYS } from "../modules/comparison/domain";
+import { COMPARISON_TTL_DAYS } from "../domain/comparison";
+import { byId, sessionOf, withinBounds } from "./replica-rows";
 import { daysBefore, type Job, type JobContext } from "./runtime";
-import { byId, sessionOf, withinBounds } from "./sessions";
 import { sweep } from "./sweep";
 
 export const purgeOldComparisons: Job = {

@@ -1,7 +1,8 @@
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
+import { type CompanyContext, findCompany } from "../catalog/lookup";
+import type { SiteSettings } from "../domain/catalog";
 import { ApiError, type FieldError } from "../lib/errors";
-import { type CompanyContext, findCompany, type SiteSettings } from "../modules/catalog/lookup";
 import type { AppEnv } from "../types";
 import { resolveSite } from "./shopper";
 

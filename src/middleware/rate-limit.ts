@@ -1,6 +1,6 @@
 import { createMiddleware } from "hono/factory";
+import type { SessionAddress } from "../../durable-objects/contract";
 import { ApiError } from "../lib/errors";
-import type { SessionAddress } from "../sessions/address";
 import type { AppEnv } from "../types";
 
 /** The limiters' period (wrangler.toml); a refused client may retry after it. */

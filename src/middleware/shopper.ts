@@ -1,10 +1,11 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
+import type { SessionAddress, SessionCall } from "../../durable-objects/contract";
+import { type CompanyContext, findCompany } from "../catalog/lookup";
+import type { SiteSettings } from "../domain/catalog";
 import { ApiError } from "../lib/errors";
-import { type CompanyContext, findCompany, type SiteSettings } from "../modules/catalog/lookup";
-import { type SessionAddress, sha256Hex } from "../sessions/address";
-import type { SessionCall } from "../sessions/types";
+import { sha256Hex } from "../lib/tokens";
 import type { AppEnv } from "../types";
 import { rateLimitSession } from "./rate-limit";
 

@@ -3,11 +3,11 @@
 // every query is scoped to the token's company. Definitions: DEFINITIONS.md.
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { findCompany } from "../../catalog/lookup";
 import { ApiError, notFound } from "../../lib/errors";
 import { bearerAuth, jsonContent, problemResponses } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import type { AppEnv } from "../../types";
-import { findCompany } from "../catalog/lookup";
 import { analyticsCacheKey, CACHE_TTL_SECONDS, cachedBody, remainingMaxAge } from "./cache";
 import { type AnalyticsParams, analyticsParams, resolveRange } from "./range";
 import { cartReport, comparisonReport, overviewReport, sessionReport, wishlistReport } from "./reports";

@@ -5,15 +5,16 @@ import type { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodObject } from "zod";
+import type { CartView, Outcome, RpcError } from "../../../durable-objects/contract";
+import type { CartCommand } from "../../domain/cart/commands";
 import { ApiError } from "../../lib/errors";
 import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
+import { newSessionToken, sha256Hex } from "../../lib/tokens";
 import { requireFeature, sessionCall } from "../../middleware/shopper";
-import { newSessionToken, sha256Hex } from "../../sessions/address";
-import { callSession, sessionStub, unwrap } from "../../sessions/client";
-import type { CartCommand, Outcome, RpcError } from "../../sessions/types";
+import { callSession, sessionStub, unwrap } from "../../session-client";
+import { mergeGuestIntoCustomer } from "../../session-client/merge";
 import type { AppEnv } from "../../types";
-import { mergeGuestIntoCustomer } from "../sessions/merge";
 import {
   AddBundleSchema,
   AddItemSchema,
@@ -31,7 +32,6 @@ import {
   SavedParams,
   UpdateItemSchema,
 } from "./schema";
-import type { CartView } from "./view";
 
 type Variant = "customer" | "public";
 

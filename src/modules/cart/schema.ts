@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_QUANTITY, MIN_QUANTITY } from "../../domain/cart";
 import { SESSION_TOKEN } from "../../middleware/public-session";
-import { MAX_QUANTITY, MIN_QUANTITY } from "./domain";
 
 const Quantity = z.number().int().min(MIN_QUANTITY).max(MAX_QUANTITY);
 const Uuid = z.uuid();

@@ -2,11 +2,11 @@
 // `authenticate` + `requireRole("admin", "service")`; every route acts on the token's company
 // only — a company id is never read from the body.
 import { createRoute, type z } from "@hono/zod-openapi";
+import { forgetCompany } from "../../catalog/lookup";
 import { notFound } from "../../lib/errors";
 import { bearerAuth, jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { getCompany, upsertBundles, upsertCompany, upsertProducts, upsertPromotions, upsertSites } from "./feed";
-import { forgetCompany } from "./lookup";
 import {
   BundlesBodySchema,
   CompanyInputSchema,

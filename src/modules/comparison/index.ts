@@ -1,17 +1,17 @@
 // Product comparison routes: for customers at /api/comparison (JWT) and for anonymous
 // sessions at /api/public/comparison (session token), plus the shared side-by-side view.
 import type { Context } from "hono";
+import type { ComparisonCommand, ComparisonView, Outcome } from "../../../durable-objects/contract";
+import { type ProductSummary, productSummaries } from "../../catalog/summaries";
+import { attributeTable } from "../../domain/comparison";
 import { ApiError } from "../../lib/errors";
 import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
+import { sha256Hex } from "../../lib/tokens";
 import { requireFeature, sessionCall } from "../../middleware/shopper";
-import { sha256Hex } from "../../sessions/address";
-import { callSession, newShareToken, sharedSessionStub, unwrap } from "../../sessions/client";
-import type { ComparisonCommand, Outcome } from "../../sessions/types";
+import { callSession, newShareToken, sharedSessionStub, unwrap } from "../../session-client";
 import type { AppEnv } from "../../types";
-import { type ProductSummary, productSummaries } from "../catalog/summaries";
 import { ShareTokenParams } from "../wishlist/schema";
-import { attributeTable } from "./domain";
 import {
   AddComparisonItemSchema,
   ComparisonItemParams,
@@ -19,7 +19,6 @@ import {
   ComparisonShareSchema,
   SharedComparisonSchema,
 } from "./schema";
-import type { ComparisonView } from "./view";
 
 const ERRORS = problemResponses(400, 401, 403, 404, 409, 412, 413, 422, 429, 503);
 

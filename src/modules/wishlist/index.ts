@@ -1,15 +1,15 @@
 // Wishlist routes: for customers at /api/wishlist (JWT) and for anonymous sessions at
 // /api/public/wishlist (session token), plus the read-only shared view.
 import type { Context } from "hono";
+import type { Outcome, WishlistCommand, WishlistView } from "../../../durable-objects/contract";
+import { productSummaries } from "../../catalog/summaries";
 import { ApiError } from "../../lib/errors";
 import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
+import { sha256Hex } from "../../lib/tokens";
 import { requireFeature, sessionCall } from "../../middleware/shopper";
-import { sha256Hex } from "../../sessions/address";
-import { callSession, newShareToken, sharedSessionStub, unwrap } from "../../sessions/client";
-import type { Outcome, WishlistCommand } from "../../sessions/types";
+import { callSession, newShareToken, sharedSessionStub, unwrap } from "../../session-client";
 import type { AppEnv } from "../../types";
-import { productSummaries } from "../catalog/summaries";
 import {
   AddWishlistItemSchema,
   SharedWishlistSchema,
@@ -19,7 +19,6 @@ import {
   WishlistSchema,
   WishlistShareSchema,
 } from "./schema";
-import type { WishlistView } from "./view";
 
 const ERRORS = problemResponses(400, 401, 403, 404, 409, 412, 413, 422, 429, 503);
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MAX_PRIORITY, MIN_PRIORITY } from "./domain";
+import { MAX_PRIORITY, MIN_PRIORITY } from "../../domain/wishlist";
 
 const Priority = z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY);
 const Note = z.string().trim().max(500).nullable();

@@ -12,7 +12,7 @@ import {
   removeLine,
   saveForLater,
   updateQuantity,
-} from "../../../src/modules/cart/domain";
+} from "../../../src/domain/cart";
 
 const NOW = new Date("2025-06-01T12:00:00.000Z");
 

@@ -9,7 +9,7 @@ import {
   normalizeCode,
   type Promotion,
   removeDiscount,
-} from "../../../src/modules/cart/domain";
+} from "../../../src/domain/cart";
 
 const NOW = new Date("2025-06-01T12:00:00.000Z");
 

@@ -8,7 +8,7 @@ import {
   type PricedItem,
   removeLine,
   updateQuantity,
-} from "../../../src/modules/cart/domain";
+} from "../../../src/domain/cart";
 
 const NOW = new Date("2025-06-01T12:00:00.000Z");
 

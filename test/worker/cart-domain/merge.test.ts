@@ -11,7 +11,7 @@ import {
   mergeCarts,
   type PricedItem,
   type SavedLine,
-} from "../../../src/modules/cart/domain";
+} from "../../../src/domain/cart";
 
 const NOW = new Date("2025-06-01T12:00:00.000Z");
 const MERGED_AT = new Date("2025-06-05T09:30:00.000Z");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocateProportionally, mulDivHalfUp } from "../../../src/modules/cart/domain/money";
+import { allocateProportionally, mulDivHalfUp } from "../../../src/domain/cart/money";
 
 describe("mulDivHalfUp", () => {
   it("rounds halves up and everything else to nearest", () => {

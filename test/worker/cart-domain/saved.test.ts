@@ -9,7 +9,7 @@ import {
   removeSaved,
   restoreSaved,
   saveForLater,
-} from "../../../src/modules/cart/domain";
+} from "../../../src/domain/cart";
 
 const NOW = new Date("2025-06-01T12:00:00.000Z");
 const LATER = new Date("2025-06-03T08:00:00.000Z");

@@ -6,7 +6,7 @@ import {
   type CartState,
   computeTotals,
   type PricedItem,
-} from "../../../src/modules/cart/domain";
+} from "../../../src/domain/cart";
 
 const NOW = new Date("2025-06-01T12:00:00.000Z");
 

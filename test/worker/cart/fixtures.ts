@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { expect } from "vitest";
 import { z } from "zod";
+import type { SessionAddress } from "../../../durable-objects/contract";
 import type { ShopperSession } from "../../../durable-objects/shopper-session";
 import {
   bundleItems,
@@ -22,8 +23,9 @@ import {
   sites,
 } from "../../../src/db/schema";
 import { ProblemSchema } from "../../../src/lib/openapi";
+import { sha256Hex } from "../../../src/lib/tokens";
 import { CartSchema, CreatedCartSchema } from "../../../src/modules/cart/schema";
-import { type SessionAddress, sessionObjectName, sha256Hex } from "../../../src/sessions/address";
+import { sessionObjectName } from "../../../src/session-client/address";
 import { api, bearer, createTestCompany, signToken, type TestCompany, testDatabase } from "../helpers";
 
 export type Cart = z.infer<typeof CartSchema>;

@@ -1,8 +1,8 @@
 // One storefront journey end to end: a guest shops on two sites, signs in (merge), checks
 // out (convert), and Postgres ends up holding exactly what the shopper saw.
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../../../src/lib/tokens";
 import { MergeResultSchema } from "../../../src/modules/cart/schema";
-import { sha256Hex } from "../../../src/sessions/address";
 import { createTestCompany } from "../helpers";
 import {
   addItem,

@@ -6,7 +6,7 @@
 // proxy is shared with the test files running in parallel. `databaseUp()` always runs.
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../../src/sessions/address";
+import { sha256Hex } from "../../../src/lib/tokens";
 import { databaseDown, databaseUp } from "../helpers";
 import {
   addItem,

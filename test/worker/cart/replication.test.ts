@@ -2,9 +2,9 @@
 // row, one cart_items / saved_cart_items row per line, the token only as its SHA-256.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { CartDoc, SessionDoc } from "../../../durable-objects/contract";
 import { replicate } from "../../../durable-objects/replication";
-import { sha256Hex } from "../../../src/sessions/address";
-import type { CartDoc, SessionDoc } from "../../../src/sessions/types";
+import { sha256Hex } from "../../../src/lib/tokens";
 import { createTestCompany, testDatabase } from "../helpers";
 import {
   addItem,

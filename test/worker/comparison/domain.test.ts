@@ -1,6 +1,5 @@
 // The comparison's pure core: cap, same product once, remove, merge up to the cap, attribute table.
 import { describe, expect, it } from "vitest";
-import { DomainError } from "../../../src/lib/domain-error";
 import {
   addToComparison,
   attributeTable,
@@ -8,7 +7,8 @@ import {
   type ComparisonState,
   mergeComparisons,
   removeFromComparison,
-} from "../../../src/modules/comparison/domain";
+} from "../../../src/domain/comparison";
+import { DomainError } from "../../../src/domain/errors";
 
 const T0 = new Date("2026-01-01T00:00:00.000Z");
 const ids = (prefix = "id") => {

@@ -1,8 +1,8 @@
 // Replication of the comparison to Postgres (`product_comparisons`,
 // `product_comparison_items`) by the session's outbox alarm: rows equal the object's state.
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../../../src/lib/tokens";
 import { ComparisonShareSchema } from "../../../src/modules/comparison/schema";
-import { sha256Hex } from "../../../src/sessions/address";
 import {
   addToComparison,
   bodyOf,

@@ -14,11 +14,13 @@ import {
 import { env } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { expect, vi } from "vitest";
+import type { SessionAddress } from "../../../durable-objects/contract";
 import type { ShopperSession } from "../../../durable-objects/shopper-session";
+import worker from "../../../src";
 import { carts, companies, products, sites } from "../../../src/db/schema";
-import worker from "../../../src/index";
 import type { JobSummary } from "../../../src/jobs/runtime";
-import { type SessionAddress, sessionObjectName, sha256Hex } from "../../../src/sessions/address";
+import { sha256Hex } from "../../../src/lib/tokens";
+import { sessionObjectName } from "../../../src/session-client/address";
 import { api, bearer, signToken, testDatabase } from "../helpers";
 
 export const DAY_MS = 86_400_000;

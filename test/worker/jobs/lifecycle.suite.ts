@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { carts, crossSiteSessions } from "../../../src/db/schema";
 import { CRONS } from "../../../src/jobs/schedule";
-import { toHex } from "../../../src/sessions/address";
+import { toHex } from "../../../src/lib/tokens";
 import {
   ageCart,
   cartRow,

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cartItems, carts, crossSiteSessions, productComparisons, savedCartItems } from "../../../src/db/schema";
 import { archiveKey } from "../../../src/jobs/archive-converted-carts";
 import { CRONS } from "../../../src/jobs/schedule";
-import { toHex } from "../../../src/sessions/address";
+import { toHex } from "../../../src/lib/tokens";
 import {
   ageCart,
   cartStatuses,

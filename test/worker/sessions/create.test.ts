@@ -3,9 +3,9 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { crossSiteSessions } from "../../../src/db/schema";
+import { sha256Hex } from "../../../src/lib/tokens";
 import { CartSchema } from "../../../src/modules/cart/schema";
-import { CrossSiteSessionSchema, TicketSchema } from "../../../src/modules/sessions/schema";
-import { sha256Hex } from "../../../src/sessions/address";
+import { CrossSiteSessionSchema, TicketSchema } from "../../../src/modules/cross-site/schema";
 import { bearer, signToken } from "../helpers";
 import {
   bodyOf,

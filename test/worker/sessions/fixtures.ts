@@ -6,9 +6,11 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { z } from "zod";
+import type { PendingCode, SessionAddress } from "../../../durable-objects/contract";
 import type { ShopperSession } from "../../../durable-objects/shopper-session";
 import { companies, products, sites } from "../../../src/db/schema";
 import { ProblemSchema } from "../../../src/lib/openapi";
+import { sha256Hex } from "../../../src/lib/tokens";
 import { CartSchema } from "../../../src/modules/cart/schema";
 import { ComparisonSchema } from "../../../src/modules/comparison/schema";
 import {
@@ -16,10 +18,9 @@ import {
   CrossSiteSessionSchema,
   TicketSchema,
   TransferCodeSchema,
-} from "../../../src/modules/sessions/schema";
+} from "../../../src/modules/cross-site/schema";
 import { WishlistSchema } from "../../../src/modules/wishlist/schema";
-import { type SessionAddress, sessionObjectName, sha256Hex } from "../../../src/sessions/address";
-import type { PendingCode } from "../../../src/sessions/types";
+import { sessionObjectName } from "../../../src/session-client/address";
 import { api, bearer, signToken, testDatabase } from "../helpers";
 
 export type Problem = z.infer<typeof ProblemSchema>;

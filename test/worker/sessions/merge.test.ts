@@ -8,7 +8,7 @@ import { z } from "zod";
 import { carts, crossSiteSessions } from "../../../src/db/schema";
 import { CartSchema } from "../../../src/modules/cart/schema";
 import { ComparisonSchema } from "../../../src/modules/comparison/schema";
-import { CrossSiteSessionSchema, SessionMergeResultSchema } from "../../../src/modules/sessions/schema";
+import { CrossSiteSessionSchema, SessionMergeResultSchema } from "../../../src/modules/cross-site/schema";
 import { WishlistSchema } from "../../../src/modules/wishlist/schema";
 import {
   addToCart,

@@ -14,15 +14,15 @@ import {
   wishlistItems,
   wishlists,
 } from "../../../src/db/schema";
+import { sha256Hex } from "../../../src/lib/tokens";
 import { CartSchema, CreatedCartSchema } from "../../../src/modules/cart/schema";
 import { ComparisonSchema, ComparisonShareSchema } from "../../../src/modules/comparison/schema";
 import {
   CrossSiteSessionSchema,
   SessionMergeResultSchema,
   TransferCodeSchema,
-} from "../../../src/modules/sessions/schema";
+} from "../../../src/modules/cross-site/schema";
 import { WishlistSchema, WishlistShareSchema } from "../../../src/modules/wishlist/schema";
-import { sha256Hex } from "../../../src/sessions/address";
 import {
   addToCart,
   addToComparison,

@@ -5,8 +5,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { crossSiteSessions } from "../../../src/db/schema";
-import { CrossSiteSessionSchema, TransferCodeSchema } from "../../../src/modules/sessions/schema";
-import { sha256Hex } from "../../../src/sessions/address";
+import { sha256Hex } from "../../../src/lib/tokens";
+import { CrossSiteSessionSchema, TransferCodeSchema } from "../../../src/modules/cross-site/schema";
 import { bearer, signToken } from "../helpers";
 import {
   bodyOf,

@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { expect } from "vitest";
 import { z } from "zod";
+import type { SessionAddress } from "../../../durable-objects/contract";
 import type { ShopperSession } from "../../../durable-objects/shopper-session";
 import {
   companies,
@@ -20,10 +21,11 @@ import {
   wishlists,
 } from "../../../src/db/schema";
 import { ProblemSchema } from "../../../src/lib/openapi";
+import { sha256Hex } from "../../../src/lib/tokens";
 import { CreatedCartSchema } from "../../../src/modules/cart/schema";
 import { ComparisonSchema } from "../../../src/modules/comparison/schema";
 import { WishlistSchema } from "../../../src/modules/wishlist/schema";
-import { type SessionAddress, sessionObjectName, sha256Hex } from "../../../src/sessions/address";
+import { sessionObjectName } from "../../../src/session-client/address";
 import { api, bearer, signToken, type TestCompany, testDatabase } from "../helpers";
 
 export type Wishlist = z.infer<typeof WishlistSchema>;

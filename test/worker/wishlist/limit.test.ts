@@ -1,7 +1,7 @@
 // A wishlist holds at most 500 items: the 501st is 422 WISHLIST_LIMIT and changes nothing.
 import { describe, expect, it } from "vitest";
-import { loadProducts } from "../../../src/modules/catalog/products";
-import { MAX_WISHLIST_ITEMS } from "../../../src/modules/wishlist/domain";
+import { loadProducts } from "../../../src/catalog/products";
+import { MAX_WISHLIST_ITEMS } from "../../../src/domain/wishlist";
 import { testDatabase } from "../helpers";
 import {
   addToWishlist,

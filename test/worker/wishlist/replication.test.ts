@@ -1,8 +1,8 @@
 // Replication of the wishlist to Postgres (`wishlists`, `wishlist_items`) by the session's
 // outbox alarm: the rows equal the Durable Object's state, and hold token digests only.
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../../../src/lib/tokens";
 import { WishlistShareSchema } from "../../../src/modules/wishlist/schema";
-import { sha256Hex } from "../../../src/sessions/address";
 import {
   addToWishlist,
   bodyOf,

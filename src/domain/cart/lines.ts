@@ -1,4 +1,4 @@
-import { DomainError, type DomainErrorCode } from "./errors";
+import { DomainError, type DomainErrorCode } from "../errors";
 import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY } from "./limits";
 import { isMinorUnits } from "./money";
 import type { CartLine, CartState, PricedItem } from "./types";

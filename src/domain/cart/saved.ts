@@ -1,4 +1,4 @@
-import { DomainError } from "./errors";
+import { DomainError } from "../errors";
 import { MAX_SAVED_LINES } from "./limits";
 import { addLine, assertNotBundleComponent, assertSummedQuantity, requireLine, sameProduct } from "./lines";
 import type { CartLine, CartState, PricedItem, SavedLine } from "./types";

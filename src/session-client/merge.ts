@@ -1,12 +1,13 @@
 import type { Context } from "hono";
-import type { MergeResult } from "../../../durable-objects/shopper-session";
-import { ApiError } from "../../lib/errors";
-import { sessionCall } from "../../middleware/shopper";
-import { sessionObjectName, sha256Hex } from "../../sessions/address";
-import { sessionStub, unwrap } from "../../sessions/client";
-import type { RpcError } from "../../sessions/types";
-import type { AppEnv } from "../../types";
-import type { MergeStrategy } from "../cart/domain";
+import type { RpcError } from "../../durable-objects/contract";
+import type { MergeResult } from "../../durable-objects/shopper-session";
+import type { MergeStrategy } from "../domain/cart";
+import { ApiError } from "../lib/errors";
+import { sha256Hex } from "../lib/tokens";
+import { sessionCall } from "../middleware/shopper";
+import type { AppEnv } from "../types";
+import { sessionStub, unwrap } from ".";
+import { sessionObjectName } from "./address";
 
 /**
  * Guest → customer merge, used by POST /api/cross-site-session/merge and /api/cart/merge:

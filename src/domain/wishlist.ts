@@ -1,5 +1,5 @@
 // The wishlist's pure core: plain data in, plain data out, no I/O.
-import { DomainError } from "../../lib/domain-error";
+import { DomainError } from "./errors";
 
 export const MAX_WISHLIST_ITEMS = 500;
 /** Higher means wanted more; the list is shown highest first. */

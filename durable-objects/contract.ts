@@ -1,11 +1,21 @@
 // The contract between route code and the ShopperSession Durable Object: what a call
-// carries in, the documents the object keeps, and what comes back out.
-import type { ErrorCode } from "../lib/errors";
-import type { CartState, MergeStrategy, Totals } from "../modules/cart/domain";
-import type { SiteSettings } from "../modules/catalog/lookup";
-import type { ComparisonState } from "../modules/comparison/domain";
-import type { WishlistState } from "../modules/wishlist/domain";
-import type { SessionAddress } from "./address";
+// carries in (address, call, commands), the documents the object keeps, the views it
+// answers with, and the outcome every RPC method returns. Route code depends on this file,
+// never on the class.
+
+import type { CartState, MergeStrategy, Totals } from "../src/domain/cart";
+import type { SiteSettings } from "../src/domain/catalog";
+import type { ComparisonState } from "../src/domain/comparison";
+import { orderWishlist, type WishlistState } from "../src/domain/wishlist";
+import type { ErrorCode } from "../src/lib/errors";
+
+/**
+ * Where a shopper session lives. Anonymous sessions are found by their token's SHA-256,
+ * customers' by their id, so no lookup table sits on the hot path.
+ */
+export type SessionAddress =
+  | { kind: "anonymous"; companyId: string; tokenHash: string }
+  | { kind: "customer"; companyId: string; customerId: string };
 
 export type SessionStatus = "ACTIVE" | "MERGED" | "EXPIRED";
 export type CartStatus = "ACTIVE" | "MERGED" | "CONVERTED" | "ABANDONED" | "EXPIRED";
@@ -148,19 +158,6 @@ export type ComparisonCommand =
   | { type: "remove"; itemId: string }
   | ShareCommand;
 
-export type CartCommand =
-  | { type: "addItem"; productId: string; variantId: string | null; quantity: number }
-  | { type: "updateItem"; itemId: string; quantity: number }
-  | { type: "removeItem"; itemId: string }
-  | { type: "addBundle"; bundleId: string; quantity: number }
-  | { type: "removeBundle"; bundleGroupId: string }
-  | { type: "applyDiscount"; code: string }
-  | { type: "removeDiscount"; code: string }
-  | { type: "saveForLater"; itemId: string }
-  | { type: "restoreSaved"; savedItemId: string }
-  | { type: "removeSaved"; savedItemId: string }
-  | { type: "convert"; orderId: string };
-
 export interface MergeRequest {
   guest: SessionAddress;
   strategy: MergeStrategy;
@@ -176,3 +173,98 @@ export interface RpcError {
 
 /** RPC results carry errors as data: thrown errors lose their fields crossing the RPC boundary. */
 export type Outcome<T> = { ok: true; status: number; body: T } | { ok: false; error: RpcError };
+
+// ── Views: what the API shows of each document ─────────────────────────────
+
+/** The cart as the API shows it (DESIGN §4 representation). */
+export function cartView(session: SessionDoc, cart: CartDoc) {
+  return {
+    id: cart.id,
+    sessionId: session.id,
+    companyId: session.companyId,
+    siteId: cart.siteId,
+    customerId: session.customerId,
+    status: cart.status,
+    currency: cart.state.currency,
+    items: cart.state.lines.map((line) => ({
+      id: line.id,
+      productId: line.productId,
+      variantId: line.variantId,
+      sku: line.sku,
+      name: line.name,
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+      lineTotal: line.lineTotal,
+      bundleGroupId: line.bundleGroupId,
+      bundleId: line.bundleId,
+      siteId: line.siteId,
+      unavailable: line.unavailable,
+      addedAt: line.addedAt,
+    })),
+    savedItems: cart.state.savedLines.map((saved) => ({
+      id: saved.id,
+      productId: saved.productId,
+      variantId: saved.variantId,
+      sku: saved.sku,
+      name: saved.name,
+      quantity: saved.quantity,
+      unitPrice: saved.unitPrice,
+      siteId: saved.siteId,
+      savedAt: saved.savedAt,
+    })),
+    discounts: cart.state.discounts.map(({ code, type, value, amount, stackable }) => ({
+      code,
+      type,
+      value,
+      amount,
+      stackable,
+    })),
+    totals: cart.totals,
+    orderId: cart.orderId,
+    version: cart.version,
+    expiresAt: cart.expiresAt,
+    createdAt: cart.createdAt,
+    updatedAt: cart.updatedAt,
+  };
+}
+
+export type CartView = ReturnType<typeof cartView>;
+
+/** The wishlist as its owner sees it; items highest priority first. */
+export function wishlistView(session: SessionDoc, wishlist: WishlistDoc) {
+  return {
+    id: wishlist.id,
+    sessionId: session.id,
+    companyId: session.companyId,
+    customerId: session.customerId,
+    items: orderWishlist(wishlist.state.items),
+    itemCount: wishlist.state.items.length,
+    shared: wishlist.shareTokenHash !== null,
+    sharedAt: wishlist.sharedAt,
+    version: wishlist.version,
+    createdAt: wishlist.createdAt,
+    updatedAt: wishlist.updatedAt,
+  };
+}
+
+export type WishlistView = ReturnType<typeof wishlistView>;
+
+export function comparisonView(session: SessionDoc, comparison: ComparisonDoc, maxItems: number) {
+  return {
+    id: comparison.id,
+    sessionId: session.id,
+    companyId: session.companyId,
+    customerId: session.customerId,
+    items: comparison.state.items,
+    itemCount: comparison.state.items.length,
+    maxItems,
+    shared: comparison.shareTokenHash !== null,
+    sharedAt: comparison.sharedAt,
+    version: comparison.version,
+    expiresAt: comparison.expiresAt,
+    createdAt: comparison.createdAt,
+    updatedAt: comparison.updatedAt,
+  };
+}
+
+export type ComparisonView = ReturnType<typeof comparisonView>;

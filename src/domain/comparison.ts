@@ -1,6 +1,6 @@
 // The product comparison's pure core: plain data in, plain data out, no I/O.
-import type { Attributes } from "../../db/schema";
-import { DomainError } from "../../lib/domain-error";
+import type { Attributes } from "./catalog";
+import { DomainError } from "./errors";
 
 /** Comparisons live this long after creation (DESIGN §5, runbook §6.2). */
 export const COMPARISON_TTL_DAYS = 90;

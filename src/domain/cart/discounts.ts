@@ -1,4 +1,4 @@
-import { DomainError } from "./errors";
+import { DomainError } from "../errors";
 import { MAX_DISCOUNT_CODES } from "./limits";
 import { subtotalOf } from "./lines";
 import { isMinorUnits, mulDivHalfUp } from "./money";

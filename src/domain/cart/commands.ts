@@ -1,8 +1,7 @@
 // Applies one cart command to the cart's state: the domain functions in order, then the
 // reprice and totals every change ends with. Pure: the DO supplies catalog data and clock.
 
-import type { CartCommand } from "../../sessions/types";
-import type { SiteSettings } from "../catalog/lookup";
+import type { SiteSettings } from "../catalog";
 import {
   addBundle,
   addLine,
@@ -23,7 +22,21 @@ import {
   saveForLater,
   type Totals,
   updateQuantity,
-} from "./domain";
+} from ".";
+
+/** A change a shopper asks of the cart. */
+export type CartCommand =
+  | { type: "addItem"; productId: string; variantId: string | null; quantity: number }
+  | { type: "updateItem"; itemId: string; quantity: number }
+  | { type: "removeItem"; itemId: string }
+  | { type: "addBundle"; bundleId: string; quantity: number }
+  | { type: "removeBundle"; bundleGroupId: string }
+  | { type: "applyDiscount"; code: string }
+  | { type: "removeDiscount"; code: string }
+  | { type: "saveForLater"; itemId: string }
+  | { type: "restoreSaved"; savedItemId: string }
+  | { type: "removeSaved"; savedItemId: string }
+  | { type: "convert"; orderId: string };
 
 export interface CommandCatalog {
   /** Current catalog entries for what the command and the cart's lines need. */

@@ -3,9 +3,9 @@
 // anonymous one by its token's SHA-256. A row with neither belongs to no live session.
 import { and, asc, gt, isNotNull, lte, or, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
+import type { SessionAddress } from "../../durable-objects/contract";
 import type { ShopperSession } from "../../durable-objects/shopper-session";
-import type { SessionAddress } from "../sessions/address";
-import { sessionStub } from "../sessions/client";
+import { sessionStub } from "../session-client";
 import type { KeysetBounds } from "./sweep";
 
 export interface SessionRef {

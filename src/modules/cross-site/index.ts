@@ -2,15 +2,15 @@
 // Customers: /api/cross-site-session (JWT). Anonymous shoppers: /api/public/session.
 // Live sync: /api/live?ticket=… (a WebSocket; the ticket keeps long-lived tokens out of URLs).
 import type { Context } from "hono";
+import type { SessionCall } from "../../../durable-objects/contract";
 import { ApiError } from "../../lib/errors";
 import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
+import { newSessionToken, sha256Hex } from "../../lib/tokens";
 import { resolveSite, sessionCall } from "../../middleware/shopper";
-import { newSessionToken, sha256Hex } from "../../sessions/address";
-import { callSession, newShareToken, sessionStub, sharedSessionStub, unwrap } from "../../sessions/client";
-import type { SessionCall } from "../../sessions/types";
+import { callSession, newShareToken, sessionStub, sharedSessionStub, unwrap } from "../../session-client";
+import { mergeGuestIntoCustomer } from "../../session-client/merge";
 import type { AppEnv } from "../../types";
-import { mergeGuestIntoCustomer } from "./merge";
 import {
   ClaimResultSchema,
   ClaimSchema,

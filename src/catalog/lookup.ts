@@ -1,22 +1,8 @@
 import { and, eq } from "drizzle-orm";
-import type { Database } from "../../db/client";
-import { companies, sites } from "../../db/schema";
-import { IsolateCache } from "../../lib/isolate-cache";
-
-export interface SiteSettings {
-  id: string;
-  companyId: string;
-  name: string;
-  baseUrl: string | null;
-  currency: string;
-  taxRateBps: number;
-  enableCart: boolean;
-  enableWishlist: boolean;
-  enableCompare: boolean;
-  maxCompareItems: number;
-  cartExpirationDays: number;
-  isDefault: boolean;
-}
+import type { Database } from "../db/client";
+import { companies, sites } from "../db/schema";
+import type { SiteSettings } from "../domain/catalog";
+import { IsolateCache } from "../lib/isolate-cache";
 
 export interface CompanyContext {
   id: string;

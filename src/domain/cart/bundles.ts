@@ -1,4 +1,4 @@
-import { DomainError } from "./errors";
+import { DomainError } from "../errors";
 import { MAX_QUANTITY } from "./limits";
 import { assertQuantity, assertRoomForLines, unsellableReason } from "./lines";
 import { allocateProportionally, isMinorUnits, mulDivHalfUp } from "./money";

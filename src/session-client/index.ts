@@ -1,9 +1,11 @@
 // The one way route code reaches a shopper session: address → stub, outcome → response.
+
+import type { Outcome, SessionAddress, SessionCall } from "../../durable-objects/contract";
 import type { ShopperSession } from "../../durable-objects/shopper-session";
 import { ApiError } from "../lib/errors";
 import { IsolateCache } from "../lib/isolate-cache";
-import { newSessionToken, type SessionAddress, sessionObjectName } from "./address";
-import type { Outcome, SessionCall } from "./types";
+import { newSessionToken } from "../lib/tokens";
+import { sessionObjectName } from "./address";
 
 // The generated Env types the namespace without its class; this is the one place that says which.
 const sessions = (env: Env) => env.SHOPPER_SESSION as DurableObjectNamespace<ShopperSession>;

@@ -1,8 +1,9 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { Database } from "../../db/client";
-import { type Attributes, bundleItems, bundles, products, productVariants, promotions } from "../../db/schema";
-import { IsolateCache } from "../../lib/isolate-cache";
-import type { BundleDefinition, PricedItem, PriceLookup, Promotion } from "../cart/domain";
+import type { Database } from "../db/client";
+import { bundleItems, bundles, products, productVariants, promotions } from "../db/schema";
+import type { BundleDefinition, PricedItem, PriceLookup, Promotion } from "../domain/cart";
+import type { Attributes } from "../domain/catalog";
+import { IsolateCache } from "../lib/isolate-cache";
 
 export interface CatalogVariant {
   id: string;

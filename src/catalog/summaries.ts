@@ -1,5 +1,5 @@
-import type { Database } from "../../db/client";
-import type { Attributes } from "../../db/schema";
+import type { Database } from "../db/client";
+import type { Attributes } from "../domain/catalog";
 import { type CatalogProduct, loadProducts } from "./products";
 
 export interface ProductSummary {

@@ -1,2 +1,0 @@
-// The domain error type is shared by every module's pure core.
-export * from "../../../lib/domain-error";
