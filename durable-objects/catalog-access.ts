@@ -1,12 +1,13 @@
+// What a change needs from the company's catalog: Postgres, through the isolate cache.
 import { type CatalogProduct, loadBundle, loadProducts, loadPromotion, priceLookup } from "../src/catalog/products";
-import { openDatabase } from "../src/db/client";
-import { type CartLine, DEMO_CODES, normalizeCode } from "../src/domain/cart";
-import type { CartCommand } from "../src/domain/cart/commands";
-import { type CommandCatalog, catalogCovers, catalogNeeds } from "../src/domain/cart/commands";
+import type { Database } from "../src/db/client";
+import { type CartLine, type CartState, DEMO_CODES, normalizeCode } from "../src/domain/cart";
+import { type CartCommand, type CommandCatalog, catalogCovers, catalogNeeds } from "../src/domain/cart/commands";
 import { loadConfig } from "../src/lib/config";
+import type { Logger } from "../src/lib/logger";
 import type { SessionCall } from "./contract";
-import { refuse } from "./session-core";
-import { SessionReplication } from "./session-replication";
+import { withDatabase } from "./database";
+import { refuse } from "./outcome";
 
 /** How often a change looks at the catalog again for lines that calls running meanwhile added. */
 const MAX_CATALOG_PASSES = 3;
@@ -16,30 +17,30 @@ const MAX_CATALOG_LOADS = 4;
 /** A cache-only look at the catalog found something missing: it takes a turn with Postgres. */
 class NotCached extends Error {}
 
-/** What a change needs from the company's catalog (Postgres, through the isolate cache). */
-export abstract class CatalogAccess extends SessionReplication {
+type Needs = ReturnType<typeof catalogNeeds>;
+
+export class CatalogAccess {
   /** This object's catalog loads that need Postgres: how many run, who waits for a turn. */
-  private catalogLoads = { running: 0, waiting: [] as (() => void)[] };
+  private readonly loads = { running: 0, waiting: [] as (() => void)[] };
+
+  constructor(
+    private readonly env: Env,
+    private readonly log: Logger,
+  ) {}
+
+  /** Demo discount codes work everywhere but production. */
+  allowDemoCodes(): boolean {
+    return loadConfig(this.env as unknown as Record<string, unknown>).NODE_ENV !== "production";
+  }
 
   /** The product (or variant) must exist in the company's catalog and be sold; else the call fails. */
-  protected async requireProduct(call: SessionCall, productId: string, variantId: string | null): Promise<void> {
-    const config = loadConfig(this.env as unknown as Record<string, unknown>);
-    let database: ReturnType<typeof openDatabase> | undefined;
+  async requireProduct(call: SessionCall, productId: string, variantId: string | null): Promise<void> {
     let products: Map<string, CatalogProduct>;
     try {
-      products = await loadProducts(
-        () => {
-          database ??= openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
-          return database.db;
-        },
-        call.address.companyId,
-        [productId],
-      );
+      products = await withDatabase(this.env, (db) => loadProducts(db, call.address.companyId, [productId]));
     } catch (error) {
       this.log.warn("catalog unavailable", { error: String(error) });
       return refuse("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly");
-    } finally {
-      if (database) await database.close();
     }
     const item = priceLookup(products)(productId, variantId);
     if (!item) refuse("NOT_FOUND", "Product not found");
@@ -52,17 +53,17 @@ export abstract class CatalogAccess extends SessionReplication {
    * it covers their lines too (they warmed the cache: no query). The caller applies the
    * change right after, without awaiting; finishChange skips repricing if still not covered.
    */
-  protected async catalogFor(
+  async forChange(
     call: SessionCall,
     command: CartCommand | undefined,
+    cartNow: () => CartState | undefined,
     extraLines: CartLine[] = [],
   ): Promise<CommandCatalog> {
-    const needsNow = () => catalogNeeds(this.liveCart(this.readSession())?.state, command, extraLines);
-    let catalog = await this.lookAtCatalog(call, needsNow(), command);
+    const needsNow = () => catalogNeeds(cartNow(), command, extraLines);
+    let catalog = await this.look(call, needsNow(), command);
     for (let pass = 1; pass < MAX_CATALOG_PASSES; pass++) {
-      const lines = [...(this.liveCart(this.readSession())?.state.lines ?? []), ...extraLines];
-      if (catalogCovers(catalog, lines)) break;
-      catalog = await this.lookAtCatalog(call, needsNow(), command);
+      if (catalogCovers(catalog, [...(cartNow()?.lines ?? []), ...extraLines])) break;
+      catalog = await this.look(call, needsNow(), command);
     }
     return catalog;
   }
@@ -74,21 +75,19 @@ export abstract class CatalogAccess extends SessionReplication {
    * used to exhaust Postgres' connections), later calls find in the cache what earlier ones
    * loaded, and a call that needs no query never waits behind one that does.
    */
-  private async lookAtCatalog(
-    call: SessionCall,
-    needs: ReturnType<typeof catalogNeeds>,
-    command: CartCommand | undefined,
-  ): Promise<CommandCatalog> {
+  private async look(call: SessionCall, needs: Needs, command: CartCommand | undefined): Promise<CommandCatalog> {
     try {
-      return await this.loadCatalog(call, needs, command, true);
+      return await this.load(call, needs, command, () => {
+        throw new NotCached();
+      });
     } catch (error) {
       if (!(error instanceof NotCached)) throw error;
     }
-    const loads = this.catalogLoads;
+    const loads = this.loads;
     if (loads.running >= MAX_CATALOG_LOADS) await new Promise<void>((resolve) => loads.waiting.push(resolve));
     loads.running += 1;
     try {
-      return await this.loadCatalog(call, needs, command, false);
+      return await withDatabase(this.env, (db) => this.load(call, needs, command, db));
     } finally {
       loads.running -= 1;
       loads.waiting.shift()?.();
@@ -100,20 +99,13 @@ export abstract class CatalogAccess extends SessionReplication {
    * bundle, a promotion) must load or the call fails with 503; repricing the other lines is
    * best effort, so a Postgres outage with a cold cache keeps last prices.
    */
-  private async loadCatalog(
+  private async load(
     call: SessionCall,
-    needs: ReturnType<typeof catalogNeeds>,
+    needs: Needs,
     command: CartCommand | undefined,
-    cacheOnly: boolean,
+    db: () => Database,
   ): Promise<CommandCatalog> {
     const companyId = call.address.companyId;
-    const config = loadConfig(this.env as unknown as Record<string, unknown>);
-    let database: ReturnType<typeof openDatabase> | undefined;
-    const db = () => {
-      if (cacheOnly) throw new NotCached();
-      database ??= openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
-      return database.db;
-    };
     const products = new Map<string, CatalogProduct>();
     const looked = { productIds: new Set(needs.commandProductIds), bundleIds: new Set<string>() };
     if (needs.commandBundleId) looked.bundleIds.add(needs.commandBundleId);
@@ -125,45 +117,36 @@ export abstract class CatalogAccess extends SessionReplication {
       promotion: undefined,
     };
     try {
-      try {
-        for (const [id, product] of await loadProducts(db, companyId, needs.commandProductIds))
-          products.set(id, product);
-        if (needs.commandBundleId) {
-          const bundle = await loadBundle(db, companyId, needs.commandBundleId);
-          if (bundle) catalog.bundles.set(bundle.id, bundle);
-        }
-        if (command?.type === "applyDiscount") {
-          const code = normalizeCode(command.code);
-          if (!(this.allowDemoCodes() && code in DEMO_CODES))
-            catalog.promotion = await loadPromotion(db, companyId, code);
-        }
-      } catch (error) {
-        if (error instanceof NotCached) throw error;
-        this.log.warn("catalog unavailable", { error: String(error) });
-        refuse("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly");
+      for (const [id, product] of await loadProducts(db, companyId, needs.commandProductIds)) products.set(id, product);
+      if (needs.commandBundleId) {
+        const bundle = await loadBundle(db, companyId, needs.commandBundleId);
+        if (bundle) catalog.bundles.set(bundle.id, bundle);
       }
-      try {
-        for (const [id, product] of await loadProducts(db, companyId, needs.lineProductIds)) products.set(id, product);
-        for (const bundleId of needs.lineBundleIds) {
-          if (catalog.bundles.has(bundleId)) continue;
-          const bundle = await loadBundle(db, companyId, bundleId);
-          if (bundle) catalog.bundles.set(bundleId, bundle);
-        }
-        for (const id of needs.lineProductIds) looked.productIds.add(id);
-        for (const id of needs.lineBundleIds) looked.bundleIds.add(id);
-      } catch (error) {
-        if (error instanceof NotCached) throw error;
-        // Keep the lines' last known prices rather than failing the shopper's change.
-        this.log.warn("repricing skipped: catalog unavailable", { error: String(error) });
-        catalog.repriceAll = false;
+      if (command?.type === "applyDiscount") {
+        const code = normalizeCode(command.code);
+        if (!(this.allowDemoCodes() && code in DEMO_CODES))
+          catalog.promotion = await loadPromotion(db, companyId, code);
       }
-    } finally {
-      if (database) await database.close();
+    } catch (error) {
+      if (error instanceof NotCached) throw error;
+      this.log.warn("catalog unavailable", { error: String(error) });
+      refuse("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly");
+    }
+    try {
+      for (const [id, product] of await loadProducts(db, companyId, needs.lineProductIds)) products.set(id, product);
+      for (const bundleId of needs.lineBundleIds) {
+        if (catalog.bundles.has(bundleId)) continue;
+        const bundle = await loadBundle(db, companyId, bundleId);
+        if (bundle) catalog.bundles.set(bundleId, bundle);
+      }
+      for (const id of needs.lineProductIds) looked.productIds.add(id);
+      for (const id of needs.lineBundleIds) looked.bundleIds.add(id);
+    } catch (error) {
+      if (error instanceof NotCached) throw error;
+      // Keep the lines' last known prices rather than failing the shopper's change.
+      this.log.warn("repricing skipped: catalog unavailable", { error: String(error) });
+      catalog.repriceAll = false;
     }
     return catalog;
-  }
-
-  protected allowDemoCodes(): boolean {
-    return loadConfig(this.env as unknown as Record<string, unknown>).NODE_ENV !== "production";
   }
 }

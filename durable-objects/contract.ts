@@ -3,10 +3,11 @@
 // answers with, and the outcome every RPC method returns. Route code depends on this file,
 // never on the class.
 
-import type { CartState, MergeStrategy, Totals } from "../src/domain/cart";
+import type { CartState, MergeDiff, MergeStrategy, Totals } from "../src/domain/cart";
+import type { CartCommand } from "../src/domain/cart/commands";
 import type { SiteSettings } from "../src/domain/catalog";
-import type { ComparisonState } from "../src/domain/comparison";
-import { orderWishlist, type WishlistState } from "../src/domain/wishlist";
+import type { ComparisonItem, ComparisonState } from "../src/domain/comparison";
+import { orderWishlist, type WishlistMergeDiff, type WishlistState } from "../src/domain/wishlist";
 import type { ErrorCode } from "../src/lib/errors";
 
 /**
@@ -113,50 +114,42 @@ export interface CartDoc {
   appliedMerges: string[];
 }
 
-/** A shareable resource: the hash of its current share token (raw tokens are never stored). */
-interface Shareable {
+/**
+ * A wishlist or a comparison: a list of products the shopper can share. Only the hash of
+ * the current share token is kept (raw tokens are never stored).
+ */
+export interface ListDoc<State> {
+  id: string;
+  siteId: string;
+  state: State;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
   shareTokenHash: string | null;
   sharedAt: string | null;
 }
 
-export interface WishlistDoc extends Shareable {
-  id: string;
-  siteId: string;
-  state: WishlistState;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export type WishlistDoc = ListDoc<WishlistState>;
 
-export interface ComparisonDoc extends Shareable {
-  id: string;
-  siteId: string;
-  state: ComparisonState;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
+export interface ComparisonDoc extends ListDoc<ComparisonState> {
   /** creation + 90 days; after it, the shopper starts a new comparison */
   expiresAt: string;
 }
 
 export type ShareCommand = { type: "share"; tokenHash: string } | { type: "unshare" };
 
-export type WishlistCommand =
-  | {
-      type: "add";
-      productId: string;
-      variantId: string | null;
-      priority?: number | undefined;
-      note?: string | null | undefined;
-    }
-  | { type: "update"; itemId: string; priority?: number | undefined; note?: string | null | undefined }
-  | { type: "remove"; itemId: string }
-  | ShareCommand;
+/** Adding a product to a list; the product is checked against the catalog first. */
+export type AddProduct = { type: "add"; productId: string; variantId: string | null };
+export type RemoveItem = { type: "remove"; itemId: string };
 
-export type ComparisonCommand =
-  | { type: "add"; productId: string; variantId: string | null }
-  | { type: "remove"; itemId: string }
-  | ShareCommand;
+export type WishlistItemCommand =
+  | (AddProduct & { priority?: number | undefined; note?: string | null | undefined })
+  | { type: "update"; itemId: string; priority?: number | undefined; note?: string | null | undefined }
+  | RemoveItem;
+export type WishlistCommand = WishlistItemCommand | ShareCommand;
+
+export type ComparisonItemCommand = AddProduct | RemoveItem;
+export type ComparisonCommand = ComparisonItemCommand | ShareCommand;
 
 export interface MergeRequest {
   guest: SessionAddress;
@@ -186,32 +179,9 @@ export function cartView(session: SessionDoc, cart: CartDoc) {
     customerId: session.customerId,
     status: cart.status,
     currency: cart.state.currency,
-    items: cart.state.lines.map((line) => ({
-      id: line.id,
-      productId: line.productId,
-      variantId: line.variantId,
-      sku: line.sku,
-      name: line.name,
-      quantity: line.quantity,
-      unitPrice: line.unitPrice,
-      lineTotal: line.lineTotal,
-      bundleGroupId: line.bundleGroupId,
-      bundleId: line.bundleId,
-      siteId: line.siteId,
-      unavailable: line.unavailable,
-      addedAt: line.addedAt,
-    })),
-    savedItems: cart.state.savedLines.map((saved) => ({
-      id: saved.id,
-      productId: saved.productId,
-      variantId: saved.variantId,
-      sku: saved.sku,
-      name: saved.name,
-      quantity: saved.quantity,
-      unitPrice: saved.unitPrice,
-      siteId: saved.siteId,
-      savedAt: saved.savedAt,
-    })),
+    // Every line field is shown; a saved line shows when it was saved, not first added.
+    items: cart.state.lines,
+    savedItems: cart.state.savedLines.map(({ addedAt: _whenFirstAdded, ...saved }) => saved),
     discounts: cart.state.discounts.map(({ code, type, value, amount, stackable }) => ({
       code,
       type,
@@ -268,3 +238,75 @@ export function comparisonView(session: SessionDoc, comparison: ComparisonDoc, m
 }
 
 export type ComparisonView = ReturnType<typeof comparisonView>;
+
+// ── Merge ───────────────────────────────────────────────────────────────────
+
+/** What a guest session hands over for a merge. */
+export interface GuestState {
+  sessionId: string;
+  cart: CartDoc;
+  wishlist: WishlistDoc | undefined;
+  comparison: ComparisonDoc | undefined;
+}
+
+export interface MergeResult {
+  cart: CartView;
+  diff: MergeDiff;
+  wishlist: WishlistView;
+  wishlistDiff: WishlistMergeDiff;
+  comparison: ComparisonView;
+  comparisonDiff: { added: ComparisonItem[]; dropped: ComparisonItem[] };
+  dryRun: boolean;
+  alreadyMerged: boolean;
+}
+
+// ── The RPC surface ─────────────────────────────────────────────────────────
+
+export interface TransferRequest {
+  codeHash: string;
+  targetSiteId: string;
+  /** what claiming the code yields */
+  sessionToken: string;
+}
+
+/**
+ * Every RPC method of the ShopperSession Durable Object. The class implements it; route
+ * code and jobs type their stubs with it, so nothing outside src/index.ts imports the class.
+ */
+export interface ShopperSessionRpc extends Rpc.DurableObjectBranded {
+  getCart(call: SessionCall): Promise<Outcome<CartView>>;
+  openCart(call: SessionCall, currency: string | undefined): Promise<Outcome<CartView>>;
+  cartCommand(call: SessionCall, command: CartCommand): Promise<Outcome<CartView>>;
+
+  getWishlist(call: SessionCall): Promise<Outcome<WishlistView>>;
+  wishlistCommand(call: SessionCall, command: WishlistCommand): Promise<Outcome<WishlistView>>;
+  sharedWishlist(companyId: string, tokenHash: string): Promise<Outcome<WishlistView>>;
+  getComparison(call: SessionCall): Promise<Outcome<ComparisonView>>;
+  comparisonCommand(call: SessionCall, command: ComparisonCommand): Promise<Outcome<ComparisonView>>;
+  sharedComparison(companyId: string, tokenHash: string): Promise<Outcome<ComparisonView>>;
+
+  link(target: LinkDoc): Promise<{ linked: boolean }>;
+  crossSiteSession(call: SessionCall, proposedToken?: string): Promise<Outcome<CrossSiteView>>;
+  sessionInfo(call: SessionCall): Promise<Outcome<CrossSiteView>>;
+  createTransfer(call: SessionCall, transfer: TransferRequest): Promise<Outcome<CrossSiteView>>;
+  claimTransfer(
+    companyId: string,
+    codeHash: string,
+    site: SiteSettings,
+  ): Promise<Outcome<{ sessionToken: string; session: CrossSiteView }>>;
+  issueTicket(call: SessionCall, ticketHash: string): Promise<Outcome<{ expiresInSeconds: number }>>;
+
+  peekForMerge(call: SessionCall): Promise<Outcome<GuestState>>;
+  freezeForMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<GuestState>>;
+  mergeGuestSession(
+    call: SessionCall,
+    guest: GuestState,
+    strategy: MergeStrategy,
+    dryRun: boolean,
+  ): Promise<Outcome<MergeResult>>;
+
+  markAbandoned(idleBefore: string): Promise<{ changed: boolean; reason?: string }>;
+  expire(idleBefore: string): Promise<{ expired: boolean; reason?: string }>;
+  dropComparison(comparisonId: string): Promise<{ dropped: boolean }>;
+  forget(sessionId: string): Promise<{ forgotten: boolean; reason?: string }>;
+}

@@ -58,20 +58,11 @@ export async function replicate(db: Database, snapshot: ReplicationSnapshot): Pr
       await tx.delete(cartItems).where(eq(cartItems.cartId, cart.id));
       await tx.delete(savedCartItems).where(eq(savedCartItems.cartId, cart.id));
       if (cart.state.lines.length) {
+        // A line's fields are its columns (all but `unavailable`, which only the API shows).
         await tx.insert(cartItems).values(
-          cart.state.lines.map((line) => ({
-            id: line.id,
+          cart.state.lines.map(({ unavailable: _shownNotStored, ...line }) => ({
+            ...line,
             cartId: cart.id,
-            productId: line.productId,
-            variantId: line.variantId,
-            sku: line.sku,
-            name: line.name,
-            quantity: line.quantity,
-            unitPrice: line.unitPrice,
-            lineTotal: line.lineTotal,
-            bundleGroupId: line.bundleGroupId,
-            bundleId: line.bundleId,
-            siteId: line.siteId,
             addedAt: new Date(line.addedAt),
             updatedAt: new Date(cart.updatedAt),
           })),
@@ -79,16 +70,9 @@ export async function replicate(db: Database, snapshot: ReplicationSnapshot): Pr
       }
       if (cart.state.savedLines.length) {
         await tx.insert(savedCartItems).values(
-          cart.state.savedLines.map((saved) => ({
-            id: saved.id,
+          cart.state.savedLines.map(({ addedAt: _whenFirstAdded, ...saved }) => ({
+            ...saved,
             cartId: cart.id,
-            productId: saved.productId,
-            variantId: saved.variantId,
-            sku: saved.sku,
-            name: saved.name,
-            quantity: saved.quantity,
-            unitPrice: saved.unitPrice,
-            siteId: saved.siteId,
             savedAt: new Date(saved.savedAt),
           })),
         );

@@ -1,97 +1,173 @@
-import type { CartDoc, ComparisonDoc, SessionDoc } from "./contract";
-import { MergeFeatures } from "./merge-features";
-import { COMPARISON, cartDocName, SESSION } from "./session-core";
+// One shopper session: its cart, wishlist, comparison and cross-site state, and the single
+// writer of all of it. This file is the whole RPC surface; each method delegates to the part
+// that owns it, and every change runs through the unit of work (unit-of-work.ts).
+import { DurableObject } from "cloudflare:workers";
+import type { MergeStrategy } from "../src/domain/cart";
+import type { CartCommand } from "../src/domain/cart/commands";
+import type { SiteSettings } from "../src/domain/catalog";
+import { createLogger } from "../src/lib/logger";
+import { Carts } from "./carts";
+import { CatalogAccess } from "./catalog-access";
+import type {
+  CartView,
+  ComparisonCommand,
+  ComparisonView,
+  CrossSiteView,
+  GuestState,
+  LinkDoc,
+  MergeResult,
+  Outcome,
+  SessionCall,
+  ShopperSessionRpc,
+  TransferRequest,
+  WishlistCommand,
+  WishlistView,
+} from "./contract";
+import { CrossSite } from "./cross-site";
+import { Housekeeping } from "./housekeeping";
+import { Lifecycle } from "./lifecycle";
+import { COMPARISON_KIND, type Comparison, ShareableList, WISHLIST_KIND, type Wishlist } from "./lists";
+import { LiveSync } from "./live-sync";
+import { Merge } from "./merge";
+import { Outbox } from "./outbox";
+import { answer, type Mutation } from "./outcome";
+import { AlarmScheduler } from "./scheduler";
+import { SessionState } from "./session-state";
+import { SessionStorage } from "./storage";
+import { UnitOfWork } from "./unit-of-work";
 
-export type { GuestState, MergeResult } from "./merge-features";
+export class ShopperSession extends DurableObject<Env> implements ShopperSessionRpc {
+  private readonly live: LiveSync;
+  private readonly crossSite: CrossSite;
+  private readonly carts: Carts;
+  private readonly wishlist: Wishlist;
+  private readonly comparison: Comparison;
+  private readonly merge: Merge;
+  private readonly lifecycle: Lifecycle;
+  private readonly housekeeping: Housekeeping;
 
-// The class is split by responsibility into a chain, each file extending the one before:
-// session-core → session-replication → catalog-access → cart-features → list-features →
-// cross-site-features → merge-features → shopper-session. Only this last class is bound.
-
-/**
- * One shopper session: its cart (and, as they land, wishlist and comparison). The single
- * writer of that state: every change runs in one synchronous SQLite transaction that also
- * writes the outbox row the alarm later replicates to Postgres.
- */
-export class ShopperSession extends MergeFeatures {
-  /**
-   * For the lifecycle jobs: marks the cart ABANDONED if the session has been idle since
-   * before `idleBefore`. A session touched after the job selected it is left alone.
-   */
-  async markAbandoned(idleBefore: string): Promise<{ changed: boolean; reason?: string }> {
-    const session = this.readSession();
-    if (session?.status !== "ACTIVE") return { changed: false, reason: "not active" };
-    if (session.lastActivityAt >= idleBefore) return { changed: false, reason: "active since selection" };
-    const cart = this.currentCart(session);
-    if (cart.status !== "ACTIVE" || cart.state.lines.length === 0)
-      return { changed: false, reason: "nothing to abandon" };
-    this.ctx.storage.transactionSync(() => {
-      const now = new Date().toISOString();
-      const version = session.version + 1;
-      this.store.write(SESSION, { ...session, version });
-      this.store.write(cartDocName(cart.id), { ...cart, status: "ABANDONED", abandonedAt: now, version });
-      this.store.enqueue(cartDocName(cart.id), version, Date.now());
-    });
-    await this.scheduleFlush();
-    return { changed: true };
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const log = createLogger({ component: "ShopperSession" });
+    const store = new SessionStorage(ctx.storage.sql);
+    ctx.blockConcurrencyWhile(async () => store.migrate());
+    const alarm = new AlarmScheduler(ctx.storage);
+    this.live = new LiveSync(ctx);
+    const work = new UnitOfWork(ctx, store, this.live, alarm);
+    const state = new SessionState(store, work);
+    const catalog = new CatalogAccess(env, log);
+    const outbox = new Outbox(env, store, state, work, alarm, log);
+    this.crossSite = new CrossSite(store, state, work, alarm, this.live);
+    this.carts = new Carts(store, state, work, catalog);
+    this.wishlist = new ShareableList(WISHLIST_KIND, store, state, work, catalog);
+    this.comparison = new ShareableList(COMPARISON_KIND, store, state, work, catalog);
+    this.merge = new Merge(store, state, work, catalog, this.carts, this.wishlist, this.comparison);
+    this.lifecycle = new Lifecycle(store, state, work, outbox, alarm);
+    this.housekeeping = new Housekeeping(store, work, outbox, alarm);
   }
 
-  /**
-   * For the lifecycle jobs: if idle since before `idleBefore`, replicates what is pending,
-   * marks the session and cart EXPIRED in Postgres and clears the live state. Idempotent.
-   */
-  async expire(idleBefore: string): Promise<{ expired: boolean; reason?: string }> {
-    const session = this.readSession();
-    if (!session) return { expired: false, reason: "no session" };
-    if (session.status === "EXPIRED") {
-      // Done before, unless an earlier run could not replicate: then its live state is still here.
-      if (!this.liveCart(session) && this.store.outboxSize() === 0) return { expired: true, reason: "already expired" };
-    } else {
-      if (session.lastActivityAt >= idleBefore) return { expired: false, reason: "active since selection" };
-      const cart = this.currentCart(session);
-      const now = new Date().toISOString();
-      const version = session.version + 1;
-      const expiredSession: SessionDoc = { ...session, status: "EXPIRED", version, updatedAt: now };
-      const expiredCart: CartDoc =
-        cart.status === "ACTIVE" || cart.status === "ABANDONED" ? { ...cart, status: "EXPIRED", version } : cart;
-      this.ctx.storage.transactionSync(() => {
-        this.store.write(SESSION, expiredSession);
-        this.store.write(cartDocName(cart.id), expiredCart);
-        this.store.enqueue(SESSION, version, Date.now());
-        this.store.enqueue(cartDocName(cart.id), version, Date.now());
-      });
-    }
-    // Replicate now, so Postgres holds the final state before the live state goes.
-    await this.flush();
-    if (this.store.outboxSize() > 0) return { expired: false, reason: "replication pending; retried by the next run" };
-    this.ctx.storage.transactionSync(() => {
-      this.store.clearLiveState([SESSION]);
-    });
-    return { expired: true };
+  /** Answers an RPC call as data; a token object that only links to a customer's session says LINKED. */
+  private answer<T>(run: () => Promise<Mutation<T>> | Mutation<T>): Promise<Outcome<T>> {
+    return answer(this.crossSite.linkedCustomer(), async () => run());
   }
 
-  // ── Retention RPC (src/jobs) ────────────────────────────────────────────────
-
-  /** For the weekly purge: drops the session's comparison if it is still `comparisonId` (its row is going). */
-  async dropComparison(comparisonId: string): Promise<{ dropped: boolean }> {
-    if (this.store.read<ComparisonDoc>(COMPARISON)?.id !== comparisonId) return { dropped: false };
-    this.store.remove(COMPARISON);
-    return { dropped: true };
+  // ── Cart ────────────────────────────────────────────────────────────────────
+  getCart(call: SessionCall): Promise<Outcome<CartView>> {
+    return this.answer(() => this.carts.get(call));
+  }
+  openCart(call: SessionCall, currency: string | undefined): Promise<Outcome<CartView>> {
+    return this.answer(() => this.carts.open(call, currency));
+  }
+  cartCommand(call: SessionCall, command: CartCommand): Promise<Outcome<CartView>> {
+    return this.answer(() => this.carts.command(call, command));
   }
 
-  /**
-   * For retention: if this object still holds session `sessionId` (a customer's object
-   * starts a new session after one expires) and it has ended (EXPIRED or MERGED), forgets
-   * everything it stores, so its token finds nothing any more.
-   */
-  async forget(sessionId: string): Promise<{ forgotten: boolean; reason?: string }> {
-    const session = this.readSession();
-    if (!session) return { forgotten: false, reason: "nothing stored" };
-    if (session.id !== sessionId) return { forgotten: false, reason: "another session" };
-    if (session.status !== "EXPIRED" && session.status !== "MERGED") return { forgotten: false, reason: "in use" };
-    if (this.store.outboxSize() > 0) return { forgotten: false, reason: "replication pending" };
-    this.ctx.storage.transactionSync(() => this.store.clearLiveState([]));
-    await this.ctx.storage.deleteAlarm();
-    return { forgotten: true };
+  // ── Wishlist and comparison ─────────────────────────────────────────────────
+  getWishlist(call: SessionCall): Promise<Outcome<WishlistView>> {
+    return this.answer(() => this.wishlist.get(call));
+  }
+  wishlistCommand(call: SessionCall, command: WishlistCommand): Promise<Outcome<WishlistView>> {
+    return this.answer(() => this.wishlist.command(call, command));
+  }
+  sharedWishlist(companyId: string, tokenHash: string): Promise<Outcome<WishlistView>> {
+    return this.answer(() => this.wishlist.shared(companyId, tokenHash));
+  }
+  getComparison(call: SessionCall): Promise<Outcome<ComparisonView>> {
+    return this.answer(() => this.comparison.get(call));
+  }
+  comparisonCommand(call: SessionCall, command: ComparisonCommand): Promise<Outcome<ComparisonView>> {
+    return this.answer(() => this.comparison.command(call, command));
+  }
+  sharedComparison(companyId: string, tokenHash: string): Promise<Outcome<ComparisonView>> {
+    return this.answer(() => this.comparison.shared(companyId, tokenHash));
+  }
+
+  // ── Cross-site sessions ─────────────────────────────────────────────────────
+  link(target: LinkDoc): Promise<{ linked: boolean }> {
+    return this.crossSite.link(target);
+  }
+  crossSiteSession(call: SessionCall, proposedToken?: string): Promise<Outcome<CrossSiteView>> {
+    return this.answer(() => this.crossSite.session(call, proposedToken));
+  }
+  sessionInfo(call: SessionCall): Promise<Outcome<CrossSiteView>> {
+    return this.answer(() => this.crossSite.info(call));
+  }
+  createTransfer(call: SessionCall, transfer: TransferRequest): Promise<Outcome<CrossSiteView>> {
+    return this.answer(() => this.crossSite.createTransfer(call, transfer));
+  }
+  claimTransfer(
+    companyId: string,
+    codeHash: string,
+    site: SiteSettings,
+  ): Promise<Outcome<{ sessionToken: string; session: CrossSiteView }>> {
+    return this.answer(() => this.crossSite.claimTransfer(companyId, codeHash, site));
+  }
+  issueTicket(call: SessionCall, ticketHash: string): Promise<Outcome<{ expiresInSeconds: number }>> {
+    return this.answer(() => this.crossSite.issueTicket(call, ticketHash));
+  }
+
+  // ── Guest → customer merge ──────────────────────────────────────────────────
+  peekForMerge(call: SessionCall): Promise<Outcome<GuestState>> {
+    return this.answer(() => this.merge.peek(call));
+  }
+  freezeForMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<GuestState>> {
+    return this.answer(() => this.merge.freeze(call, intoSessionName));
+  }
+  mergeGuestSession(
+    call: SessionCall,
+    guest: GuestState,
+    strategy: MergeStrategy,
+    dryRun: boolean,
+  ): Promise<Outcome<MergeResult>> {
+    return this.answer(() => this.merge.into(call, guest, strategy, dryRun));
+  }
+
+  // ── Lifecycle (src/jobs) ────────────────────────────────────────────────────
+  markAbandoned(idleBefore: string): Promise<{ changed: boolean; reason?: string }> {
+    return this.lifecycle.markAbandoned(idleBefore);
+  }
+  expire(idleBefore: string): Promise<{ expired: boolean; reason?: string }> {
+    return this.lifecycle.expire(idleBefore);
+  }
+  dropComparison(comparisonId: string): Promise<{ dropped: boolean }> {
+    return this.lifecycle.dropComparison(comparisonId);
+  }
+  forget(sessionId: string): Promise<{ forgotten: boolean; reason?: string }> {
+    return this.lifecycle.forget(sessionId);
+  }
+
+  // ── Runtime entry points ────────────────────────────────────────────────────
+  override alarm(): Promise<void> {
+    return this.housekeeping.onAlarm();
+  }
+  /** Only the live-sync WebSocket upgrade comes through fetch; sockets hibernate between messages. */
+  override fetch(request: Request): Promise<Response> {
+    return this.crossSite.openLiveSync(request);
+  }
+  override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.live.onMessage(socket, message);
+  }
+  override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
+    this.live.onClose(socket, code);
   }
 }

@@ -2,6 +2,16 @@
 // wishlist and comparison), the replication outbox and the idempotency records. Every
 // method is synchronous, so a caller can compose them inside one `transactionSync`.
 
+// The documents a session keeps, by name.
+export const SESSION = "session";
+/** a token object that only points at a customer's session */
+export const LINK = "link";
+export const WISHLIST = "wishlist";
+export const COMPARISON = "comparison";
+/** the replication retry state */
+export const REPLICATION = "replication";
+export const cartDocName = (cartId: string) => `cart:${cartId}`;
+
 /** Bump when the SQL below changes; `migrate()` brings older objects forward. */
 const SCHEMA_VERSION = 1;
 

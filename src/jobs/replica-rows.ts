@@ -3,8 +3,7 @@
 // anonymous one by its token's SHA-256. A row with neither belongs to no live session.
 import { and, asc, gt, isNotNull, lte, or, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import type { SessionAddress } from "../../durable-objects/contract";
-import type { ShopperSession } from "../../durable-objects/shopper-session";
+import type { SessionAddress, ShopperSessionRpc } from "../../durable-objects/contract";
 import { sessionStub } from "../session-client";
 import type { KeysetBounds } from "./sweep";
 
@@ -20,7 +19,7 @@ export function addressOf(row: SessionRef): SessionAddress | undefined {
   return undefined;
 }
 
-export function sessionOf(env: Env, row: SessionRef): DurableObjectStub<ShopperSession> | undefined {
+export function sessionOf(env: Env, row: SessionRef): DurableObjectStub<ShopperSessionRpc> | undefined {
   const address = addressOf(row);
   return address && sessionStub(env, address);
 }

@@ -1,16 +1,15 @@
 // The one way route code reaches a shopper session: address → stub, outcome → response.
 
-import type { Outcome, SessionAddress, SessionCall } from "../../durable-objects/contract";
-import type { ShopperSession } from "../../durable-objects/shopper-session";
+import type { Outcome, SessionAddress, SessionCall, ShopperSessionRpc } from "../../durable-objects/contract";
 import { ApiError } from "../lib/errors";
 import { IsolateCache } from "../lib/isolate-cache";
 import { newSessionToken } from "../lib/tokens";
 import { sessionObjectName } from "./address";
 
 // The generated Env types the namespace without its class; this is the one place that says which.
-const sessions = (env: Env) => env.SHOPPER_SESSION as DurableObjectNamespace<ShopperSession>;
+const sessions = (env: Env) => env.SHOPPER_SESSION as DurableObjectNamespace<ShopperSessionRpc>;
 
-export function sessionStub(env: Env, address: SessionAddress): DurableObjectStub<ShopperSession> {
+export function sessionStub(env: Env, address: SessionAddress): DurableObjectStub<ShopperSessionRpc> {
   return sessions(env).getByName(sessionObjectName(address));
 }
 
@@ -19,14 +18,14 @@ export function sessionStub(env: Env, address: SessionAddress): DurableObjectStu
  * about the session) followed by 32 random bytes. No lookup table, and revoking is a
  * change inside the object, effective at once. Only the token's SHA-256 is stored.
  */
-export function newShareToken(stub: DurableObjectStub<ShopperSession>): string {
+export function newShareToken(stub: DurableObjectStub<ShopperSessionRpc>): string {
   return `${stub.id.toString()}${newSessionToken()}`;
 }
 
 const SHARE_TOKEN = /^[0-9a-f]{128}$/;
 
 /** The session a share token points to, or undefined for anything malformed or foreign. */
-export function sharedSessionStub(env: Env, token: string): DurableObjectStub<ShopperSession> | undefined {
+export function sharedSessionStub(env: Env, token: string): DurableObjectStub<ShopperSessionRpc> | undefined {
   if (!SHARE_TOKEN.test(token)) return undefined;
   try {
     return sessions(env).get(sessions(env).idFromString(token.slice(0, 64)));
@@ -57,7 +56,7 @@ const links = new IsolateCache<SessionAddress>(10 * 60_000, 10_000);
 export async function callSession<T>(
   env: Env,
   call: SessionCall,
-  invoke: (stub: DurableObjectStub<ShopperSession>, call: SessionCall) => Promise<Outcome<T>>,
+  invoke: (stub: DurableObjectStub<ShopperSessionRpc>, call: SessionCall) => Promise<Outcome<T>>,
 ): Promise<Outcome<T>> {
   const { address } = call;
   const linkKey = address.kind === "anonymous" ? `${address.companyId}:${address.tokenHash}` : undefined;

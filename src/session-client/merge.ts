@@ -1,11 +1,7 @@
-import type { Context } from "hono";
-import type { RpcError } from "../../durable-objects/contract";
-import type { MergeResult } from "../../durable-objects/shopper-session";
+import type { MergeResult, RpcError, SessionCall } from "../../durable-objects/contract";
 import type { MergeStrategy } from "../domain/cart";
 import { ApiError } from "../lib/errors";
 import { sha256Hex } from "../lib/tokens";
-import { sessionCall } from "../middleware/shopper";
-import type { AppEnv } from "../types";
 import { sessionStub, unwrap } from ".";
 import { sessionObjectName } from "./address";
 
@@ -15,17 +11,17 @@ import { sessionObjectName } from "./address";
  * comparison into the customer's session in one step. Retrying is safe at every point.
  */
 export async function mergeGuestIntoCustomer(
-  c: Context<AppEnv>,
+  env: Env,
+  call: SessionCall,
   body: { sessionToken: string; strategy: MergeStrategy; dryRun: boolean },
 ): Promise<MergeResult> {
-  const call = await sessionCall(c, { body });
   const guestAddress = {
     kind: "anonymous",
     companyId: call.address.companyId,
     tokenHash: await sha256Hex(body.sessionToken),
   } as const;
   const guestCall = { address: guestAddress, site: call.site };
-  const guest = sessionStub(c.env, guestAddress);
+  const guest = sessionStub(env, guestAddress);
   const outcome = body.dryRun
     ? await guest.peekForMerge(guestCall)
     : await guest.freezeForMerge(guestCall, sessionObjectName(call.address));
@@ -34,6 +30,6 @@ export async function mergeGuestIntoCustomer(
   const failure = "error" in outcome ? (outcome.error as RpcError) : undefined;
   if (failure?.code === "LINKED") throw new ApiError("NOT_FOUND", "Guest session not found");
   const exported = unwrap(outcome).body;
-  const merged = await sessionStub(c.env, call.address).mergeGuestSession(call, exported, body.strategy, body.dryRun);
+  const merged = await sessionStub(env, call.address).mergeGuestSession(call, exported, body.strategy, body.dryRun);
   return unwrap(merged).body;
 }

@@ -8,6 +8,7 @@ export * from "./limits";
 export { addLine, removeLine, subtotalOf, updateQuantity } from "./lines";
 export {
   type DiscountDropReason,
+  emptyMergeDiff,
   type LineDropReason,
   type MergeDiff,
   type MergeLineChange,

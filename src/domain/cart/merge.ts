@@ -73,6 +73,19 @@ interface MergeContext {
  *   takes the guest's codes instead.
  * - Lines taken from the guest get `addedAt = now`: that is when they entered this cart.
  */
+/** A merge that changed nothing (a retried merge reports this). */
+export function emptyMergeDiff(): MergeDiff {
+  return {
+    added: [],
+    quantityChanged: [],
+    dropped: [],
+    discountsAdded: [],
+    discountsDropped: [],
+    savedAdded: [],
+    savedDropped: [],
+  };
+}
+
 export function mergeCarts(
   target: CartState,
   guest: CartState,
@@ -87,15 +100,7 @@ export function mergeCarts(
     sameCurrency: guest.currency === target.currency,
     newId,
     addedAt: now.toISOString(),
-    diff: {
-      added: [],
-      quantityChanged: [],
-      dropped: [],
-      discountsAdded: [],
-      discountsDropped: [],
-      savedAdded: [],
-      savedDropped: [],
-    },
+    diff: emptyMergeDiff(),
   };
   const lines = mergeLines(ctx);
   const savedLines = mergeSaved(ctx);

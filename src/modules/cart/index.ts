@@ -213,7 +213,8 @@ customerCart.openAPIRegistry.registerPath({
 customerCart.post("/merge", validate("json", MergeCartSchema), async (c) => {
   // The guest session is merged whole (its wishlist and comparison too): once frozen it
   // can no longer be used, so leaving anything behind would lose it.
-  const result = await mergeGuestIntoCustomer(c, c.req.valid("json"));
+  const body = c.req.valid("json");
+  const result = await mergeGuestIntoCustomer(c.env, await sessionCall(c, { body }), body);
   c.header("ETag", `"${result.cart.version}"`);
   return c.json(
     { cart: result.cart, diff: result.diff, dryRun: result.dryRun, alreadyMerged: result.alreadyMerged },

@@ -128,7 +128,8 @@ customerDoc({
   responses: { 200: jsonContent(SessionMergeResultSchema, "The merged session and the differences"), ...ERRORS },
 });
 customerSessions.post("/merge", validate("json", SessionMergeSchema), async (c) => {
-  const result = await mergeGuestIntoCustomer(c, c.req.valid("json"));
+  const body = c.req.valid("json");
+  const result = await mergeGuestIntoCustomer(c.env, await sessionCall(c, { body }), body);
   return c.json(
     {
       cart: result.cart,

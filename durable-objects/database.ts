@@ -1,0 +1,22 @@
+import { type Database, openDatabase } from "../src/db/client";
+import { loadConfig } from "../src/lib/config";
+
+/**
+ * Runs `work` with a Postgres connection opened on first use and closed afterwards: no I/O
+ * object may outlive the call (or alarm) that opened it.
+ */
+export async function withDatabase<T>(env: Env, work: (db: () => Database) => Promise<T>): Promise<T> {
+  let database: ReturnType<typeof openDatabase> | undefined;
+  const db = () => {
+    if (!database) {
+      const config = loadConfig(env as unknown as Record<string, unknown>);
+      database = openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
+    }
+    return database.db;
+  };
+  try {
+    return await work(db);
+  } finally {
+    if (database) await database.close();
+  }
+}

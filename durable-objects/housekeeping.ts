@@ -1,0 +1,37 @@
+// What the alarm does each time it wakes: replicate the outbox, forget idempotency records
+// past their day and expired one-time codes, then sleep until the next of those is due.
+import { pruneCodes } from "./codes";
+import type { Outbox } from "./outbox";
+import { type AlarmScheduler, nextDue } from "./scheduler";
+import { DAY_MS } from "./session-state";
+import type { SessionStorage } from "./storage";
+import type { UnitOfWork } from "./unit-of-work";
+
+const IDEMPOTENCY_TTL_MS = DAY_MS;
+
+export class Housekeeping {
+  constructor(
+    private readonly store: SessionStorage,
+    private readonly work: UnitOfWork,
+    private readonly outbox: Outbox,
+    private readonly alarm: AlarmScheduler,
+  ) {}
+
+  /** Idempotent: an alarm that runs twice, or late, does no harm. */
+  async onAlarm(): Promise<void> {
+    await this.outbox.flush();
+    const now = Date.now();
+    let oldestIdempotency: number | undefined;
+    let nextCodeExpiry: number | undefined;
+    await this.work.apply(() => {
+      oldestIdempotency = this.store.sweepIdempotency(now - IDEMPOTENCY_TTL_MS);
+      nextCodeExpiry = pruneCodes(this.store, now);
+    });
+    if (!this.outbox.isEmpty()) return; // flush() has set its own (retry) alarm
+    const next = nextDue(
+      oldestIdempotency === undefined ? undefined : oldestIdempotency + IDEMPOTENCY_TTL_MS,
+      nextCodeExpiry,
+    );
+    if (next !== undefined) await this.alarm.runBy(next);
+  }
+}

@@ -1,0 +1,231 @@
+// Guest → customer merge: the guest's session is peeked at (dry run) or frozen, then its
+// cart, wishlist and comparison merge into the customer's session in one change.
+import { emptyMergeDiff, type MergeStrategy, mergeCarts } from "../src/domain/cart";
+import { finishChange } from "../src/domain/cart/commands";
+import { mergeComparisons } from "../src/domain/comparison";
+import { mergeWishlists } from "../src/domain/wishlist";
+import type { Carts } from "./carts";
+import type { CatalogAccess } from "./catalog-access";
+import {
+  type CartDoc,
+  type ComparisonDoc,
+  cartView,
+  comparisonView,
+  type GuestState,
+  type MergeResult,
+  type SessionCall,
+  type SessionDoc,
+  type WishlistDoc,
+  wishlistView,
+} from "./contract";
+import type { Comparison, Wishlist } from "./lists";
+import { type Mutation, refuse } from "./outcome";
+import type { SessionState } from "./session-state";
+import { COMPARISON, type SessionStorage, WISHLIST } from "./storage";
+import type { UnitOfWork } from "./unit-of-work";
+
+/** How many merged guest sessions a cart remembers, so a retried merge adds nothing twice. */
+const MAX_REMEMBERED_MERGES = 100;
+
+export class Merge {
+  constructor(
+    private readonly store: SessionStorage,
+    private readonly state: SessionState,
+    private readonly work: UnitOfWork,
+    private readonly catalog: CatalogAccess,
+    private readonly carts: Carts,
+    private readonly wishlist: Wishlist,
+    private readonly comparison: Comparison,
+  ) {}
+
+  /** The guest session's state for a merge preview (dryRun): read only, nothing frozen. */
+  peek(call: SessionCall): Mutation<GuestState> {
+    const session = this.guestSession(call);
+    this.state.assertUsable(session, call);
+    return { status: 200, body: this.guestState(session) };
+  }
+
+  /**
+   * Step 1 of a guest→customer merge, on the guest's session: freezes it (every later
+   * write is refused with SESSION_MERGED) and returns its state. Freezing first means a
+   * concurrent add on the guest either lands before the freeze (and is merged) or is refused
+   * (and the storefront knows) — it is never silently lost. Repeatable for the same target.
+   */
+  async freeze(call: SessionCall, intoSessionName: string): Promise<Mutation<GuestState>> {
+    const session = this.guestSession(call);
+    if (session.status === "MERGED" && session.mergedIntoSessionId !== intoSessionName) {
+      refuse("SESSION_MERGED", "The guest session was merged into another session");
+    }
+    if (session.status === "EXPIRED") refuse("SESSION_EXPIRED", "The guest session has expired");
+    const guest = this.guestState(session);
+    if (session.status === "MERGED") return { status: 200, body: guest };
+    return this.work.run(undefined, () => {
+      const now = new Date();
+      const touched = this.state.touch(session, call.site, now);
+      const frozen: SessionDoc = {
+        ...touched,
+        status: "MERGED",
+        mergedIntoSessionId: intoSessionName,
+        mergedAt: now.toISOString(),
+      };
+      this.state.write(frozen);
+      this.state.saveCart(
+        { ...guest.cart, status: "MERGED", version: frozen.version, updatedAt: now.toISOString() },
+        now,
+      );
+      return { status: 200, body: guest };
+    });
+  }
+
+  /**
+   * Step 2 of the merge, on the customer's session: cart (by strategy), wishlist (union,
+   * higher priority wins) and comparison (union up to the cap, the rest reported) in one
+   * change. A retry for the same guest session changes nothing. `dryRun` stores nothing.
+   */
+  async into(
+    call: SessionCall,
+    guest: GuestState,
+    strategy: MergeStrategy,
+    dryRun: boolean,
+  ): Promise<Mutation<MergeResult>> {
+    // The guest's lines are priced too: they are about to become lines of this cart.
+    const cartNow = () => this.state.liveCart(this.state.read())?.state;
+    const catalog = await this.catalog.forChange(call, undefined, cartNow, guest.cart.state.lines);
+    if (dryRun) {
+      const session = this.state.read() ?? this.state.preview(call);
+      const now = new Date();
+      // Reads only: the lists may store empty documents on first use, which changes no version.
+      const merged = this.combine(call, session, this.carts.preview(session, call), guest, strategy, now);
+      const { state, totals } = finishChange(merged.cart.result, { site: call.site, catalog });
+      return {
+        status: 200,
+        body: this.describe(call, session, merged, {
+          cart: { ...merged.cart.before, state, totals, updatedAt: now.toISOString() },
+          wishlist: { ...merged.wishlist.before, state: merged.wishlist.state },
+          comparison: { ...merged.comparison.before, state: merged.comparison.state },
+          dryRun: true,
+          alreadyMerged: false,
+        }),
+      };
+    }
+    return this.work.run(call.idempotency, () => {
+      const session = this.state.ensure(call);
+      const now = new Date();
+      const cart = this.carts.active(session, call);
+      const merged = this.combine(call, session, cart, guest, strategy, now);
+      if (cart.appliedMerges.includes(guest.sessionId)) {
+        const unchanged = {
+          ...merged,
+          cart: { ...merged.cart, diff: emptyMergeDiff() },
+          wishlist: { ...merged.wishlist, diff: { added: [], priorityRaised: [], dropped: [] } },
+          comparison: { ...merged.comparison, added: [], dropped: [] },
+        };
+        return {
+          status: 200,
+          body: this.describe(call, session, unchanged, {
+            cart,
+            wishlist: merged.wishlist.before,
+            comparison: merged.comparison.before,
+            dryRun: false,
+            alreadyMerged: true,
+          }),
+        };
+      }
+      const withMerge = {
+        ...cart,
+        appliedMerges: [...cart.appliedMerges, guest.sessionId].slice(-MAX_REMEMBERED_MERGES),
+      };
+      const afterCart = this.carts.save(session, withMerge, merged.cart.result, call.site, catalog, now);
+      const wishlist = this.wishlist.save(
+        afterCart,
+        { ...merged.wishlist.before, state: merged.wishlist.state },
+        call.site,
+        now,
+      );
+      const comparison = this.comparison.save(
+        wishlist.session,
+        { ...merged.comparison.before, state: merged.comparison.state },
+        call.site,
+        now,
+      );
+      const counted = { ...comparison.session, mergeCount: (comparison.session.mergeCount ?? 0) + 1 };
+      const current = this.state.touch(counted, call.site, now);
+      return {
+        status: 200,
+        body: this.describe(call, current, merged, {
+          cart: this.state.currentCart(current),
+          wishlist: wishlist.doc,
+          comparison: comparison.doc,
+          dryRun: false,
+          alreadyMerged: false,
+        }),
+      };
+    });
+  }
+
+  /** The three merges, computed (pure) against the customer's current documents. */
+  private combine(
+    call: SessionCall,
+    session: SessionDoc,
+    cart: CartDoc,
+    guest: GuestState,
+    strategy: MergeStrategy,
+    now: Date,
+  ) {
+    const newId = () => crypto.randomUUID();
+    const wishlist = this.wishlist.current(call.site);
+    const comparison = this.comparison.current(call.site);
+    const max = call.site.maxCompareItems;
+    return {
+      session,
+      cart: { before: cart, ...mergeCarts(cart.state, guest.cart.state, strategy, newId, now) },
+      wishlist: {
+        before: wishlist,
+        ...mergeWishlists(wishlist.state, guest.wishlist?.state ?? { items: [] }, now, newId),
+      },
+      comparison: {
+        before: comparison,
+        ...mergeComparisons(comparison.state, guest.comparison?.state ?? { items: [] }, max, newId),
+      },
+    };
+  }
+
+  private describe(
+    call: SessionCall,
+    session: SessionDoc,
+    merged: ReturnType<Merge["combine"]>,
+    result: {
+      cart: CartDoc;
+      wishlist: WishlistDoc;
+      comparison: ComparisonDoc;
+      dryRun: boolean;
+      alreadyMerged: boolean;
+    },
+  ): MergeResult {
+    return {
+      cart: cartView(session, result.cart),
+      diff: merged.cart.diff,
+      wishlist: wishlistView(session, result.wishlist),
+      wishlistDiff: merged.wishlist.diff,
+      comparison: comparisonView(session, result.comparison, call.site.maxCompareItems),
+      comparisonDiff: { added: merged.comparison.added, dropped: merged.comparison.dropped },
+      dryRun: result.dryRun,
+      alreadyMerged: result.alreadyMerged,
+    };
+  }
+
+  private guestSession(call: SessionCall): SessionDoc {
+    const session = this.state.read();
+    if (!session || session.companyId !== call.address.companyId) return refuse("NOT_FOUND", "Guest session not found");
+    return session;
+  }
+
+  private guestState(session: SessionDoc): GuestState {
+    return {
+      sessionId: session.id,
+      cart: this.state.currentCart(session),
+      wishlist: this.store.read<WishlistDoc>(WISHLIST),
+      comparison: this.store.read<ComparisonDoc>(COMPARISON),
+    };
+  }
+}

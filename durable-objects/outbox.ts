@@ -1,0 +1,81 @@
+// The outbox's way out: pending changes are replicated to Postgres by the alarm, with
+// backoff while Postgres is unreachable. Nothing leaves the outbox until Postgres has it.
+
+import type { Logger } from "../src/lib/logger";
+import { sha256Hex } from "../src/lib/tokens";
+import type { CartDoc, ComparisonDoc, WishlistDoc } from "./contract";
+import { withDatabase } from "./database";
+import { replicate } from "./replication";
+import { type AlarmScheduler, FLUSH_DELAY_MS } from "./scheduler";
+import type { SessionState } from "./session-state";
+import { COMPARISON, cartDocName, REPLICATION, SESSION, type SessionStorage, WISHLIST } from "./storage";
+import type { UnitOfWork } from "./unit-of-work";
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+export class Outbox {
+  constructor(
+    private readonly env: Env,
+    private readonly store: SessionStorage,
+    private readonly state: SessionState,
+    private readonly work: UnitOfWork,
+    private readonly alarm: AlarmScheduler,
+    private readonly log: Logger,
+  ) {}
+
+  isEmpty(): boolean {
+    return this.store.outboxSize() === 0;
+  }
+
+  /** Replicates every pending change; on failure keeps them and retries with backoff. */
+  async flush(): Promise<void> {
+    const pending = this.store.pending();
+    if (!pending) return;
+    const session = this.state.read();
+    if (!session) {
+      await this.work.apply(() => this.store.acknowledge(pending.lastSeq));
+      return;
+    }
+    const cartsToSend = pending.resources
+      .filter((resource) => resource.startsWith("cart:"))
+      .map((resource) => this.store.read<CartDoc>(resource))
+      .filter((cart): cart is CartDoc => cart !== undefined);
+    const wishlist = pending.resources.includes(WISHLIST) ? this.store.read<WishlistDoc>(WISHLIST) : undefined;
+    const comparison = pending.resources.includes(COMPARISON) ? this.store.read<ComparisonDoc>(COMPARISON) : undefined;
+    const retry = this.store.read<{ failures: number }>(REPLICATION) ?? { failures: 0 };
+    try {
+      // A customer's cross-site token is kept raw in the object; Postgres gets its digest.
+      const tokenHash = session.tokenHash ?? (session.crossSiteToken ? await sha256Hex(session.crossSiteToken) : null);
+      const sessionRow = pending.resources.includes(SESSION) ? { tokenHash } : undefined;
+      await withDatabase(this.env, (db) =>
+        replicate(db(), { session, sessionRow, carts: cartsToSend, wishlist, comparison }),
+      );
+    } catch (error) {
+      const failures = retry.failures + 1;
+      const delay = Math.min(1_000 * 2 ** Math.min(failures, 10), MAX_BACKOFF_MS);
+      await this.work.apply(() =>
+        this.store.write(REPLICATION, { failures, lastError: String(error), lastErrorAt: new Date().toISOString() }),
+      );
+      this.log.warn("replication failed; will retry", {
+        sessionId: session.id,
+        failures,
+        retryInMs: delay,
+        error: String(error),
+      });
+      await this.alarm.runAt(Date.now() + delay);
+      return;
+    }
+    await this.work.apply(() => {
+      this.store.acknowledge(pending.lastSeq);
+      if (retry.failures) this.store.write(REPLICATION, { failures: 0 });
+      // Converted carts live here until Postgres has their final state and their order is
+      // no longer remembered (a repeated conversion of a remembered order returns its cart).
+      const remembered = new Set(Object.values(session.conversions));
+      for (const cart of cartsToSend) {
+        if (cart.id !== session.cartId && !remembered.has(cart.id)) this.store.remove(cartDocName(cart.id));
+      }
+    });
+    // Changes made while this flush was in flight are still in the outbox.
+    if (!this.isEmpty()) await this.alarm.runAt(Date.now() + FLUSH_DELAY_MS);
+  }
+}

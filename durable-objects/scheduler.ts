@@ -1,0 +1,35 @@
+// One alarm serves every purpose a session has for waking up: replicating its outbox,
+// retrying that with backoff, sweeping idempotency records, forgetting expired codes.
+
+/** Changes are batched for this long before the alarm replicates them. */
+export const FLUSH_DELAY_MS = 500;
+
+export class AlarmScheduler {
+  constructor(private readonly storage: DurableObjectStorage) {}
+
+  /** After a change: replicate it shortly, batched with whatever follows. */
+  async flushSoon(): Promise<void> {
+    await this.runBy(Date.now() + FLUSH_DELAY_MS);
+  }
+
+  /** Makes sure the alarm runs no later than `due`; an earlier alarm already set stays. */
+  async runBy(due: number): Promise<void> {
+    const current = await this.storage.getAlarm();
+    if (current === null || current > due) await this.storage.setAlarm(due);
+  }
+
+  /** Sets the alarm to exactly `at`, even later than one already set (a retry backing off). */
+  async runAt(at: number): Promise<void> {
+    await this.storage.setAlarm(at);
+  }
+
+  async cancel(): Promise<void> {
+    await this.storage.deleteAlarm();
+  }
+}
+
+/** The earliest of the housekeeping due times, if any is set. */
+export function nextDue(...dueTimes: (number | undefined)[]): number | undefined {
+  const set = dueTimes.filter((due): due is number => due !== undefined && Number.isFinite(due));
+  return set.length ? Math.min(...set) : undefined;
+}
