@@ -39,7 +39,7 @@ export function takeCode(
   return found && found.expiresAt > now ? found : undefined;
 }
 
-/** Compares two hex digests in constant time (DESIGN §2). */
+/** Compares two hex digests in constant time. */
 export function sameDigest(stored: string | null, presented: string): boolean {
   if (stored === null || stored.length !== presented.length) return false;
   const encoder = new TextEncoder();

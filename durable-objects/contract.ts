@@ -81,7 +81,7 @@ export interface CrossSiteView {
   updatedAt: string;
 }
 
-/** A token object that only points at a customer's session (DESIGN §2). */
+/** A token object that only points at a customer's session. */
 export interface LinkDoc {
   companyId: string;
   customerId: string;
@@ -169,7 +169,7 @@ export type Outcome<T> = { ok: true; status: number; body: T } | { ok: false; er
 
 // ── Views: what the API shows of each document ─────────────────────────────
 
-/** The cart as the API shows it (DESIGN §4 representation). */
+/** The cart as the API shows it. */
 export function cartView(session: SessionDoc, cart: CartDoc) {
   return {
     id: cart.id,

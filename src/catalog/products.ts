@@ -27,7 +27,7 @@ export interface CatalogProduct {
   variants: CatalogVariant[];
 }
 
-// Isolate-lifetime caches (DESIGN §1: the hot path reads the catalog from isolate memory).
+// Isolate-lifetime caches (the hot path reads the catalog from isolate memory).
 // Keys start with the company id and every query filters by it, so one company's cache
 // entry can never answer for another company. A price change reaches carts within the TTL.
 const CATALOG_TTL_MS = 60_000;

@@ -2,7 +2,7 @@
 import type { Attributes } from "./catalog";
 import { DomainError } from "./errors";
 
-/** Comparisons live this long after creation (DESIGN §5, runbook §6.2). */
+/** Comparisons live this long after creation (runbook §6.2). */
 export const COMPARISON_TTL_DAYS = 90;
 
 export interface ComparisonItem {

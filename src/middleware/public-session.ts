@@ -13,7 +13,7 @@ export interface ShopperContext {
   sessionToken: string | undefined;
 }
 
-/** 32 random bytes as 64 lowercase hex characters (DESIGN §2). */
+/** 32 random bytes as 64 lowercase hex characters. */
 export const SESSION_TOKEN = /^[0-9a-f]{64}$/;
 
 const PublicHeaders = z.object({

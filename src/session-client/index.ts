@@ -50,7 +50,7 @@ const links = new IsolateCache<SessionAddress>(10 * 60_000, 10_000);
 
 /**
  * Calls a session, following a cross-site token's link: the token's own object answers
- * LINKED with the customer it points to, and the call goes there (DESIGN §2: a token issued
+ * LINKED with the customer it points to, and the call goes there (docs/design.md: a token issued
  * for a customer's session routes through its own object, which holds only that link).
  */
 export async function callSession<T>(

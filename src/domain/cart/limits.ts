@@ -1,4 +1,4 @@
-// The single home of the cart's limits (DESIGN §4). Route schemas import these rather than
+// The single home of the cart's limits. Route schemas import these rather than
 // repeating the numbers, so a limit changes in one place.
 
 export const MIN_QUANTITY = 1;

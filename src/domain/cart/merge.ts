@@ -54,7 +54,7 @@ interface MergeContext {
 }
 
 /**
- * Folds a guest cart into a customer's cart (DESIGN §5) and says what changed relative to the
+ * Folds a guest cart into a customer's cart and says what changed relative to the
  * customer's cart. Pure: nothing is mutated and the same inputs (and ids from `newId`) give the
  * same result, so a dry run is just a call whose result is not stored.
  *

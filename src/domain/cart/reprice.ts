@@ -3,7 +3,7 @@ import { sameProduct, unsellableReason, withCatalogEntry } from "./lines";
 import type { BundleDefinition, BundleLookup, CartLine, CartState, PriceLookup } from "./types";
 
 /**
- * Re-reads every line's price from the catalog; the DO calls this on every change (DESIGN §5).
+ * Re-reads every line's price from the catalog; the DO calls this on every change.
  *
  * A line the catalog no longer sells is kept at its last price with `unavailable: true` rather
  * than dropped: silently vanishing items confuse shoppers, and the flag lets the storefront say
