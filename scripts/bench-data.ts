@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { errorText } from "../src/lib/error-fields.ts";
 import { explainAnalytics } from "./lib/bench-data-explain.ts";
 import { benchCounts, deleteBenchData, loadBenchData } from "./lib/bench-data-load.ts";
 import { seedDemoData } from "./lib/demo-data.ts";
@@ -121,6 +122,6 @@ async function answers(databaseUrl: string): Promise<boolean> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`bench:data failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`bench:data failed: ${errorText(error)}`);
   process.exitCode = 1;
 });

@@ -15,6 +15,7 @@ import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
+import { errorText } from "../src/lib/error-fields.ts";
 import { type RunningLoad, startLoad } from "./lib/bench-autocannon.ts";
 import {
   type BenchReport,
@@ -188,7 +189,7 @@ async function runScenario(scenario: Scenario, ctx: BenchContext): Promise<Scena
     if (logged.length) notes.push(`Worker log (warm-up + run): ${logged.join("; ")}`);
     return measuredReport(name, target, result, notes);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorText(error);
     return {
       name,
       target,
@@ -274,7 +275,7 @@ function shutdown(exitCode: number): Promise<never> {
       await worker?.stop();
       await stack?.stop();
     } catch (error) {
-      console.error(`[bench] shutdown: ${String(error)}`);
+      console.error(`[bench] shutdown: ${errorText(error)}`);
       exitCode ||= 1;
     }
     await rm(ENV_FILE, { force: true });
@@ -336,6 +337,6 @@ main()
   .then(() => shutdown(0))
   .catch(async (error: unknown) => {
     if (shuttingDown) return;
-    console.error(`[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(`[bench] ${errorText(error, { stack: true })}`);
     await shutdown(1);
   });

@@ -1,5 +1,6 @@
 // `npm run db:migrate`: applies the drizzle-kit migrations in migrations/ to DATABASE_URL.
 import { pathToFileURL } from "node:url";
+import { errorText } from "../src/lib/error-fields.ts";
 import { migrateDatabase } from "./lib/migrate.ts";
 
 export { migrateDatabase };
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   main().catch((error: unknown) => {
-    console.error(`db:migrate failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`db:migrate failed: ${errorText(error)}`);
     process.exitCode = 1;
   });
 }

@@ -3,6 +3,7 @@
 // forgets the migration in drizzle's journal, in one transaction; `npm run db:migrate` then
 // re-creates them empty. Every cart, wishlist, comparison and cross-site session is lost.
 import { pathToFileURL } from "node:url";
+import { errorText } from "../src/lib/error-fields.ts";
 import { rollbackSessionState, SESSION_STATE_MIGRATION } from "./lib/migrate.ts";
 
 export { rollbackSessionState };
@@ -45,7 +46,7 @@ function redact(url: string): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   main().catch((error: unknown) => {
-    console.error(`db:rollback failed: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`db:rollback failed: ${errorText(error)}`);
     process.exitCode = 1;
   });
 }

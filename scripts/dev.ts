@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { errorText } from "../src/lib/error-fields.ts";
 import {
   DEMO_BUNDLE_ID,
   DEMO_COMPANY_ID,
@@ -92,7 +93,7 @@ async function shutdown(exitCode: number): Promise<void> {
     while (!stack && starting) await new Promise((done) => setTimeout(done, 50));
     await stack?.stop();
   } catch (error) {
-    console.error(`[dev] shutdown: ${String(error)}`);
+    console.error(`[dev] shutdown: ${errorText(error)}`);
     exitCode ||= 1;
   }
   console.log("[dev] stopped");
@@ -236,7 +237,7 @@ main()
       return;
     }
     shuttingDown = true;
-    console.error(`[dev] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    console.error(`[dev] ${errorText(error, { stack: true })}`);
     await stack?.stop();
     process.exit(1);
   })

@@ -133,24 +133,17 @@ export function createApp() {
       apiError = new ApiError("INTERNAL", "An unexpected error occurred", { cause: error });
     }
     if (apiError.status >= 500) {
-      const cause = apiError.cause ?? error;
+      // The cause, not the generic 500 wrapping it; the logger keeps its own causes (drizzle wraps the driver's).
       c.get("logger")?.error("request failed", {
         code: apiError.code,
         detail: apiError.detail,
-        error: describeCause(cause),
+        error: apiError.cause ?? error,
       });
     }
     return renderProblem(c, apiError);
   });
 
   return app;
-}
-
-/** An error for the log: drizzle wraps driver errors ("Failed query …"), so the cause chain is kept. */
-function describeCause(cause: unknown, depth = 0): unknown {
-  if (!(cause instanceof Error)) return String(cause);
-  const inner = cause.cause !== undefined && depth < 3 ? describeCause(cause.cause, depth + 1) : undefined;
-  return { name: cause.name, message: cause.message, stack: cause.stack, ...(inner ? { cause: inner } : {}) };
 }
 
 /** The only place an error becomes a response: RFC 9457 problem+json with the request id. */

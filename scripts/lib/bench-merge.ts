@@ -12,6 +12,7 @@
 // pair; those are idempotent retries (`alreadyMerged: true`, no writes) and the notes say how
 // many there were, since they are cheaper than a first merge.
 
+import { errorText } from "../../src/lib/error-fields.ts";
 import type { BenchContext, DemoCart, RunbookTarget, Scenario } from "./bench-scenarios.ts";
 import { DEMO_COMPANY_ID, DEMO_PRODUCT_IDS } from "./demo-data.ts";
 import { DEV_JWT_SECRET, mintDemoTokens } from "./demo-tokens.ts";
@@ -104,7 +105,7 @@ async function fillCarts(baseUrl: string, guests: DemoCart[]): Promise<number> {
         answer = `${response.status} ${body.slice(0, 300)}`;
       } catch (error) {
         // A keep-alive connection the server closed just then: the add did not happen; retry.
-        answer = String(error);
+        answer = errorText(error);
       }
       failed += 1;
       if (attempt === 5) throw new Error(`adding to a guest cart: ${answer}`);

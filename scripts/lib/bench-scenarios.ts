@@ -2,6 +2,7 @@
 // it is checked against (§4.2), a setup() that prepares what its requests need, and a request
 // builder called once per request. Adding one is a few lines here; a scenario without a
 // request builder is printed as "n/a (not built yet)".
+import { errorText } from "../../src/lib/error-fields.ts";
 import type { HttpRequest } from "./bench-autocannon.ts";
 import { crossSiteMerge } from "./bench-merge.ts";
 import { DEMO_BUNDLE_ID, DEMO_COMPANY_ID, DEMO_PRODUCT_IDS } from "./demo-data.ts";
@@ -242,7 +243,7 @@ export class CartPool {
           }
           problem = `${response.status} ${body.slice(0, 300)}`;
         } catch (error) {
-          problem = error instanceof Error ? error.message : String(error);
+          problem = errorText(error);
         }
         this.failedCreates += 1;
         if (attempt === 10) throw new Error(`creating a cart failed 10 times; last: ${problem}`);

@@ -3,6 +3,7 @@
 // the parent over IPC: sends {type:"ready", databaseUrl, wsProxy} or {type:"failed", message};
 // stops on {type:"stop"}, on SIGINT/SIGTERM/SIGHUP (a Ctrl-C reaches it directly) and when the
 // parent goes away, even killed (the IPC channel closes).
+import { errorText } from "../../src/lib/error-fields.ts";
 import type { BenchStackOptions, StackMessage } from "./bench-stack.ts";
 import { type LocalStack, onShutdownSignal, startLocalStack } from "./local-stack.ts";
 
@@ -22,7 +23,7 @@ function stop(exitCode: number): Promise<void> {
     try {
       await stack?.stop();
     } catch (error) {
-      console.error(`[stack] stopping: ${String(error)}`);
+      console.error(`[stack] stopping: ${errorText(error)}`);
       exitCode ||= 1;
     }
     process.exit(exitCode);
@@ -46,7 +47,7 @@ try {
   });
   send({ type: "ready", databaseUrl: stack.databaseUrl, wsProxy: stack.wsProxy });
 } catch (error) {
-  send({ type: "failed", message: error instanceof Error ? error.message : String(error) });
+  send({ type: "failed", message: errorText(error) });
   starting = false;
   await stop(1);
 }

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { errorText } from "../../src/lib/error-fields.ts";
 import { seedDemoData } from "./demo-data.ts";
 import { startLocalPostgres } from "./embedded-postgres.ts";
 import { freePort } from "./free-port.ts";
@@ -60,7 +61,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         try {
           await stopOne();
         } catch (error) {
-          log(`stopping ${name} failed: ${String(error)}`);
+          log(`stopping ${name} failed: ${errorText(error)}`);
         }
       }
     })();

@@ -1,5 +1,6 @@
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
+import { createLogger } from "../lib/logger";
 import * as schema from "./schema";
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
@@ -24,7 +25,7 @@ export function openDatabase(settings: DatabaseSettings): { db: Database; pool: 
   // also surface here and are not worth a log line.
   pool.on("error", (error: unknown) => {
     if (ending) return;
-    console.error(JSON.stringify({ level: "error", msg: "postgres pool error", error: describeError(error) }));
+    createLogger().error("postgres pool error", { error });
   });
   const db = drizzle({ client: pool, schema });
   const close = async () => {
@@ -45,10 +46,4 @@ function useLocalProxy(proxy: string): void {
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;
   neonConfig.pipelineConnect = false;
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === "object" && error && "message" in error) return String(error.message);
-  return String(error);
 }

@@ -5,7 +5,7 @@
 // merged by cart id, so nothing archived before is ever overwritten away.
 import { and, asc, eq, getTableColumns, inArray, lt, sql } from "drizzle-orm";
 import { cartItems, carts, savedCartItems } from "../db/schema";
-import { describeError, type Job, type JobContext } from "./runtime";
+import type { Job, JobContext } from "./runtime";
 import { PAGE_SIZE } from "./sweep";
 
 export const CONVERTED_CART_RETENTION_YEARS = 2;
@@ -53,7 +53,7 @@ export const archiveConvertedCarts: Job = {
             companyId: first.companyId,
             day: first.day,
             carts: group.length,
-            error: describeError(error),
+            error,
           });
         }
       }

@@ -3,6 +3,7 @@
 import type { Pool } from "@neondatabase/serverless";
 import { type Database, openDatabase } from "../db/client";
 import { loadConfig } from "../lib/config";
+import { errorFields } from "../lib/error-fields";
 import { createLogger, type LogFields, type Logger } from "../lib/logger";
 
 export interface Counts {
@@ -126,7 +127,7 @@ export async function runJob(job: Job, env: Env, now: Date, budget: Budget, fiel
     }
   } catch (error) {
     outcome = "error";
-    extra.error = describeError(error);
+    extra.error = errorFields(error);
   } finally {
     await database?.close();
   }
@@ -173,12 +174,6 @@ async function tryJobLock(pool: Pool, job: string): Promise<(() => Promise<void>
       client.release(error instanceof Error ? error : true);
     }
   };
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === "object" && error && "message" in error) return String(error.message);
-  return String(error);
 }
 
 /** Counts one skipped candidate under its reason, for the summary line. */

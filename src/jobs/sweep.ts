@@ -3,7 +3,7 @@
 // kept in R2, so the next run continues there and wraps around: candidates the DO leaves
 // as they are (touched since, or failing) cannot starve the ones after them.
 import type { LogFields } from "../lib/logger";
-import { describeError, type JobContext } from "./runtime";
+import type { JobContext } from "./runtime";
 
 /** Rows per page: one candidate query per page. */
 export const PAGE_SIZE = 500;
@@ -52,7 +52,7 @@ export async function sweep<Row extends { id: string }>(ctx: JobContext, spec: S
           if (await spec.visit(row)) settled.push(row);
         } catch (error) {
           ctx.counts.failed += 1;
-          ctx.log.error("job item failed", { ...spec.describe(row), error: describeError(error) });
+          ctx.log.error("job item failed", { ...spec.describe(row), error });
         }
       });
       if (spec.settle && settled.length > 0) await spec.settle(settled);
@@ -90,7 +90,7 @@ async function loadCursor(ctx: JobContext): Promise<string | undefined> {
     const { after } = await object.json<{ after?: unknown }>();
     return typeof after === "string" && UUID.test(after) ? after : undefined;
   } catch (error) {
-    ctx.log.warn("job cursor unreadable; starting from the beginning", { error: describeError(error) });
+    ctx.log.warn("job cursor unreadable; starting from the beginning", { error });
     return undefined;
   }
 }
@@ -106,6 +106,6 @@ async function saveCursor(ctx: JobContext, after: string | undefined): Promise<v
     }
     ctx.extra.resumeAfter = after ?? null;
   } catch (error) {
-    ctx.log.warn("job cursor not saved; the next run starts from the beginning", { error: describeError(error) });
+    ctx.log.warn("job cursor not saved; the next run starts from the beginning", { error });
   }
 }

@@ -1,3 +1,5 @@
+import { errorFields } from "./error-fields";
+
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {
@@ -10,10 +12,13 @@ export interface Logger {
 /**
  * One JSON object per line, picked up by Workers Logs / `wrangler tail`. Callers must
  * never pass tokens or JWTs; session tokens are only ever logged as their hash prefix.
+ * An `error` field takes anything thrown, as it is: the logger writes it as errorFields
+ * (name, message, stack, causes; never SQL parameters or tokens).
  */
 export function createLogger(base: LogFields = {}): Logger {
   const write = (level: string, msg: string, fields?: LogFields) => {
-    const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...base, ...fields });
+    const safe = fields?.error !== undefined ? { ...fields, error: errorFields(fields.error) } : fields;
+    const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...base, ...safe });
     if (level === "error") console.error(line);
     else if (level === "warn") console.warn(line);
     else console.log(line);

@@ -47,7 +47,7 @@ export async function cachedBody<T>(options: {
       const hit = await cache.match(key);
       if (hit) return { body: (await hit.json()) as T, status: "HIT" };
     } catch (error) {
-      logger.warn("analytics cache read failed", { error: String(error) });
+      logger.warn("analytics cache read failed", { error });
     }
   }
   const body = await compute();
@@ -58,7 +58,7 @@ export async function cachedBody<T>(options: {
   });
   ctx.waitUntil(
     cache.put(key, stored).catch((error: unknown) => {
-      logger.warn("analytics cache write failed", { error: String(error) });
+      logger.warn("analytics cache write failed", { error });
     }),
   );
   return { body, status: fresh ? "BYPASS" : "MISS" };

@@ -52,7 +52,11 @@ describe("sweep", () => {
       });
       const lines = errors.mock.calls.map(([line]) => JSON.parse(String(line)));
       expect(lines).toEqual([
-        expect.objectContaining({ msg: "job item failed", id: IDS[3], error: "session unavailable" }),
+        expect.objectContaining({
+          msg: "job item failed",
+          id: IDS[3],
+          error: expect.objectContaining({ name: "Error", message: "session unavailable" }),
+        }),
       ]);
     } finally {
       errors.mockRestore();
