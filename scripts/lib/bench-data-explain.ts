@@ -12,12 +12,17 @@ import {
   topBundlesQuery,
   topCartProductsQuery,
 } from "../../src/modules/analytics/sql/carts.ts";
-import { comparisonSeriesQuery, topComparedProductsQuery } from "../../src/modules/analytics/sql/comparisons.ts";
+import { COMPARISONS, WISHLISTS } from "../../src/modules/analytics/sql/definitions.ts";
+import { listSeriesQuery, topListProductsQuery } from "../../src/modules/analytics/sql/lists.ts";
 import { sessionSeriesQuery, sitePairsQuery, sitesPerSessionQuery } from "../../src/modules/analytics/sql/sessions.ts";
-import { topWishlistProductsQuery, wishlistSeriesQuery } from "../../src/modules/analytics/sql/wishlists.ts";
 import { DEMO_COMPANY_ID } from "./demo-data.ts";
 
 type Builder = (p: ReturnType<typeof analyticsParams>) => SQL;
+
+const wishlistSeriesQuery: Builder = (p) => listSeriesQuery(WISHLISTS, p);
+const comparisonSeriesQuery: Builder = (p) => listSeriesQuery(COMPARISONS, p);
+const topWishlistProductsQuery: Builder = (p) => topListProductsQuery(WISHLISTS, p);
+const topComparedProductsQuery: Builder = (p) => topListProductsQuery(COMPARISONS, p);
 
 /** Each endpoint's queries, as src/modules/analytics/reports.ts runs them (side by side). */
 export const ENDPOINT_QUERIES: Record<string, Record<string, Builder>> = {

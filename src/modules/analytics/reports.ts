@@ -11,18 +11,17 @@ import type {
   WishlistAnalytics,
 } from "./schema";
 import { bundleAdditions, cartSeries, discountUsage, topCartProducts } from "./sql/carts";
-import { comparisonSeries, topComparedProducts } from "./sql/comparisons";
-import type { Run } from "./sql/definitions";
+import { COMPARISONS, type Run, WISHLISTS } from "./sql/definitions";
+import { type ListBucket, listSeries, topListProducts } from "./sql/lists";
 import { SESSION_COUNTERS, type SessionCounters, sessionSeries, sitePairs, sitesPerSession } from "./sql/sessions";
-import { type ListBucket, topWishlistProducts, wishlistSeries } from "./sql/wishlists";
 
 type Body<T> = Omit<T, keyof AnalyticsMeta>;
 
 export async function overviewReport(run: Run, p: AnalyticsParams): Promise<Body<Overview>> {
   const [cartRows, wishlistRows, comparisonRows, sessionRows] = await Promise.all([
     cartSeries(run, p),
-    wishlistSeries(run, p),
-    comparisonSeries(run, p),
+    listSeries(run, WISHLISTS, p),
+    listSeries(run, COMPARISONS, p),
     sessionSeries(run, p),
   ]);
   const carts = foldCartRows(cartRows);
@@ -77,7 +76,7 @@ export async function cartReport(run: Run, p: AnalyticsParams): Promise<Body<Car
 }
 
 export async function wishlistReport(run: Run, p: AnalyticsParams): Promise<Body<WishlistAnalytics>> {
-  const [rows, top] = await Promise.all([wishlistSeries(run, p), topWishlistProducts(run, p)]);
+  const [rows, top] = await Promise.all([listSeries(run, WISHLISTS, p), topListProducts(run, WISHLISTS, p)]);
   return {
     wishlists: listSummary(rows),
     topProducts: top.map(({ lists, added, ...product }) => ({ ...product, wishlists: lists, itemsAdded: added })),
@@ -86,7 +85,7 @@ export async function wishlistReport(run: Run, p: AnalyticsParams): Promise<Body
 }
 
 export async function comparisonReport(run: Run, p: AnalyticsParams): Promise<Body<ComparisonAnalytics>> {
-  const [rows, top] = await Promise.all([comparisonSeries(run, p), topComparedProducts(run, p)]);
+  const [rows, top] = await Promise.all([listSeries(run, COMPARISONS, p), topListProducts(run, COMPARISONS, p)]);
   return {
     comparisons: listSummary(rows),
     topProducts: top.map(({ lists, added, ...product }) => ({ ...product, comparisons: lists, itemsAdded: added })),

@@ -18,16 +18,17 @@ import {
   cartValue,
   inBucket,
   LIST_LIMIT,
+  perBucket,
   type Run,
   TOP_N,
+  topProducts,
 } from "./definitions.ts";
 
 /** One row per bucket and currency; a bucket without carts comes once with a null currency. */
-export const cartSeriesQuery = (p: AnalyticsParams) => sql`
-  SELECT ${bucketLabel} AS bucket, a.*
-  FROM (${bucketBounds(p)}) AS b
-  LEFT JOIN LATERAL (
-    SELECT c.currency,
+export const cartSeriesQuery = (p: AnalyticsParams) =>
+  perBucket(
+    p,
+    sql`SELECT c.currency,
            count(*) AS created,
            count(*) FILTER (WHERE ${cartCounted}) AS counted,
            count(*) FILTER (WHERE ${cartActive}) AS active,
@@ -40,9 +41,9 @@ export const cartSeriesQuery = (p: AnalyticsParams) => sql`
            coalesce(sum(${cartValue}) FILTER (WHERE ${cartConverted}), 0) AS revenue
     FROM carts c
     WHERE ${cartOfCompany(p)} AND ${inBucket(sql`c.created_at`)}
-    GROUP BY c.currency
-  ) AS a ON true
-  ORDER BY b.bucket, a.currency`;
+    GROUP BY c.currency`,
+    sql`b.bucket, a.currency`,
+  );
 
 export async function cartSeries(run: Run, p: AnalyticsParams): Promise<CartBucketRow[]> {
   const rows = await run<Record<string, unknown>>(cartSeriesQuery(p));
@@ -69,18 +70,15 @@ export async function cartSeries(run: Run, p: AnalyticsParams): Promise<CartBuck
 }
 
 /** Lines of counted carts in scope, by product: units and lines; catalog name and sku when known. */
-export const topCartProductsQuery = (p: AnalyticsParams) => sql`
-  WITH top AS (
-    SELECT ci.product_id, sum(ci.quantity) AS quantity, count(*) AS lines
+export const topCartProductsQuery = (p: AnalyticsParams) =>
+  topProducts(
+    p,
+    sql`SELECT ci.product_id, sum(ci.quantity) AS quantity, count(*) AS lines
     FROM carts c JOIN cart_items ci ON ci.cart_id = c.id
     WHERE ${cartInScope(p)} AND ${cartCounted}
-    GROUP BY ci.product_id
-    ORDER BY quantity DESC, lines DESC, ci.product_id
-    LIMIT ${TOP_N}
-  )
-  SELECT top.product_id::text AS product_id, pr.sku, pr.name, top.quantity, top.lines
-  FROM top LEFT JOIN products pr ON pr.id = top.product_id AND pr.company_id = ${p.companyId}::uuid
-  ORDER BY top.quantity DESC, top.lines DESC, top.product_id`;
+    GROUP BY ci.product_id`,
+    ["quantity", "lines"],
+  );
 
 export async function topCartProducts(run: Run, p: AnalyticsParams) {
   const rows = await run<Record<string, unknown>>(topCartProductsQuery(p));

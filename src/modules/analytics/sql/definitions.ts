@@ -6,7 +6,7 @@
 //
 // Imports carry `.ts` extensions and nothing but drizzle-orm: scripts/lib/bench-data-explain.ts
 // runs these very queries under Node's type stripping.
-import { type SQL, sql } from "drizzle-orm";
+import { type Name, type SQL, sql } from "drizzle-orm";
 import type { AnalyticsParams, Interval } from "../range.ts";
 
 /** How many rows the "top" lists (products, bundles) return. */
@@ -53,6 +53,36 @@ export const bucketOf = (p: AnalyticsParams, column: SQL) =>
 /** The label of bucket row `b`: the date its bucket starts. */
 export const bucketLabel = sql`to_char(b.bucket, 'YYYY-MM-DD')`;
 
+// ── Shapes shared by the endpoints ───────────────────────────────────────────────────────────
+
+/**
+ * A zero-filled series: every bucket row `b` beside `aggregate`, a SELECT over the rows in that
+ * bucket (`inBucket`), which reads each bucket with its own range scan.
+ */
+export const perBucket = (p: AnalyticsParams, aggregate: SQL, orderBy: SQL = sql`b.bucket`) => sql`
+  SELECT ${bucketLabel} AS bucket, a.*
+  FROM (${bucketBounds(p)}) AS b
+  LEFT JOIN LATERAL (${aggregate}) AS a ON true
+  ORDER BY ${orderBy}`;
+
+/**
+ * The TOP_N products of `counted` (rows of product_id and the two `measures` it is ranked by,
+ * most first), with sku and name from the company's own catalog: another company's product of
+ * the same id never lends its name.
+ */
+export const topProducts = (p: AnalyticsParams, counted: SQL, measures: [string, string]) => {
+  const [first, second] = measures.map((measure) => sql.identifier(measure));
+  return sql`
+  WITH top AS (
+    ${counted}
+    ORDER BY ${first} DESC, ${second} DESC, product_id
+    LIMIT ${TOP_N}
+  )
+  SELECT top.product_id::text AS product_id, pr.sku, pr.name, top.${first}, top.${second}
+  FROM top LEFT JOIN products pr ON pr.id = top.product_id AND pr.company_id = ${p.companyId}::uuid
+  ORDER BY top.${first} DESC, top.${second} DESC, top.product_id`;
+};
+
 // ── Carts (alias c) ───────────────────────────────────────────────────────────────────────────
 
 /** The company's carts (on the site). */
@@ -73,29 +103,38 @@ export const cartNonEmpty = sql`(c.status <> 'MERGED' AND c.item_count > 0)`;
 /** A cart's value: what the shopper pays, in minor units of c.currency. */
 export const cartValue = sql`c.grand_total`;
 
-// ── Wishlists (alias w, items wi) ─────────────────────────────────────────────────────────────
+// ── Wishlists and comparisons (alias l, items li) ──────────────────────────────────────────────
 
-/** The company's wishlists (on the site), whatever their age: items are counted by their own added_at. */
-export const wishlistOfCompany = (p: AnalyticsParams) =>
-  sql`w.company_id = ${p.companyId}::uuid${p.siteId ? sql` AND w.site_id = ${p.siteId}::uuid` : sql``}`;
-/** A wishlist counts under its created_at. */
-export const wishlistInScope = (p: AnalyticsParams) =>
-  sql`${wishlistOfCompany(p)} AND ${inRange(p, sql`w.created_at`)}`;
-/** A wishlist item counts under its added_at (items removed since are gone from the replica). */
-export const wishlistItemInScope = (p: AnalyticsParams) =>
-  sql`${wishlistOfCompany(p)} AND ${inRange(p, sql`wi.added_at`)}`;
+/**
+ * Wishlists and comparisons are the same shape — a list per shopper session and site, items
+ * added to it, a share link — so one set of fragments reads either, by its table names.
+ */
+export interface ListTables {
+  lists: Name;
+  items: Name;
+  /** the items' column naming their list */
+  itemListId: Name;
+}
+export const WISHLISTS: ListTables = {
+  lists: sql.identifier("wishlists"),
+  items: sql.identifier("wishlist_items"),
+  itemListId: sql.identifier("wishlist_id"),
+};
+export const COMPARISONS: ListTables = {
+  lists: sql.identifier("product_comparisons"),
+  items: sql.identifier("product_comparison_items"),
+  itemListId: sql.identifier("comparison_id"),
+};
+
+/** Items with their list: `FROM ${listItems(t)}` binds li and l. */
+export const listItems = (t: ListTables) => sql`${t.items} li JOIN ${t.lists} l ON l.id = li.${t.itemListId}`;
+/** The company's lists (on the site), whatever their age: items are counted by their own added_at. */
+export const listOfCompany = (p: AnalyticsParams) =>
+  sql`l.company_id = ${p.companyId}::uuid${p.siteId ? sql` AND l.site_id = ${p.siteId}::uuid` : sql``}`;
+/** A list counts under its created_at; an item under its added_at (items removed since are gone from the replica). */
+export const listItemInScope = (p: AnalyticsParams) => sql`${listOfCompany(p)} AND ${inRange(p, sql`li.added_at`)}`;
 /** Shared = has a live share link now (revoking a share clears it). */
-export const wishlistShared = sql`w.share_token_hash IS NOT NULL`;
-
-// ── Comparisons (alias pc, items pci) ─────────────────────────────────────────────────────────
-
-export const comparisonOfCompany = (p: AnalyticsParams) =>
-  sql`pc.company_id = ${p.companyId}::uuid${p.siteId ? sql` AND pc.site_id = ${p.siteId}::uuid` : sql``}`;
-export const comparisonInScope = (p: AnalyticsParams) =>
-  sql`${comparisonOfCompany(p)} AND ${inRange(p, sql`pc.created_at`)}`;
-export const comparisonItemInScope = (p: AnalyticsParams) =>
-  sql`${comparisonOfCompany(p)} AND ${inRange(p, sql`pci.added_at`)}`;
-export const comparisonShared = sql`pc.share_token_hash IS NOT NULL`;
+export const listShared = sql`l.share_token_hash IS NOT NULL`;
 
 // ── Cross-site sessions (alias s) ─────────────────────────────────────────────────────────────
 

@@ -4,10 +4,9 @@ import { sql } from "drizzle-orm";
 import { toNumber } from "../metrics.ts";
 import type { AnalyticsParams } from "../range.ts";
 import {
-  bucketBounds,
-  bucketLabel,
   inBucket,
   LIST_LIMIT,
+  perBucket,
   type Run,
   sessionActive,
   sessionExpired,
@@ -18,11 +17,10 @@ import {
   sessionSites,
 } from "./definitions.ts";
 
-export const sessionSeriesQuery = (p: AnalyticsParams) => sql`
-  SELECT ${bucketLabel} AS bucket, a.*
-  FROM (${bucketBounds(p)}) AS b
-  LEFT JOIN LATERAL (
-    SELECT count(*) AS created,
+export const sessionSeriesQuery = (p: AnalyticsParams) =>
+  perBucket(
+    p,
+    sql`SELECT count(*) AS created,
            count(*) FILTER (WHERE ${sessionActive}) AS active,
            count(*) FILTER (WHERE ${sessionMerged}) AS merged,
            count(*) FILTER (WHERE ${sessionExpired}) AS expired,
@@ -31,9 +29,8 @@ export const sessionSeriesQuery = (p: AnalyticsParams) => sql`
            coalesce(sum(s.merge_count), 0) AS merges_received,
            coalesce(sum(${sessionSiteCount}), 0) AS sites
     FROM cross_site_sessions s
-    WHERE ${sessionOfCompany(p)} AND ${inBucket(sql`s.created_at`)}
-  ) AS a ON true
-  ORDER BY b.bucket`;
+    WHERE ${sessionOfCompany(p)} AND ${inBucket(sql`s.created_at`)}`,
+  );
 
 export const SESSION_COUNTERS = [
   "created",
