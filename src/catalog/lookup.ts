@@ -4,6 +4,21 @@ import { companies, sites } from "../db/schema";
 import type { SiteSettings } from "../domain/catalog";
 import { IsolateCache } from "../lib/isolate-cache";
 
+/** The columns of a site that decide what shoppers can do on it and what they pay: read here and by the feed. */
+export const siteSettingColumns = {
+  id: sites.id,
+  name: sites.name,
+  baseUrl: sites.baseUrl,
+  currency: sites.currency,
+  taxRateBps: sites.taxRateBps,
+  enableCart: sites.enableCart,
+  enableWishlist: sites.enableWishlist,
+  enableCompare: sites.enableCompare,
+  maxCompareItems: sites.maxCompareItems,
+  cartExpirationDays: sites.cartExpirationDays,
+  isDefault: sites.isDefault,
+};
+
 export interface CompanyContext {
   id: string;
   name: string;
@@ -39,20 +54,7 @@ async function loadCompany(db: Database, companyId: string): Promise<CompanyCont
     .where(and(eq(companies.id, companyId), eq(companies.active, true)));
   if (!company) return null;
   const rows = await db
-    .select({
-      id: sites.id,
-      companyId: sites.companyId,
-      name: sites.name,
-      baseUrl: sites.baseUrl,
-      currency: sites.currency,
-      taxRateBps: sites.taxRateBps,
-      enableCart: sites.enableCart,
-      enableWishlist: sites.enableWishlist,
-      enableCompare: sites.enableCompare,
-      maxCompareItems: sites.maxCompareItems,
-      cartExpirationDays: sites.cartExpirationDays,
-      isDefault: sites.isDefault,
-    })
+    .select({ ...siteSettingColumns, companyId: sites.companyId })
     .from(sites)
     .where(and(eq(sites.companyId, companyId), eq(sites.active, true)))
     .orderBy(sites.createdAt, sites.id);

@@ -7,10 +7,11 @@
 // missing row. Rows are written in id order so that two overlapping batches lock rows in the
 // same order and cannot deadlock each other.
 import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
-import type { PgColumn } from "drizzle-orm/pg-core";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import { siteSettingColumns } from "../../catalog/lookup";
 import type { Database } from "../../db/client";
 import { bundleItems, bundles, companies, products, productVariants, promotions, sites } from "../../db/schema";
-import { excluded } from "../../db/upsert";
+import { excludedExcept } from "../../db/upsert";
 import { ApiError, type FieldError } from "../../lib/errors";
 import type { BundleInput, CompanyInput, CompanyOutput, ProductInput, PromotionInput, SiteInput } from "./schema";
 
@@ -18,6 +19,23 @@ type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 /** The tenant guard of every upsert (see the file comment). */
 const sameCompany = (companyId: PgColumn) => sql`${companyId} = excluded.company_id`;
+
+/**
+ * DO UPDATE SET of a feed upsert: every column the feed sends takes the incoming value, and
+ * updatedAt moves. The feed sends a row's whole definition, so that is every column but the
+ * row's identity (id, company, and the names in `keep`) and its timestamps.
+ */
+const fromFeed = (table: PgTable, keep: string[] = []) => ({
+  ...excludedExcept(table, ["id", "companyId", "createdAt", "updatedAt", ...keep]),
+  updatedAt: sql`now()`,
+});
+
+/** The conflict clause of a company-owned row: replaced from the feed, but only if it is the caller's. */
+const ownRowFromFeed = (table: PgTable & { id: PgColumn; companyId: PgColumn }) => ({
+  target: table.id,
+  set: fromFeed(table),
+  setWhere: sameCompany(table.companyId),
+});
 const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => a.id.localeCompare(b.id));
 
 // ---------------------------------------------------------------------------------------------
@@ -31,21 +49,7 @@ export async function getCompany(db: Database, companyId: string): Promise<Compa
     .where(eq(companies.id, companyId));
   if (!company) return null;
   const rows = await db
-    .select({
-      id: sites.id,
-      name: sites.name,
-      domain: sites.domain,
-      baseUrl: sites.baseUrl,
-      currency: sites.currency,
-      taxRateBps: sites.taxRateBps,
-      enableCart: sites.enableCart,
-      enableWishlist: sites.enableWishlist,
-      enableCompare: sites.enableCompare,
-      maxCompareItems: sites.maxCompareItems,
-      cartExpirationDays: sites.cartExpirationDays,
-      isDefault: sites.isDefault,
-      active: sites.active,
-    })
+    .select({ ...siteSettingColumns, domain: sites.domain, active: sites.active })
     .from(sites)
     .where(eq(sites.companyId, companyId))
     .orderBy(asc(sites.createdAt), asc(sites.id));
@@ -63,21 +67,12 @@ export async function upsertCompany(db: Database, companyId: string, input: Comp
     await tx
       .insert(companies)
       .values({ id: companyId, ...input })
-      .onConflictDoUpdate({
-        target: companies.id,
-        set: {
-          name: excluded(companies.name),
-          slug: excluded(companies.slug),
-          active: excluded(companies.active),
-          updatedAt: sql`now()`,
-        },
-      });
+      .onConflictDoUpdate({ target: companies.id, set: fromFeed(companies) });
   });
 }
 
 export async function upsertSites(db: Database, companyId: string, input: SiteInput[]): Promise<string[]> {
-  return write(db, async (tx) => {
-    await requireCompany(tx, companyId);
+  return writeForCompany(db, companyId, async (tx) => {
     // One default per company (a partial unique index): a new default displaces the old one.
     const newDefault = input.find((site) => site.isDefault);
     if (newDefault) {
@@ -89,28 +84,9 @@ export async function upsertSites(db: Database, companyId: string, input: SiteIn
     const written = await tx
       .insert(sites)
       .values(byId(input).map((site) => ({ ...site, companyId })))
-      .onConflictDoUpdate({
-        target: sites.id,
-        set: {
-          name: excluded(sites.name),
-          domain: excluded(sites.domain),
-          baseUrl: excluded(sites.baseUrl),
-          currency: excluded(sites.currency),
-          taxRateBps: excluded(sites.taxRateBps),
-          enableCart: excluded(sites.enableCart),
-          enableWishlist: excluded(sites.enableWishlist),
-          enableCompare: excluded(sites.enableCompare),
-          maxCompareItems: excluded(sites.maxCompareItems),
-          cartExpirationDays: excluded(sites.cartExpirationDays),
-          isDefault: excluded(sites.isDefault),
-          active: excluded(sites.active),
-          updatedAt: sql`now()`,
-        },
-        setWhere: sameCompany(sites.companyId),
-      })
+      .onConflictDoUpdate(ownRowFromFeed(sites))
       .returning({ id: sites.id });
-    requireAllWritten("Site", input, written);
-    return input.map((site) => site.id);
+    return requireAllWritten("Site", input, written);
   });
 }
 
@@ -119,36 +95,13 @@ export async function upsertSites(db: Database, companyId: string, input: SiteIn
 // ---------------------------------------------------------------------------------------------
 
 export async function upsertProducts(db: Database, companyId: string, input: ProductInput[]): Promise<string[]> {
-  return write(db, async (tx) => {
-    await requireCompany(tx, companyId);
-    await refuseTakenKeys(
-      tx,
-      companyId,
-      { id: products.id, key: products.sku, company: products.companyId },
-      "product",
-      "sku",
-      input,
-      (product) => product.sku,
-    );
+  return writeForCompany(db, companyId, async (tx) => {
+    await refuseTakenKeys(tx, companyId, products, "product", "sku", input);
 
     const written = await tx
       .insert(products)
       .values(byId(input).map(({ variants: _variants, ...product }) => ({ ...product, companyId })))
-      .onConflictDoUpdate({
-        target: products.id,
-        set: {
-          sku: excluded(products.sku),
-          name: excluded(products.name),
-          description: excluded(products.description),
-          price: excluded(products.price),
-          currency: excluded(products.currency),
-          active: excluded(products.active),
-          attributes: excluded(products.attributes),
-          imageUrl: excluded(products.imageUrl),
-          updatedAt: sql`now()`,
-        },
-        setWhere: sameCompany(products.companyId),
-      })
+      .onConflictDoUpdate(ownRowFromFeed(products))
       .returning({ id: products.id });
     requireAllWritten("Product", input, written);
 
@@ -163,29 +116,14 @@ export async function upsertProducts(db: Database, companyId: string, input: Pro
 type VariantRow = typeof productVariants.$inferInsert & { id: string; sku: string; productId: string };
 
 async function upsertVariants(tx: Transaction, companyId: string, variants: VariantRow[]): Promise<void> {
-  await refuseTakenKeys(
-    tx,
-    companyId,
-    { id: productVariants.id, key: productVariants.sku, company: productVariants.companyId },
-    "variant",
-    "sku",
-    variants,
-    (variant) => variant.sku,
-  );
+  await refuseTakenKeys(tx, companyId, productVariants, "variant", "sku", variants);
 
   const written = await tx
     .insert(productVariants)
     .values(byId(variants))
     .onConflictDoUpdate({
       target: productVariants.id,
-      set: {
-        sku: excluded(productVariants.sku),
-        name: excluded(productVariants.name),
-        price: excluded(productVariants.price),
-        attributes: excluded(productVariants.attributes),
-        active: excluded(productVariants.active),
-        updatedAt: sql`now()`,
-      },
+      set: fromFeed(productVariants, ["productId"]),
       // A variant stays with its product: bundles and cart lines name both.
       setWhere: sql`${sameCompany(productVariants.companyId)} and ${productVariants.productId} = excluded.product_id`,
     })
@@ -212,24 +150,12 @@ async function upsertVariants(tx: Transaction, companyId: string, variants: Vari
 // ---------------------------------------------------------------------------------------------
 
 export async function upsertBundles(db: Database, companyId: string, input: BundleInput[]): Promise<string[]> {
-  return write(db, async (tx) => {
-    await requireCompany(tx, companyId);
+  return writeForCompany(db, companyId, async (tx) => {
     await requireOwnComponents(tx, companyId, input);
     const written = await tx
       .insert(bundles)
       .values(byId(input).map(({ items: _items, ...bundle }) => ({ ...bundle, companyId })))
-      .onConflictDoUpdate({
-        target: bundles.id,
-        set: {
-          name: excluded(bundles.name),
-          sku: excluded(bundles.sku),
-          active: excluded(bundles.active),
-          discountType: excluded(bundles.discountType),
-          discountValue: excluded(bundles.discountValue),
-          updatedAt: sql`now()`,
-        },
-        setWhere: sameCompany(bundles.companyId),
-      })
+      .onConflictDoUpdate(ownRowFromFeed(bundles))
       .returning({ id: bundles.id });
     requireAllWritten("Bundle", input, written);
 
@@ -306,17 +232,8 @@ async function requireOwnComponents(tx: Transaction, companyId: string, input: B
 // ---------------------------------------------------------------------------------------------
 
 export async function upsertPromotions(db: Database, companyId: string, input: PromotionInput[]): Promise<string[]> {
-  return write(db, async (tx) => {
-    await requireCompany(tx, companyId);
-    await refuseTakenKeys(
-      tx,
-      companyId,
-      { id: promotions.id, key: promotions.code, company: promotions.companyId },
-      "promotion",
-      "code",
-      input,
-      (promotion) => promotion.code,
-    );
+  return writeForCompany(db, companyId, async (tx) => {
+    await refuseTakenKeys(tx, companyId, promotions, "promotion", "code", input);
 
     const written = await tx
       .insert(promotions)
@@ -328,24 +245,9 @@ export async function upsertPromotions(db: Database, companyId: string, input: P
           endsAt: promotion.endsAt ? new Date(promotion.endsAt) : null,
         })),
       )
-      .onConflictDoUpdate({
-        target: promotions.id,
-        set: {
-          code: excluded(promotions.code),
-          type: excluded(promotions.type),
-          value: excluded(promotions.value),
-          minSubtotal: excluded(promotions.minSubtotal),
-          startsAt: excluded(promotions.startsAt),
-          endsAt: excluded(promotions.endsAt),
-          stackable: excluded(promotions.stackable),
-          active: excluded(promotions.active),
-          updatedAt: sql`now()`,
-        },
-        setWhere: sameCompany(promotions.companyId),
-      })
+      .onConflictDoUpdate(ownRowFromFeed(promotions))
       .returning({ id: promotions.id });
-    requireAllWritten("Promotion", input, written);
-    return input.map((promotion) => promotion.id);
+    return requireAllWritten("Promotion", input, written);
   });
 }
 
@@ -356,16 +258,23 @@ export async function upsertPromotions(db: Database, companyId: string, input: P
 const notFound = (what: string, ids: string[]) =>
   new ApiError("NOT_FOUND", `${what} ${ids.join(", ")} not found; nothing was written`);
 
-async function requireCompany(tx: Transaction, companyId: string): Promise<void> {
-  const [company] = await tx.select({ id: companies.id }).from(companies).where(eq(companies.id, companyId));
-  if (!company) {
-    throw new ApiError("NOT_FOUND", "Company not found; create it first with PUT /api/catalog/company");
-  }
+/** A batch of the company's catalog rows: it must exist (it is created first, with PUT /api/catalog/company). */
+function writeForCompany<T>(db: Database, companyId: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return write(db, async (tx) => {
+    const [company] = await tx.select({ id: companies.id }).from(companies).where(eq(companies.id, companyId));
+    if (!company) {
+      throw new ApiError("NOT_FOUND", "Company not found; create it first with PUT /api/catalog/company");
+    }
+    return work(tx);
+  });
 }
 
-/** Rows the tenant guard skipped belong to another company: the batch is a 404 and rolls back. */
-function requireAllWritten(what: string, input: { id: string }[], written: { id: string }[]): void {
-  if (written.length === input.length) return;
+/**
+ * Rows the tenant guard skipped belong to another company: the batch is a 404 and rolls back.
+ * Otherwise the ids written, in the order sent.
+ */
+function requireAllWritten(what: string, input: { id: string }[], written: { id: string }[]): string[] {
+  if (written.length === input.length) return input.map((row) => row.id);
   const writtenIds = new Set(written.map((row) => row.id));
   throw notFound(
     what,
@@ -378,34 +287,33 @@ function requireAllWritten(what: string, input: { id: string }[], written: { id:
  * is not the one claiming it → 409. A row of the batch that gives its key up in the same call
  * is let through; should Postgres still see both at once, the 23505 becomes a 409 anyway.
  */
-async function refuseTakenKeys<T extends { id: string }>(
+async function refuseTakenKeys<Key extends string>(
   tx: Transaction,
   companyId: string,
-  columns: { id: PgColumn; key: PgColumn; company: PgColumn },
+  table: PgTable & { id: PgColumn; companyId: PgColumn } & Record<Key, PgColumn>,
   what: string,
-  keyName: string,
-  input: T[],
-  key: (row: T) => string,
+  key: Key,
+  input: ({ id: string } & Record<Key, string>)[],
 ): Promise<void> {
   const existing = (await tx
-    .select({ id: columns.id, value: columns.key })
-    .from(columns.id.table)
+    .select({ id: table.id, value: table[key] })
+    .from(table.id.table)
     .where(
       and(
-        eq(columns.company, companyId),
+        eq(table.companyId, companyId),
         inArray(
-          columns.key,
-          input.map((row) => key(row)),
+          table[key],
+          input.map((row) => row[key]),
         ),
       ),
     )) as { id: string; value: string }[];
-  const claimedBy = new Map(input.map((row) => [key(row), row.id]));
+  const claimedBy = new Map<string, string>(input.map((row) => [row[key], row.id]));
   const batchIds = new Set(input.map((row) => row.id));
   for (const row of existing) {
     if (claimedBy.get(row.value) !== row.id && !batchIds.has(row.id)) {
       throw new ApiError(
         "CONFLICT",
-        `The ${what} ${keyName} "${row.value}" already belongs to ${what} ${row.id}; send that id to update it`,
+        `The ${what} ${key} "${row.value}" already belongs to ${what} ${row.id}; send that id to update it`,
       );
     }
   }

@@ -54,6 +54,14 @@ function uniqueWithin<T>(field: string, key: (item: T) => string, message = `dup
   };
 }
 
+/** The rows of one feed call: 1 to `max`, each id once. */
+const batchOf = <Row extends z.ZodType<{ id: string }>>(row: Row, max: number) =>
+  z
+    .array(row)
+    .min(1)
+    .max(max)
+    .superRefine(uniqueWithin("id", (item: z.output<Row>) => item.id));
+
 // ---------------------------------------------------------------------------------------------
 // Company and sites
 // ---------------------------------------------------------------------------------------------
@@ -109,14 +117,12 @@ export type SiteInput = z.infer<typeof SiteInputSchema>;
 
 export const SitesBodySchema = z
   .object({
-    sites: z
-      .array(SiteInputSchema)
-      .min(1)
-      .max(MAX_SITES_PER_CALL)
-      .superRefine(uniqueWithin("id", (site) => site.id))
-      .refine((sites) => sites.filter((site) => site.isDefault).length <= 1, {
+    sites: batchOf(SiteInputSchema, MAX_SITES_PER_CALL).refine(
+      (sites) => sites.filter((site) => site.isDefault).length <= 1,
+      {
         message: "at most one site can be the default",
-      }),
+      },
+    ),
   })
   .openapi("SitesUpsert");
 
@@ -129,11 +135,12 @@ export type CompanyOutput = z.infer<typeof CompanySchema>;
 // Products and variants
 // ---------------------------------------------------------------------------------------------
 
+/** What names a product and a variant alike: its id, the company's sku for it, and a display name. */
+const sellableFields = { id: Id, sku: Sku, name: Name };
+
 export const VariantInputSchema = z
   .object({
-    id: Id,
-    sku: Sku,
-    name: Name,
+    ...sellableFields,
     price: MinorUnits.nullable()
       .default(null)
       .openapi({ description: "Minor units; null or absent = the product's price" }),
@@ -145,9 +152,7 @@ export type VariantInput = z.infer<typeof VariantInputSchema>;
 
 export const ProductInputSchema = z
   .object({
-    id: Id,
-    sku: Sku,
-    name: Name,
+    ...sellableFields,
     description: z.string().trim().max(5000).refine(noNul).nullable().default(null),
     price: MinorUnits.openapi({ description: "Integer minor units of `currency`", example: 12900 }),
     currency: Currency,
@@ -163,11 +168,7 @@ export type ProductInput = z.infer<typeof ProductInputSchema>;
 
 export const ProductsBodySchema = z
   .object({
-    products: z
-      .array(ProductInputSchema)
-      .min(1)
-      .max(MAX_PRODUCTS_PER_CALL)
-      .superRefine(uniqueWithin("id", (product) => product.id))
+    products: batchOf(ProductInputSchema, MAX_PRODUCTS_PER_CALL)
       .superRefine(uniqueWithin("sku", (product) => product.sku))
       .superRefine((products, ctx) => {
         // Variant ids and skus are unique per company, so across the whole batch.
@@ -239,11 +240,7 @@ export type BundleInput = z.infer<typeof BundleInputSchema>;
 
 export const BundlesBodySchema = z
   .object({
-    bundles: z
-      .array(BundleInputSchema)
-      .min(1)
-      .max(MAX_BUNDLES_PER_CALL)
-      .superRefine(uniqueWithin("id", (bundle) => bundle.id)),
+    bundles: batchOf(BundleInputSchema, MAX_BUNDLES_PER_CALL),
   })
   .openapi("BundlesUpsert");
 
@@ -283,12 +280,9 @@ export type PromotionInput = z.infer<typeof PromotionInputSchema>;
 
 export const PromotionsBodySchema = z
   .object({
-    promotions: z
-      .array(PromotionInputSchema)
-      .min(1)
-      .max(MAX_PROMOTIONS_PER_CALL)
-      .superRefine(uniqueWithin("id", (promotion) => promotion.id))
-      .superRefine(uniqueWithin("code", (promotion) => promotion.code)),
+    promotions: batchOf(PromotionInputSchema, MAX_PROMOTIONS_PER_CALL).superRefine(
+      uniqueWithin("code", (promotion) => promotion.code),
+    ),
   })
   .openapi("PromotionsUpsert");
 
