@@ -252,16 +252,29 @@ const companyRef = () =>
 /** replicator guard: an upsert only lands when its version is newer */
 const version = () => integer("version").notNull().default(0);
 
+/** Whose row it is: a cart, wishlist or comparison of one shopper session, on a site, maybe of a customer. */
+const ownedBySession = () => ({
+  id: id(),
+  companyId: companyRef(),
+  siteId: uuid("site_id"),
+  customerId: uuid("customer_id"),
+  /** the shopper session this row belongs to */
+  sessionId: text("session_id").notNull(),
+  sessionTokenHash: text("session_token_hash"),
+});
+
+/** A list's share link (the hash, never the token), its size, and the replicator's version. */
+const shareableList = () => ({
+  shareTokenHash: text("share_token_hash"),
+  sharedAt: timestampTz("shared_at"),
+  itemCount: integer("item_count").notNull().default(0),
+  version: version(),
+});
+
 export const carts = pgTable(
   "carts",
   {
-    id: id(),
-    companyId: companyRef(),
-    siteId: uuid("site_id"),
-    customerId: uuid("customer_id"),
-    /** the shopper session this cart belongs to */
-    sessionId: text("session_id").notNull(),
-    sessionTokenHash: text("session_token_hash"),
+    ...ownedBySession(),
     visitorId: text("visitor_id"),
     status: cartStatus("status").notNull().default("ACTIVE"),
     currency: text("currency").notNull(),
@@ -352,17 +365,9 @@ export const savedCartItems = pgTable(
 export const wishlists = pgTable(
   "wishlists",
   {
-    id: id(),
-    companyId: companyRef(),
-    siteId: uuid("site_id"),
-    customerId: uuid("customer_id"),
-    sessionId: text("session_id").notNull(),
-    sessionTokenHash: text("session_token_hash"),
+    ...ownedBySession(),
     name: text("name").notNull().default("Wishlist"),
-    shareTokenHash: text("share_token_hash"),
-    sharedAt: timestampTz("shared_at"),
-    itemCount: integer("item_count").notNull().default(0),
-    version: version(),
+    ...shareableList(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -401,16 +406,8 @@ export const wishlistItems = pgTable(
 export const productComparisons = pgTable(
   "product_comparisons",
   {
-    id: id(),
-    companyId: companyRef(),
-    siteId: uuid("site_id"),
-    customerId: uuid("customer_id"),
-    sessionId: text("session_id").notNull(),
-    sessionTokenHash: text("session_token_hash"),
-    shareTokenHash: text("share_token_hash"),
-    sharedAt: timestampTz("shared_at"),
-    itemCount: integer("item_count").notNull().default(0),
-    version: version(),
+    ...ownedBySession(),
+    ...shareableList(),
     expiresAt: timestampTz("expires_at").notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
