@@ -37,8 +37,25 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
   503: "UNAVAILABLE",
 };
 
-/** Routes that take a JWT; each is authenticated where it is mounted. */
-const AUTHENTICATED_PREFIXES = ["/api/cart", "/api/wishlist", "/api/comparison", "/api/cross-site-session"];
+/** A signed-in customer's routes: a JWT, then that customer's shopper session. */
+const CUSTOMER_PREFIXES = ["/api/cart", "/api/wishlist", "/api/comparison", "/api/cross-site-session"];
+
+/** Every router, by where it is mounted (in the order of the OpenAPI document). */
+const ROUTERS = {
+  "/api/health": health,
+  "/api/public/site": site,
+  "/api/cart": customerCart,
+  "/api/public/cart": publicCart,
+  "/api/wishlist": customerWishlist,
+  "/api/public/wishlist": publicWishlist,
+  "/api/comparison": customerComparison,
+  "/api/public/comparison": publicComparison,
+  "/api/cross-site-session": customerSessions,
+  "/api/public/session": publicSessions,
+  "/api/live": live,
+  "/api/catalog": catalog,
+  "/api/analytics/ecommerce": analytics,
+};
 
 export function createApp() {
   const app = createRouter();
@@ -76,32 +93,15 @@ export function createApp() {
     }),
   );
 
-  for (const prefix of AUTHENTICATED_PREFIXES) {
-    app.use(prefix, authenticate);
-    app.use(`${prefix}/*`, authenticate);
+  for (const prefix of CUSTOMER_PREFIXES) {
+    app.use(prefix, authenticate, customerShopper);
+    app.use(`${prefix}/*`, authenticate, customerShopper);
   }
   app.use("/api/analytics/*", authenticate, requireRole("admin"));
   app.use("/api/catalog/*", authenticate, requireRole("admin", "service"));
-
   app.use("/api/public/*", publicSession);
-  for (const prefix of ["/api/cart", "/api/wishlist", "/api/comparison", "/api/cross-site-session"]) {
-    app.use(prefix, customerShopper);
-    app.use(`${prefix}/*`, customerShopper);
-  }
 
-  app.route("/api/health", health);
-  app.route("/api/public/site", site);
-  app.route("/api/cart", customerCart);
-  app.route("/api/public/cart", publicCart);
-  app.route("/api/wishlist", customerWishlist);
-  app.route("/api/public/wishlist", publicWishlist);
-  app.route("/api/comparison", customerComparison);
-  app.route("/api/public/comparison", publicComparison);
-  app.route("/api/cross-site-session", customerSessions);
-  app.route("/api/public/session", publicSessions);
-  app.route("/api/live", live);
-  app.route("/api/catalog", catalog);
-  app.route("/api/analytics/ecommerce", analytics);
+  for (const [path, router] of Object.entries(ROUTERS)) app.route(path, router);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
