@@ -263,6 +263,21 @@ const ownedBySession = () => ({
   sessionTokenHash: text("session_token_hash"),
 });
 
+/**
+ * The indexes a wishlist and a comparison share: by company; by session token hash and by share
+ * link hash, each finding one list; and a company's lists by creation time, for analytics
+ * (migration 0002). Named `<table>_<columns>_idx|_key`, as in migrations/.
+ */
+const shareableListIndexes = (
+  table: string,
+  t: { companyId: AnyPgColumn; sessionTokenHash: AnyPgColumn; shareTokenHash: AnyPgColumn; createdAt: AnyPgColumn },
+) => [
+  index(`${table}_company_id_idx`).on(t.companyId),
+  uniqueIndex(`${table}_session_token_hash_key`).on(t.sessionTokenHash),
+  uniqueIndex(`${table}_share_token_hash_key`).on(t.shareTokenHash),
+  index(`${table}_company_id_created_at_idx`).on(t.companyId, t.createdAt),
+];
+
 /** A list's share link (the hash, never the token), its size, and the replicator's version. */
 const shareableList = () => ({
   shareTokenHash: text("share_token_hash"),
@@ -318,19 +333,24 @@ export const carts = pgTable(
   ],
 );
 
+/** A line of a cart, in the cart or saved for later: the product as it was when added, how many, at what price. */
+const cartLine = () => ({
+  id: id(),
+  cartId: uuid("cart_id")
+    .notNull()
+    .references(() => carts.id, { onDelete: "cascade" }),
+  productId: uuid("product_id").notNull(),
+  variantId: uuid("variant_id"),
+  sku: text("sku").notNull(),
+  name: text("name").notNull(),
+  quantity: integer("quantity").notNull(),
+  unitPrice: integer("unit_price").notNull(),
+});
+
 export const cartItems = pgTable(
   "cart_items",
   {
-    id: id(),
-    cartId: uuid("cart_id")
-      .notNull()
-      .references(() => carts.id, { onDelete: "cascade" }),
-    productId: uuid("product_id").notNull(),
-    variantId: uuid("variant_id"),
-    sku: text("sku").notNull(),
-    name: text("name").notNull(),
-    quantity: integer("quantity").notNull(),
-    unitPrice: integer("unit_price").notNull(),
+    ...cartLine(),
     lineTotal: integer("line_total").notNull(),
     /** lines added together from one bundle share this id */
     bundleGroupId: uuid("bundle_group_id"),
@@ -346,16 +366,7 @@ export const cartItems = pgTable(
 export const savedCartItems = pgTable(
   "saved_cart_items",
   {
-    id: id(),
-    cartId: uuid("cart_id")
-      .notNull()
-      .references(() => carts.id, { onDelete: "cascade" }),
-    productId: uuid("product_id").notNull(),
-    variantId: uuid("variant_id"),
-    sku: text("sku").notNull(),
-    name: text("name").notNull(),
-    quantity: integer("quantity").notNull(),
-    unitPrice: integer("unit_price").notNull(),
+    ...cartLine(),
     siteId: uuid("site_id"),
     savedAt: timestampTz("saved_at").notNull().defaultNow(),
   },
@@ -371,14 +382,7 @@ export const wishlists = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    index("wishlists_company_id_idx").on(t.companyId),
-    index("wishlists_customer_id_idx").on(t.customerId),
-    uniqueIndex("wishlists_session_token_hash_key").on(t.sessionTokenHash),
-    uniqueIndex("wishlists_share_token_hash_key").on(t.shareTokenHash),
-    // Analytics (migration 0002): a company's wishlists by creation time.
-    index("wishlists_company_id_created_at_idx").on(t.companyId, t.createdAt),
-  ],
+  (t) => [...shareableListIndexes("wishlists", t), index("wishlists_customer_id_idx").on(t.customerId)],
 );
 
 export const wishlistItems = pgTable(
@@ -413,13 +417,9 @@ export const productComparisons = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index("product_comparisons_company_id_idx").on(t.companyId),
+    ...shareableListIndexes("product_comparisons", t),
     index("product_comparisons_company_id_customer_id_idx").on(t.companyId, t.customerId),
-    uniqueIndex("product_comparisons_session_token_hash_key").on(t.sessionTokenHash),
-    uniqueIndex("product_comparisons_share_token_hash_key").on(t.shareTokenHash),
     index("product_comparisons_expires_at_idx").on(t.expiresAt),
-    // Analytics (migration 0002): a company's comparisons by creation time.
-    index("product_comparisons_company_id_created_at_idx").on(t.companyId, t.createdAt),
   ],
 );
 
