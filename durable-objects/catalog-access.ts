@@ -39,7 +39,7 @@ export class CatalogAccess {
     try {
       products = await withDatabase(this.env, (db) => loadProducts(db, call.address.companyId, [productId]));
     } catch (error) {
-      this.log.warn("catalog unavailable", { error: String(error) });
+      this.log.warn("catalog unavailable", { error });
       return refuse("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly");
     }
     const item = priceLookup(products)(productId, variantId);
@@ -129,7 +129,7 @@ export class CatalogAccess {
       }
     } catch (error) {
       if (error instanceof NotCached) throw error;
-      this.log.warn("catalog unavailable", { error: String(error) });
+      this.log.warn("catalog unavailable", { error });
       refuse("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly");
     }
     try {
@@ -144,7 +144,7 @@ export class CatalogAccess {
     } catch (error) {
       if (error instanceof NotCached) throw error;
       // Keep the lines' last known prices rather than failing the shopper's change.
-      this.log.warn("repricing skipped: catalog unavailable", { error: String(error) });
+      this.log.warn("repricing skipped: catalog unavailable", { error });
       catalog.repriceAll = false;
     }
     return catalog;

@@ -1,6 +1,7 @@
 // The outbox's way out: pending changes are replicated to Postgres by the alarm, with
 // backoff while Postgres is unreachable. Nothing leaves the outbox until Postgres has it.
 
+import { errorFields } from "../src/lib/error-fields";
 import type { Logger } from "../src/lib/logger";
 import { sha256Hex } from "../src/lib/tokens";
 import type { CartDoc, ComparisonDoc, WishlistDoc } from "./contract";
@@ -54,13 +55,17 @@ export class Outbox {
       const failures = retry.failures + 1;
       const delay = Math.min(1_000 * 2 ** Math.min(failures, 10), MAX_BACKOFF_MS);
       await this.work.apply(() =>
-        this.store.write(REPLICATION, { failures, lastError: String(error), lastErrorAt: new Date().toISOString() }),
+        this.store.write(REPLICATION, {
+          failures,
+          lastError: errorFields(error).message,
+          lastErrorAt: new Date().toISOString(),
+        }),
       );
       this.log.warn("replication failed; will retry", {
         sessionId: session.id,
         failures,
         retryInMs: delay,
-        error: String(error),
+        error,
       });
       await this.alarm.runAt(Date.now() + delay);
       return;
