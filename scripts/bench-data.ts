@@ -17,12 +17,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { errorText } from "../src/lib/error-fields.ts";
 import { explainAnalytics } from "./lib/bench-data-explain.ts";
 import { benchCounts, deleteBenchData, loadBenchData } from "./lib/bench-data-load.ts";
 import { seedDemoData } from "./lib/demo-data.ts";
-import { type LocalStack, REPO_ROOT, redact, startLocalStack } from "./lib/local-stack.ts";
 import { migrateDatabase } from "./lib/migrate.ts";
+import { describeStartFailure, devDatabase, REPO_ROOT, redact, type Stack, startStack } from "./lib/supervisor.ts";
+
+let stack: Stack | undefined;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -39,58 +40,43 @@ async function main(): Promise<void> {
   if (!Number.isInteger(carts) || carts < 1) throw new Error(`--carts ${values.carts} is not a positive integer`);
   if (!Number.isInteger(days) || days < 1 || days > 366) throw new Error(`--days ${values.days} is not 1–366`);
 
-  const { databaseUrl, stack } = await localDatabase();
+  // DATABASE_URL, else the one in .dev.vars when it answers (a running `npm run dev`), else the
+  // embedded one `npm run dev` uses, started here for the run.
+  let databaseUrl = process.env.DATABASE_URL || devVarsDatabaseUrl();
+  if (databaseUrl && (await answers(databaseUrl))) {
+    console.log(`database: ${redact(databaseUrl)}`);
+    await migrateDatabase(databaseUrl);
+    await seedDemoData(databaseUrl);
+  } else if (process.env.DATABASE_URL) {
+    throw new Error(`DATABASE_URL (${redact(process.env.DATABASE_URL)}) does not answer`);
+  } else {
+    stack = await startStack({ ...devDatabase(), proxy: false, ownProcess: true });
+    databaseUrl = stack.databaseUrl;
+  }
+
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
   try {
     if (values.clean) {
-      await clean(databaseUrl);
+      await deleteBenchData(client);
+      console.log(await benchCounts(client));
       return;
     }
     if (!values["explain-only"]) {
       const started = performance.now();
-      const { counts } = await loadBenchData(databaseUrl, { carts });
-      const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      console.log(`\nbench data loaded in ${seconds} s:`);
+      const counts = await loadBenchData(client, carts);
+      console.log(`\nbench data loaded in ${((performance.now() - started) / 1000).toFixed(1)} s:`);
       for (const [table, count] of Object.entries(counts)) {
         console.log(`  ${table.padEnd(26)} ${count.toLocaleString("en-US").padStart(12)}`);
       }
     }
     if (values.explain || values["explain-only"]) {
       console.log("");
-      await explainAnalytics(databaseUrl, { days });
+      await explainAnalytics(databaseUrl, days);
     }
-  } finally {
-    await stack?.stop();
-  }
-}
-
-async function clean(databaseUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await deleteBenchData(async (name, statements, params = []) => {
-      for (const statement of Array.isArray(statements) ? statements : [statements]) {
-        const result = await client.query(statement, params);
-        console.log(`${name}: ${result.rowCount ?? 0} rows`);
-      }
-    });
-    console.log(await benchCounts(client));
   } finally {
     await client.end();
   }
-}
-
-async function localDatabase(): Promise<{ databaseUrl: string; stack: LocalStack | undefined }> {
-  const candidate = process.env.DATABASE_URL || devVarsDatabaseUrl();
-  if (candidate && (await answers(candidate))) {
-    console.log(`database: ${redact(candidate)}`);
-    await migrateDatabase(candidate);
-    await seedDemoData(candidate);
-    return { databaseUrl: candidate, stack: undefined };
-  }
-  if (process.env.DATABASE_URL) throw new Error(`DATABASE_URL (${redact(candidate ?? "")}) does not answer`);
-  // Nothing running: the embedded Postgres of `npm run dev` (data in .data/postgres), for this run only.
-  const stack = await startLocalStack();
-  return { databaseUrl: stack.databaseUrl, stack };
 }
 
 function devVarsDatabaseUrl(): string | undefined {
@@ -107,21 +93,19 @@ function devVarsDatabaseUrl(): string | undefined {
   );
 }
 
+/** false is not an error: an unreachable dev database means "start the embedded one" */
 async function answers(databaseUrl: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 3_000 });
   client.on("error", () => {});
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    // Not an error: an unreachable dev database means "start the embedded one".
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
+  return client.connect().then(
+    () => client.end().then(() => true),
+    () => false,
+  );
 }
 
-main().catch((error: unknown) => {
-  console.error(`bench:data failed: ${errorText(error)}`);
-  process.exitCode = 1;
-});
+main()
+  .catch((error: unknown) => {
+    console.error(`bench:data failed: ${describeStartFailure(error)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => stack?.stop());

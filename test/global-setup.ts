@@ -1,12 +1,9 @@
 // Starts the real Postgres the tests run against (embedded, or TEST_DATABASE_URL), applies
 // the migrations, starts the WebSocket proxy the Neon driver needs, and hands the worker
 // tests their connection settings through vitest's provide/inject.
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { startLocalPostgres } from "../scripts/lib/embedded-postgres.ts";
+import { StartError, startLocalPostgres } from "../scripts/lib/embedded-postgres.ts";
 import { freePort } from "../scripts/lib/free-port.ts";
 import { migrateDatabase } from "../scripts/lib/migrate.ts";
 import { startWsProxy } from "../scripts/lib/ws-proxy.ts";
@@ -26,13 +23,14 @@ export default async function setup(project: TestProject) {
   const stops: Array<() => Promise<void>> = [];
   let databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) {
-    const dataDir = join(await mkdtemp(join(tmpdir(), "crosscart-test-")), "pg");
-    const postgres = await startLocalPostgres({
-      dataDir,
-      port: await freePort(),
-      database: "crosscart_test",
-      persistent: false,
-    });
+    // A throw-away data folder; as root this works from any checkout location (see the helper).
+    const postgres = await startLocalPostgres({ port: await freePort(), database: "crosscart_test" }).catch(
+      (error: unknown) => {
+        // One sentence, not a stack trace: it says what to do.
+        if (error instanceof StartError) error.stack = `${error.message}`;
+        throw error;
+      },
+    );
     stops.push(postgres.stop);
     databaseUrl = postgres.url;
   }

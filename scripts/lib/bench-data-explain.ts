@@ -4,7 +4,7 @@
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
-import { addDays, analyticsParams, formatIsoDate, type Interval } from "../../src/modules/analytics/range.ts";
+import { addDays, analyticsParams, formatIsoDate } from "../../src/modules/analytics/range.ts";
 import {
   bundleAdditionsQuery,
   cartSeriesQuery,
@@ -25,7 +25,7 @@ const topWishlistProductsQuery: Builder = (p) => topListProductsQuery(WISHLISTS,
 const topComparedProductsQuery: Builder = (p) => topListProductsQuery(COMPARISONS, p);
 
 /** Each endpoint's queries, as src/modules/analytics/reports.ts runs them (side by side). */
-export const ENDPOINT_QUERIES: Record<string, Record<string, Builder>> = {
+const ENDPOINT_QUERIES: Record<string, Record<string, Builder>> = {
   overview: {
     cartSeries: cartSeriesQuery,
     wishlistSeries: wishlistSeriesQuery,
@@ -48,41 +48,21 @@ export const ENDPOINT_QUERIES: Record<string, Record<string, Builder>> = {
   },
 };
 
-export interface ExplainOptions {
-  companyId?: string;
-  /** days in the range, ending today (UTC); default 366 (the longest allowed) */
-  days?: number;
-  interval?: Interval;
-  /** timed runs per query after one warm-up (default 5) */
-  runs?: number;
-  log?: (line: string) => void;
-}
-
-export interface EndpointTiming {
-  endpoint: string;
-  /** median ms of each query on its own */
-  queries: Record<string, number>;
-  /** median ms of the endpoint's queries run side by side, as the Worker does */
-  parallelMs: number;
-}
-
-export async function explainAnalytics(databaseUrl: string, options: ExplainOptions = {}) {
-  const log = options.log ?? ((line: string) => console.log(line));
-  const days = options.days ?? 366;
-  const runs = options.runs ?? 5;
+/** median ms of each endpoint's queries, on their own and side by side (as the Worker runs them), over `days` days ending today */
+export async function explainAnalytics(databaseUrl: string, days = 366, runs = 5): Promise<void> {
   const today = new Date();
   const range = { startDate: formatIsoDate(addDays(today, -(days - 1))), endDate: formatIsoDate(today) };
-  const params = analyticsParams(options.companyId ?? DEMO_COMPANY_ID, null, range, options.interval ?? "day");
+  const params = analyticsParams(DEMO_COMPANY_ID, null, range, "day");
   const dialect = new PgDialect();
   const render = (builder: Builder) => dialect.sqlToQuery(builder(params));
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 5 });
   pool.on("error", () => {});
   try {
-    log(
-      `analytics SQL on ${range.startDate} … ${range.endDate} (${days} days, interval ${params.interval}), company ${params.companyId}`,
+    console.log(
+      `analytics SQL on ${range.startDate} … ${range.endDate} (${days} days, interval day), company ${DEMO_COMPANY_ID}`,
     );
-    log(`median of ${runs} runs after a warm-up, ms`);
-    const timings: EndpointTiming[] = [];
+    console.log(`median of ${runs} runs after a warm-up, ms`);
+    let overview: Record<string, number> = {};
     for (const [endpoint, queries] of Object.entries(ENDPOINT_QUERIES)) {
       const perQuery: Record<string, number> = {};
       for (const [name, builder] of Object.entries(queries)) {
@@ -90,30 +70,20 @@ export async function explainAnalytics(databaseUrl: string, options: ExplainOpti
         perQuery[name] = await medianMs(runs, () => pool.query(query.sql, query.params));
       }
       const rendered = Object.values(queries).map(render);
-      const parallelMs = await medianMs(runs, () =>
-        Promise.all(rendered.map((query) => pool.query(query.sql, query.params))),
-      );
-      timings.push({ endpoint, queries: perQuery, parallelMs });
-      const detail = Object.entries(perQuery)
-        .map(([name, ms]) => `${name} ${ms}`)
-        .join(", ");
-      log(`  ${endpoint.padEnd(20)} ${String(parallelMs).padStart(6)} ms side by side  (${detail})`);
+      const parallelMs = await medianMs(runs, () => Promise.all(rendered.map((q) => pool.query(q.sql, q.params))));
+      if (endpoint === "overview") overview = perQuery;
+      const detail = Object.entries(perQuery).map(([name, ms]) => `${name} ${ms}`);
+      console.log(`  ${endpoint.padEnd(20)} ${String(parallelMs).padStart(6)} ms side by side  (${detail.join(", ")})`);
     }
-
-    const overview = timings.find((timing) => timing.endpoint === "overview");
-    const [slowest] = Object.entries(overview?.queries ?? {}).sort((a, b) => b[1] - a[1]);
-    if (slowest) {
-      const builder = ENDPOINT_QUERIES.overview?.[slowest[0]] as Builder;
-      const query = render(builder);
-      const { rows } = await pool.query<{ "QUERY PLAN": string }>(
-        `EXPLAIN (ANALYZE, BUFFERS) ${query.sql}`,
-        query.params,
-      );
-      log("");
-      log(`EXPLAIN (ANALYZE, BUFFERS) of the slowest overview query: ${slowest[0]}`);
-      for (const row of rows) log(row["QUERY PLAN"]);
-    }
-    return timings;
+    const [slowest] = Object.entries(overview).sort((a, b) => b[1] - a[1]);
+    if (!slowest) return;
+    const query = render(ENDPOINT_QUERIES.overview?.[slowest[0]] as Builder);
+    const { rows } = await pool.query<{ "QUERY PLAN": string }>(
+      `EXPLAIN (ANALYZE, BUFFERS) ${query.sql}`,
+      query.params,
+    );
+    console.log(`\nEXPLAIN (ANALYZE, BUFFERS) of the slowest overview query: ${slowest[0]}`);
+    for (const row of rows) console.log(row["QUERY PLAN"]);
   } finally {
     await pool.end();
   }

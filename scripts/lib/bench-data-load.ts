@@ -5,148 +5,86 @@
 // 'bench:…' on carts, wishlists and comparisons, session_token_hash 'bench:…' on cross-site
 // sessions (never a real sha256 hex) — and the tagged rows are deleted before each load, so a
 // run can be repeated. setseed() makes the spread the same on every run.
-import pg from "pg";
+import type pg from "pg";
 import { DEMO_BUNDLE_ID, DEMO_COMPANY_ID, DEMO_SITE_IDS, OTHER_COMPANY_ID, OTHER_SITE_ID } from "./demo-data.ts";
-
-export interface BenchDataOptions {
-  /** carts to create (default 1,000,000); items average 2.5 lines per cart */
-  carts?: number;
-  /** default carts / 5 */
-  wishlists?: number;
-  /** default carts / 10 */
-  comparisons?: number;
-  /** default carts × 0.3 */
-  sessions?: number;
-  log?: (line: string) => void;
-}
-
-export interface BenchDataResult {
-  counts: Record<string, number>;
-  /** milliseconds per step */
-  timings: Record<string, number>;
-}
 
 export const BENCH_TAG = "bench:";
 /** Share of the rows that go to the other demo company (tenant isolation is part of the load). */
 const OTHER_SHARE = 0.03;
+const TAGGED = `LIKE '${BENCH_TAG}%'`;
+const inTagged = (table: string, column: string) => `${column} IN (SELECT id FROM ${table} WHERE session_id ${TAGGED})`;
 
-export async function loadBenchData(databaseUrl: string, options: BenchDataOptions = {}): Promise<BenchDataResult> {
-  const carts = options.carts ?? 1_000_000;
-  const sizes = {
-    carts,
-    wishlists: options.wishlists ?? Math.round(carts / 5),
-    comparisons: options.comparisons ?? Math.round(carts / 10),
-    sessions: options.sessions ?? Math.round(carts * 0.3),
-  };
-  const log = options.log ?? ((line: string) => console.log(`[bench-data] ${line}`));
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  const timings: Record<string, number> = {};
+/** Which rows of each table are the bench's, children first (so the cascades find nothing left to do). */
+const TAGGED_ROWS: Record<string, string> = {
+  cart_items: inTagged("carts", "cart_id"),
+  carts: `session_id ${TAGGED}`,
+  wishlist_items: inTagged("wishlists", "wishlist_id"),
+  wishlists: `session_id ${TAGGED}`,
+  product_comparison_items: inTagged("product_comparisons", "comparison_id"),
+  product_comparisons: `session_id ${TAGGED}`,
+  cross_site_sessions: `session_token_hash ${TAGGED}`,
+};
+
+/** `carts` carts (items average 2.5 lines each), carts / 5 wishlists, carts / 10 comparisons, carts × 0.3 sessions */
+export async function loadBenchData(
+  client: pg.Client,
+  carts: number,
+  log = console.log,
+): Promise<Record<string, number>> {
   // A step is one or more statements; the parameters go to the statements that use them
   // (Postgres refuses parameters in a multi-statement query).
   const step = async (name: string, statements: string | string[], params: unknown[] = []) => {
     const started = performance.now();
     let rows = 0;
-    for (const statement of Array.isArray(statements) ? statements : [statements]) {
-      const result = await client.query(statement, /\$\d/.test(statement) ? params : []);
-      rows = result.rowCount ?? rows;
+    for (const statement of [statements].flat()) {
+      rows = (await client.query(statement, /\$\d/.test(statement) ? params : [])).rowCount ?? rows;
     }
-    timings[name] = Math.round(performance.now() - started);
-    log(`${name}: ${rows} rows in ${(timings[name] / 1000).toFixed(1)} s`);
+    log(`[bench-data] ${name}: ${rows} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   };
-  try {
-    await client.query("SET synchronous_commit = off");
-    await deleteBenchData(step);
-    await client.query("SELECT setseed(0.42)");
-    await step("catalog snapshot", CATALOG_SQL, [DEMO_COMPANY_ID, OTHER_COMPANY_ID]);
-    await step("carts (staged)", STAGE_CARTS_SQL, [
-      sizes.carts,
-      OTHER_SHARE,
-      DEMO_COMPANY_ID,
-      OTHER_COMPANY_ID,
-      DEMO_SITE_IDS[0],
-      DEMO_SITE_IDS[1],
-      OTHER_SITE_ID,
-    ]);
-    await step("cart lines (staged)", STAGE_LINES_SQL);
-    await step("carts", INSERT_CARTS_SQL);
-    await step("cart_items", INSERT_ITEMS_SQL, [DEMO_BUNDLE_ID]);
-    await step("wishlists", WISHLISTS_SQL, listParams(sizes.wishlists, 0.1));
-    await step("wishlist_items", WISHLIST_ITEMS_SQL);
-    await step("product_comparisons", COMPARISONS_SQL, listParams(sizes.comparisons, 0.05));
-    await step("product_comparison_items", COMPARISON_ITEMS_SQL);
-    await step("cross_site_sessions", SESSIONS_SQL, [
-      sizes.sessions,
-      OTHER_SHARE,
-      DEMO_COMPANY_ID,
-      OTHER_COMPANY_ID,
-      DEMO_SITE_IDS[0],
-      DEMO_SITE_IDS[1],
-      OTHER_SITE_ID,
-    ]);
-    // Fresh statistics and a set visibility map (index-only scans), as autovacuum would leave them.
-    await step(
-      "vacuum analyze",
-      "VACUUM (ANALYZE) carts, cart_items, wishlists, wishlist_items, product_comparisons, product_comparison_items, cross_site_sessions",
-    );
-    const counts = await benchCounts(client);
-    return { counts, timings };
-  } finally {
-    await client.end();
+  // $1 rows, $2 other-company share, $3 demo company, $4 other company, $5/$6 demo sites, $7 other site
+  const rows = (count: number) => [
+    count,
+    OTHER_SHARE,
+    DEMO_COMPANY_ID,
+    OTHER_COMPANY_ID,
+    ...DEMO_SITE_IDS,
+    OTHER_SITE_ID,
+  ];
+  await client.query("SET synchronous_commit = off");
+  await deleteBenchData(client, log);
+  await client.query("SELECT setseed(0.42)");
+  await step("catalog snapshot", CATALOG_SQL, [DEMO_COMPANY_ID, OTHER_COMPANY_ID]);
+  await step("carts (staged)", STAGE_CARTS_SQL, rows(carts));
+  await step("cart lines (staged)", STAGE_LINES_SQL);
+  await step("carts", INSERT_CARTS_SQL);
+  await step("cart_items", INSERT_ITEMS_SQL, [DEMO_BUNDLE_ID]);
+  // $8: the share of the lists that are shared
+  await step("wishlists", WISHLISTS_SQL, [...rows(Math.round(carts / 5)), 0.1]);
+  await step("wishlist_items", WISHLIST_ITEMS_SQL);
+  await step("product_comparisons", COMPARISONS_SQL, [...rows(Math.round(carts / 10)), 0.05]);
+  await step("product_comparison_items", COMPARISON_ITEMS_SQL);
+  await step("cross_site_sessions", SESSIONS_SQL, rows(Math.round(carts * 0.3)));
+  // Fresh statistics and a set visibility map (index-only scans), as autovacuum would leave them.
+  await step("vacuum analyze", `VACUUM (ANALYZE) ${Object.keys(TAGGED_ROWS).join(", ")}`);
+  return benchCounts(client);
+}
+
+/** deletes every tagged row */
+export async function deleteBenchData(client: pg.Client, log = console.log): Promise<void> {
+  for (const [table, where] of Object.entries(TAGGED_ROWS)) {
+    const { rowCount } = await client.query(`DELETE FROM ${table} WHERE ${where}`);
+    log(`[bench-data] delete old ${table}: ${rowCount ?? 0} rows`);
   }
 }
 
-/** Deletes every tagged row (children first, so the cascades find nothing left to do). */
-export async function deleteBenchData(
-  step: (name: string, statements: string | string[], params?: unknown[]) => Promise<void>,
-): Promise<void> {
-  const tag = `${BENCH_TAG}%`;
-  await step(
-    "delete old cart_items",
-    "DELETE FROM cart_items ci USING carts c WHERE ci.cart_id = c.id AND c.session_id LIKE $1",
-    [tag],
-  );
-  await step("delete old carts", "DELETE FROM carts WHERE session_id LIKE $1", [tag]);
-  await step(
-    "delete old wishlist_items",
-    "DELETE FROM wishlist_items wi USING wishlists w WHERE wi.wishlist_id = w.id AND w.session_id LIKE $1",
-    [tag],
-  );
-  await step("delete old wishlists", "DELETE FROM wishlists WHERE session_id LIKE $1", [tag]);
-  await step(
-    "delete old comparison items",
-    "DELETE FROM product_comparison_items pci USING product_comparisons pc WHERE pci.comparison_id = pc.id AND pc.session_id LIKE $1",
-    [tag],
-  );
-  await step("delete old comparisons", "DELETE FROM product_comparisons WHERE session_id LIKE $1", [tag]);
-  await step("delete old sessions", "DELETE FROM cross_site_sessions WHERE session_token_hash LIKE $1", [tag]);
-}
-
 export async function benchCounts(client: pg.Client): Promise<Record<string, number>> {
-  const { rows } = await client.query<Record<string, string>>(
-    `SELECT (SELECT count(*) FROM carts WHERE session_id LIKE $1) AS carts,
-            (SELECT count(*) FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE c.session_id LIKE $1) AS cart_items,
-            (SELECT count(*) FROM wishlists WHERE session_id LIKE $1) AS wishlists,
-            (SELECT count(*) FROM wishlist_items wi JOIN wishlists w ON w.id = wi.wishlist_id WHERE w.session_id LIKE $1) AS wishlist_items,
-            (SELECT count(*) FROM product_comparisons WHERE session_id LIKE $1) AS product_comparisons,
-            (SELECT count(*) FROM product_comparison_items pci JOIN product_comparisons pc ON pc.id = pci.comparison_id
-              WHERE pc.session_id LIKE $1) AS product_comparison_items,
-            (SELECT count(*) FROM cross_site_sessions WHERE session_token_hash LIKE $1) AS cross_site_sessions`,
-    [`${BENCH_TAG}%`],
-  );
-  return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([key, value]) => [key, Number(value)]));
+  const counts: Record<string, number> = {};
+  for (const [table, where] of Object.entries(TAGGED_ROWS)) {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`);
+    counts[table] = Number(rows[0]?.n ?? 0);
+  }
+  return counts;
 }
-
-const listParams = (count: number, sharedShare: number) => [
-  count,
-  OTHER_SHARE,
-  DEMO_COMPANY_ID,
-  OTHER_COMPANY_ID,
-  DEMO_SITE_IDS[0],
-  DEMO_SITE_IDS[1],
-  OTHER_SITE_ID,
-  sharedShare,
-];
 
 // ── SQL ──────────────────────────────────────────────────────────────────────────────────────
 // Like real traffic, rows are written in time order (row n is created at about n/N of the
@@ -156,9 +94,6 @@ const listParams = (count: number, sharedShare: number) => [
 const seqId = (table: number, n: string) => `('bbbbbbbb-000${table}-4000-8000-' || lpad(to_hex(${n}), 12, '0'))::uuid`;
 /** Row n of $1: spread over the last 365 days, in order. */
 const createdAt = (n: string) => `now() - interval '365 days' + ((${n} - random()) / $1::float8) * interval '365 days'`;
-
-// Parameters: $1 rows, $2 other-company share, $3 demo company, $4 other company,
-// $5/$6 demo sites, $7 other site.
 
 /** Each company's active products with their prices, numbered from 1 for random picks. */
 const CATALOG_SQL = [

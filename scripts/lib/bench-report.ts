@@ -1,14 +1,30 @@
 // The benchmark's results: one row per scenario, printed as a table and written to
 // bench-results/latest.json and latest.md with the machine they were measured on.
 import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { cpus, release, totalmem, type } from "node:os";
-import type { LoadResult } from "./bench-autocannon.ts";
-import { percentile } from "./bench-autocannon.ts";
 import type { RunbookTarget } from "./bench-scenarios.ts";
 
 /** the runbook's alerting warning level for errors (§4.3); above it a scenario fails */
 const MAX_ERROR_RATE = 0.01;
 
+/**
+ * One autocannon run: the latencies of its 2xx answers (ascending), socket errors (timeouts
+ * included), requests unanswered when it ended (≤ one per connection), a few non-2xx bodies.
+ */
+export interface LoadResult {
+  elapsedSec: number;
+  latencies: Float64Array;
+  ok: number;
+  non2xx: number;
+  socketErrors: number;
+  timeouts: number;
+  unfinished: number;
+  statusCodes: Record<string, number>;
+  errorSamples: string[];
+}
+
+/** one row: latencies of the 2xx answers, 2xx per second, the answers and errors of the measured run */
 export interface ScenarioReport {
   name: string;
   status: "ok" | "not built" | "failed";
@@ -18,12 +34,9 @@ export interface ScenarioReport {
   p50Ms?: number;
   p95Ms?: number;
   p99Ms?: number;
-  /** 2xx responses per second */
   requestsPerSec?: number;
-  /** responses and errors of the measured run */
   responses?: number;
   errors?: { total: number; non2xx: number; socket: number; timeouts: number };
-  /** requests still unanswered when the run ended */
   unfinished?: number;
   statusCodes?: Record<string, number>;
   errorSamples?: string[];
@@ -51,6 +64,12 @@ export interface BenchReport {
   };
   config: { connections: number; durationSec: number; warmupSec: number; settleMaxSec: number };
   scenarios: ScenarioReport[];
+}
+
+/** nearest-rank percentile of ascending values */
+function percentile(sorted: Float64Array, p: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
 }
 
 export function measuredReport(
@@ -91,62 +110,71 @@ export function measuredReport(
   };
 }
 
-/** fills in each scenario's P95 ratio to the trivial route */
-export function relateToTrivial(scenarios: ScenarioReport[], trivialName: string): void {
+const ENVIRONMENT =
+  "Measured on `wrangler dev` (workerd, local Durable Object storage, embedded Postgres) on this machine, " +
+  "with autocannon on the same cores: the figures are relative, not production latencies. " +
+  "The trivial route (GET /api/health) shows this runtime's ceiling; the last column compares each P95 with it. " +
+  "The load is a closed loop (each connection sends its next request when the previous one is answered), so " +
+  "latency ≈ connections ÷ throughput: a P95 under 100 ms at 100 connections takes about 1,000 req/s.";
+
+/** the whole report: the rows (with their P95 ÷ the trivial route's), the settings, the machine */
+export function buildReport(
+  scenarios: ScenarioReport[],
+  trivialName: string,
+  config: BenchReport["config"],
+  loadAtStart: number,
+): BenchReport {
   const trivial = scenarios.find((s) => s.name === trivialName)?.p95Ms;
-  for (const scenario of scenarios) {
-    if (trivial && scenario.p95Ms !== undefined) scenario.p95RatioToTrivial = scenario.p95Ms / trivial;
-  }
-}
-
-export function machineInfo(versions: {
-  wrangler: string;
-  autocannon: string;
-  loadAtStart: number;
-}): BenchReport["machine"] {
-  const cpuList = cpus();
-  return {
-    cores: cpuList.length,
-    cpu: cpuList[0]?.model.trim() ?? "unknown",
-    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    os: `${type()} ${release()}`,
-    node: process.version,
-    wrangler: versions.wrangler,
-    autocannon: versions.autocannon,
-    commit: gitCommit(),
-    loadAverageAtStart: Math.round(versions.loadAtStart * 100) / 100,
-  };
-}
-
-function gitCommit(): string {
+  for (const s of scenarios) if (trivial && s.p95Ms !== undefined) s.p95RatioToTrivial = s.p95Ms / trivial;
+  const settings = ["BENCH_DURATION", "BENCH_WARMUP", "BENCH_SETTLE_MAX", "BENCH_CONNECTIONS"]
+    .filter((name) => process.env[name])
+    .map((name) => `${name}=${process.env[name]}`);
+  const npm = process.env.npm_lifecycle_event === "bench";
+  const version = (name: string) =>
+    (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
+  const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8", stdio: "pipe" }).trim();
+  let commit = "unknown";
   try {
-    const run = (...args: string[]) => execFileSync("git", args, { encoding: "utf8", stdio: "pipe" }).trim();
-    const sha = run("rev-parse", "--short", "HEAD");
-    return run("status", "--porcelain", "--untracked-files=no") ? `${sha} (with uncommitted changes)` : sha;
+    commit = git("rev-parse", "--short", "HEAD");
+    if (git("status", "--porcelain", "--untracked-files=no")) commit += " (with uncommitted changes)";
   } catch {
-    return "unknown";
+    // not a git checkout
   }
+  return {
+    date: new Date().toISOString(),
+    command: [...settings, npm ? "npm run bench" : "node scripts/bench.ts"].join(" "),
+    environment: ENVIRONMENT,
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model.trim() ?? "unknown",
+      memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+      os: `${type()} ${release()}`,
+      node: process.version,
+      wrangler: version("wrangler"),
+      autocannon: version("autocannon"),
+      commit,
+      loadAverageAtStart: Math.round(loadAtStart * 100) / 100,
+    },
+    config,
+    scenarios,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
-const HEADERS = [
-  "scenario",
-  "p50 ms",
-  "p95 ms",
-  "p99 ms",
-  "req/s",
-  "errors",
-  "runbook P95 target",
-  "P95 vs target",
-  "P95 ÷ trivial",
-];
+const HEADERS = "scenario,p50 ms,p95 ms,p99 ms,req/s,errors,runbook P95 target,P95 vs target,P95 ÷ trivial".split(",");
 
+/** a row; a not-built or failed scenario has its message in the first measurement column */
 function cells(s: ScenarioReport): string[] {
   const target = s.target ? `< ${s.target.p95Ms} ms` : "—";
-  if (s.status !== "ok") return [s.name, message(s), "", "", "", "", target, "", ""];
+  if (s.status !== "ok") {
+    const message = s.status === "not built" ? "n/a (not built yet)" : `failed: ${s.detail ?? "?"}`;
+    return [s.name, message, "", "", "", "", target, "", ""];
+  }
+  const ms = (v: number | undefined) =>
+    v === undefined ? "—" : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
   return [
     s.name,
     ms(s.p50Ms),
@@ -160,70 +188,23 @@ function cells(s: ScenarioReport): string[] {
   ];
 }
 
-function ms(value: number | undefined): string {
-  if (value === undefined) return "—";
-  return value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0);
-}
-
-export function renderTable(report: BenchReport): string {
-  const rows = report.scenarios.map((s) => ({ cells: cells(s), message: s.status === "ok" ? undefined : message(s) }));
-  const widths = HEADERS.map((header, col) =>
-    Math.max(
-      width(header),
-      ...rows.filter((row) => !row.message || col === 0 || col >= 6).map((row) => width(row.cells[col])),
-    ),
-  );
-  // A not-built or failed row has one message across the measurement columns (1–5).
-  const span = () => widths.slice(1, 6).reduce((sum, w) => sum + w, 0) + 3 * 4;
-  for (const row of rows) {
-    if (row.message && width(row.message) > span()) widths[1] = (widths[1] ?? 0) + width(row.message) - span();
-  }
-  const at = (col: number) => widths[col] ?? 0;
-  const numeric = (col: number) => col >= 1 && col <= 5;
-  const header = HEADERS.map((cell, col) => pad(cell, at(col))).join(" | ");
-  const rule = widths.map((w) => "-".repeat(w)).join("-+-");
-  const body = rows.map(({ cells: row, message: text }) => {
-    const out = text
-      ? [pad(row[0] ?? "", at(0)), pad(text, span()), ...row.slice(6).map((cell, i) => pad(cell, at(6 + i)))]
-      : row.map((cell, col) => (numeric(col) ? padStart(cell, at(col)) : pad(cell, at(col))));
-    return out.join(" | ").trimEnd();
-  });
-  return [header.trimEnd(), rule, ...body].join("\n");
-}
-
-function message(s: ScenarioReport): string {
-  return s.status === "not built" ? "n/a (not built yet)" : `failed: ${s.detail ?? "?"}`;
-}
-
-export function renderText(report: BenchReport): string {
-  return [
-    renderTable(report),
-    "",
-    ...notesOf(report).map((line) => `  ${line}`),
-    "",
-    report.environment,
-    `${report.machine.cores} cores (${report.machine.cpu}), ${report.machine.memoryGiB} GiB, ${report.machine.os}, Node ${report.machine.node}, wrangler ${report.machine.wrangler}, autocannon ${report.machine.autocannon}, commit ${report.machine.commit}; load average ${report.machine.loadAverageAtStart} before the run`,
-    `${report.config.connections} connections, ${report.config.durationSec} s per scenario after ${report.config.warmupSec} s warm-up; ${report.date}; \`${report.command}\``,
-  ].join("\n");
-}
-
 export function renderMarkdown(report: BenchReport): string {
-  const rows = report.scenarios.map(cells);
-  const escapeCell = (cell: string) => cell.replaceAll("|", "\\|");
-  const table = [
-    `| ${HEADERS.join(" | ")} |`,
-    `|${HEADERS.map((_, i) => (i === 0 || i === 6 || i === 7 ? "---" : "---:")).join("|")}|`,
-    ...rows.map((row) => `| ${row.map(escapeCell).join(" | ")} |`),
-  ];
-  const m = report.machine;
+  const { machine: m, config: c } = report;
   return [
     "# crosscart benchmark",
     "",
     `${report.date} · \`${report.command}\` · commit ${m.commit}`,
     "",
-    ...table,
+    `| ${HEADERS.join(" | ")} |`,
+    `|${HEADERS.map((_, i) => (i === 0 || i === 6 || i === 7 ? "---" : "---:")).join("|")}|`,
+    ...report.scenarios.map(
+      (s) =>
+        `| ${cells(s)
+          .map((cell) => cell.replaceAll("|", "\\|"))
+          .join(" | ")} |`,
+    ),
     "",
-    ...notesOf(report).map((line) => `- ${line}`),
+    ...notesOf(report).map((note) => `- ${note}`),
     "",
     `> ${report.environment}`,
     "",
@@ -236,27 +217,14 @@ export function renderMarkdown(report: BenchReport): string {
     `| wrangler | ${m.wrangler} |`,
     `| autocannon | ${m.autocannon} |`,
     `| load average before the run | ${m.loadAverageAtStart} (other work on the machine) |`,
-    `| load | ${report.config.connections} connections, ${report.config.durationSec} s per scenario after ${report.config.warmupSec} s warm-up (each started once Postgres was quiet, waiting ≤ ${report.config.settleMaxSec} s) |`,
+    `| load | ${c.connections} connections, ${c.durationSec} s per scenario after ${c.warmupSec} s warm-up (each started once Postgres was quiet, waiting ≤ ${c.settleMaxSec} s) |`,
     "",
   ].join("\n");
 }
 
 function notesOf(report: BenchReport): string[] {
-  const lines: string[] = [];
-  for (const s of report.scenarios) {
-    for (const note of s.notes) lines.push(`${s.name}: ${note}`);
-    for (const sample of s.errorSamples?.slice(0, 2) ?? [])
-      lines.push(`${s.name}: e.g. ${sample.replaceAll("\n", " ")}`);
-  }
-  return lines;
-}
-
-function width(text: string | undefined): number {
-  return [...(text ?? "")].length;
-}
-function pad(text: string, size: number): string {
-  return text + " ".repeat(Math.max(0, size - width(text)));
-}
-function padStart(text: string, size: number): string {
-  return " ".repeat(Math.max(0, size - width(text))) + text;
+  return report.scenarios.flatMap((s) => [
+    ...s.notes.map((note) => `${s.name}: ${note}`),
+    ...(s.errorSamples ?? []).slice(0, 2).map((sample) => `${s.name}: e.g. ${sample.replaceAll("\n", " ")}`),
+  ]);
 }

@@ -1,12 +1,9 @@
-// The scenarios `npm run bench` measures, in order. A scenario is a name, the runbook target
-// it is checked against (§4.2), a setup() that prepares what its requests need, and a request
-// builder called once per request. Adding one is a few lines here; a scenario without a
-// request builder is printed as "n/a (not built yet)".
-import { errorText } from "../../src/lib/error-fields.ts";
-import type { HttpRequest } from "./bench-autocannon.ts";
-import { crossSiteMerge } from "./bench-merge.ts";
+// The scenarios `npm run bench` measures, in order. A scenario is a name, the runbook target it
+// is checked against (§4.2), a setup() that prepares what its requests need (not timed), and a
+// request builder called once per request. Adding one is a few lines here; a scenario without
+// a request builder is printed as "n/a (not built yet)".
 import { DEMO_BUNDLE_ID, DEMO_COMPANY_ID, DEMO_PRODUCT_IDS } from "./demo-data.ts";
-import type { DemoTokens } from "./demo-tokens.ts";
+import { DEV_JWT_SECRET, type DemoTokens, mintDemoTokens } from "./demo-tokens.ts";
 
 export interface RunbookTarget {
   /** the runbook's P95 target in ms */
@@ -15,10 +12,17 @@ export interface RunbookTarget {
   metric: string;
 }
 
+export interface HttpRequest {
+  method: "GET" | "POST";
+  /** path and query */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
 export interface Scenario {
   name: string;
   target?: RunbookTarget;
-  /** runs before the warm-up; may fetch through ctx (not timed) */
   setup?: (ctx: BenchContext) => Promise<void>;
   /** the next request; undefined: the scenario is not built yet */
   request?: () => HttpRequest;
@@ -28,10 +32,8 @@ export interface Scenario {
   notes?: () => string[];
 }
 
-/** what the scenario runner offers setup() */
 export interface BenchContext {
   baseUrl: string;
-  connections: number;
   /** warm-up + measured seconds: how long a scenario's requests keep coming */
   secondsPerScenario: number;
   tokens: DemoTokens;
@@ -62,17 +64,91 @@ export const TRIVIAL = "trivial";
 
 export function scenarios(): Scenario[] {
   return [
-    {
-      name: TRIVIAL,
-      request: () => ({ method: "GET", path: "/api/health" }),
-    },
+    { name: TRIVIAL, request: () => ({ method: "GET", path: "/api/health" }) },
     cartCreate(),
-    itemAdd(),
-    bundleAdd(),
+    // each request adds one of the demo products to the next of 200 carts in turn
+    cartsInTurn(
+      "item add",
+      TARGETS.itemAdd,
+      () => 200,
+      (cart, n) => ({
+        path: `/api/public/cart/${cart.id}/items`,
+        body: { productId: DEMO_PRODUCT_IDS[n % DEMO_PRODUCT_IDS.length], quantity: 1 },
+      }),
+      (perCart) =>
+        `${DEMO_PRODUCT_IDS.length} demo products (≤ ${DEMO_PRODUCT_IDS.length} lines per cart); ~${perCart} adds per cart`,
+    ),
+    // The demo bundle (3 lines) into carts in turn. A cart holds at most 250 lines, and a big
+    // cart is slower to reprice and send back, so there are enough carts for about 10 bundles
+    // each at the expected rate (estimated from the item-add rate).
+    cartsInTurn(
+      "bundle add",
+      TARGETS.bundleAdd,
+      (ctx) => {
+        const rate = ctx.throughputOf("item add") ?? ctx.throughputOf(TRIVIAL) ?? 1_000;
+        return Math.max(200, Math.ceil((rate * ctx.secondsPerScenario * 1.5) / 10));
+      },
+      (cart) => ({ path: `/api/public/cart/${cart.id}/bundles`, body: { bundleId: DEMO_BUNDLE_ID } }),
+      (perCart) => `≤ ${perCart} bundles (${perCart * 3} lines) per cart at the end`,
+    ),
     analyticsOverview(false),
     analyticsOverview(true),
-    crossSiteMerge(TARGETS.crossSiteMerge),
+    crossSiteMerge(),
   ];
+}
+
+/** Every request makes a new session (and Durable Object); the later scenarios use them. */
+function cartCreate(): Scenario {
+  let pool: CartPool | undefined;
+  let created = 0;
+  return {
+    name: "cart create",
+    target: TARGETS.cartCreate,
+    setup: async (ctx) => {
+      pool = ctx.carts;
+    },
+    request: () => ({ method: "POST", path: "/api/public/cart", headers: { ...json, ...company }, body: "{}" }),
+    onResponse: (status, body) => {
+      if (status !== 201) return;
+      created += 1;
+      CartPool.parseInto(body, (cart) => pool?.add(cart));
+    },
+    notes: () => [`${created} sessions created (warm-up + run; kept for the item and bundle scenarios)`],
+  };
+}
+
+/** POSTs to `count(ctx)` carts of the pool in turn */
+function cartsInTurn(
+  name: string,
+  target: RunbookTarget,
+  count: (ctx: BenchContext) => number,
+  next: (cart: DemoCart, n: number) => { path: string; body: object },
+  perCartNote: (perCart: number) => string,
+): Scenario {
+  let carts: DemoCart[] = [];
+  let topUp = 0;
+  let retried = 0;
+  let n = 0;
+  return {
+    name,
+    target,
+    setup: async (ctx) => {
+      const wanted = count(ctx);
+      topUp = Math.max(0, wanted - ctx.carts.size);
+      const failedBefore = failures;
+      carts = await ctx.carts.take(wanted);
+      retried = failures - failedBefore;
+    },
+    request: () => {
+      const cart = carts[n % carts.length] as DemoCart;
+      const { path, body } = next(cart, n);
+      n += 1;
+      return { method: "POST", path, headers: sessionHeaders(cart), body: JSON.stringify(body) };
+    },
+    notes: () => [
+      `${carts.length} carts in turn (${topUp} created for it${retried ? `, ${retried} creations retried` : ""}); ${perCartNote(Math.ceil(n / Math.max(1, carts.length)))}`,
+    ],
+  };
 }
 
 /** The dashboard's main query, from the Cache API (as dashboards see it) or with `fresh=1` (every request runs the SQL). */
@@ -83,13 +159,9 @@ function analyticsOverview(fresh: boolean): Scenario {
     target: TARGETS.analyticsOverview,
     setup: async (ctx) => {
       authorization = `Bearer ${ctx.tokens.admin}`;
-      // "Cached" means what a dashboard sees after the first load: prime the entry once, so
+      // "Cached" is what a dashboard sees after its first load: the entry is primed once, so
       // the run measures cache hits rather than 100 simultaneous first misses.
-      if (!fresh) {
-        const primed = await fetch(`${ctx.baseUrl}/api/analytics/ecommerce/overview`, { headers: { authorization } });
-        if (!primed.ok) throw new Error(`priming the analytics cache failed: ${primed.status}`);
-        await primed.arrayBuffer();
-      }
+      if (!fresh) await call(`${ctx.baseUrl}/api/analytics/ecommerce/overview`, { headers: { authorization } });
     },
     request: () => ({
       method: "GET",
@@ -99,112 +171,86 @@ function analyticsOverview(fresh: boolean): Scenario {
   };
 }
 
-function cartCreate(): Scenario {
-  let pool: CartPool | undefined;
-  let created = 0;
-  return {
-    name: "cart create",
-    target: TARGETS.cartCreate,
-    request: () => ({ method: "POST", path: "/api/public/cart", headers: { ...json, ...company }, body: "{}" }),
-    // Every request makes a new session (and Durable Object); the later scenarios use them.
-    onResponse: (status, body) => {
-      if (status !== 201) return;
-      created += 1;
-      CartPool.parseInto(body, (cart) => pool?.add(cart));
-    },
-    setup: async (ctx) => {
-      pool = ctx.carts;
-    },
-    notes: () => [`${created} sessions created (warm-up + run; kept for the item and bundle scenarios)`],
-  };
-}
-
-/** carts for item adds: each request adds one of the demo products to the next cart in turn */
-function itemAdd(): Scenario {
-  const CARTS = 200;
-  let carts: DemoCart[] = [];
+/**
+ * Each request merges one distinct guest session (3 lines) into one distinct signed-in customer
+ * of the demo company (POST /api/cross-site-session/merge, strategy `max`). There are enough
+ * pairs for the expected requests (a merge is two Durable Object calls against one for an item
+ * add); if the run outlasts them, requests start again from the first pair: idempotent
+ * retries (`alreadyMerged: true`, no writes), counted in the notes since they are cheaper.
+ * BENCH_MERGE_PAIRS sets the number of pairs.
+ */
+function crossSiteMerge(): Scenario {
+  let pairs: Array<{ guest: DemoCart; authorization: string }> = [];
+  let n = 0;
+  let retries = 0;
+  let merged = 0;
   let topUp = 0;
-  let retried = 0;
-  let next = 0;
+  let failedAdds = 0;
   return {
-    name: "item add",
-    target: TARGETS.itemAdd,
+    name: "cross-site merge",
+    target: TARGETS.crossSiteMerge,
     setup: async (ctx) => {
-      topUp = Math.max(0, CARTS - ctx.carts.size);
-      const failedBefore = ctx.carts.failedCreates;
-      carts = await ctx.carts.take(CARTS);
-      retried = ctx.carts.failedCreates - failedBefore;
+      const override = Number(process.env.BENCH_MERGE_PAIRS);
+      const expected = ((ctx.throughputOf("item add") ?? 1_000) / 2) * ctx.secondsPerScenario * 1.25;
+      const count = override > 0 ? Math.floor(override) : Math.min(20_000, Math.max(300, Math.ceil(expected)));
+      topUp = Math.max(0, count - ctx.carts.size);
+      const guests = await ctx.carts.take(count);
+      const failedBefore = failures;
+      await inParallel(guests.length, 32, async (i) => {
+        const cart = guests[i] as DemoCart;
+        for (let line = 0; line < 3; line += 1) {
+          const productId = DEMO_PRODUCT_IDS[line % DEMO_PRODUCT_IDS.length];
+          const body = JSON.stringify({ productId, quantity: line + 1 });
+          const init = { method: "POST", headers: sessionHeaders(cart), body };
+          await retry(5, () => call(`${ctx.baseUrl}/api/public/cart/${cart.id}/items`, init));
+        }
+      });
+      failedAdds = failures - failedBefore;
+      const customers = Array.from({ length: count }, () => crypto.randomUUID());
+      const tokens = await Promise.all(customers.map((customerId) => mintDemoTokens(DEV_JWT_SECRET, { customerId })));
+      pairs = guests.map((guest, i) => ({ guest, authorization: `Bearer ${tokens[i]?.customer}` }));
     },
     request: () => {
-      const cart = carts[next % carts.length] as DemoCart;
-      const productId = DEMO_PRODUCT_IDS[next % DEMO_PRODUCT_IDS.length];
-      next += 1;
+      const pair = pairs[n++ % pairs.length] as (typeof pairs)[number];
       return {
         method: "POST",
-        path: `/api/public/cart/${cart.id}/items`,
-        headers: sessionHeaders(cart),
-        body: JSON.stringify({ productId, quantity: 1 }),
+        path: "/api/cross-site-session/merge",
+        headers: { ...json, authorization: pair.authorization },
+        body: JSON.stringify({ sessionToken: pair.guest.sessionToken, strategy: "max" }),
       };
     },
+    onResponse: (status, body) => {
+      if (status !== 200) return;
+      if (body.includes('"alreadyMerged":true')) retries += 1;
+      else merged += 1;
+    },
     notes: () => [
-      `${carts.length} carts in turn (${topUp} created for it${retried ? `, ${retried} creations retried` : ""}), ${DEMO_PRODUCT_IDS.length} demo products (≤ ${DEMO_PRODUCT_IDS.length} lines per cart); ~${Math.ceil(next / Math.max(1, carts.length))} adds per cart`,
+      `${pairs.length} guest→customer pairs (${topUp} guest sessions created for it, 3 demo products each; customers' sessions created by their merge); ${merged} first merges`,
+      ...(retries ? [`${retries} requests went round again: idempotent retries (alreadyMerged), cheaper`] : []),
+      ...(failedAdds ? [`${failedAdds} item adds failed and were retried during setup`] : []),
     ],
   };
 }
 
-/**
- * The demo bundle (3 lines) into carts in turn. A cart holds at most 250 lines, and a big cart
- * is slower to reprice and to send back, so enough carts are prepared that each gets about
- * BUNDLES_PER_CART bundles at the expected rate (estimated from the item-add rate).
- */
-function bundleAdd(): Scenario {
-  const BUNDLES_PER_CART = 10;
-  const MIN_CARTS = 200;
-  let carts: DemoCart[] = [];
-  let topUp = 0;
-  let retried = 0;
-  let next = 0;
-  return {
-    name: "bundle add",
-    target: TARGETS.bundleAdd,
-    setup: async (ctx) => {
-      const rate = ctx.throughputOf("item add") ?? ctx.throughputOf(TRIVIAL) ?? 1_000;
-      const expected = rate * ctx.secondsPerScenario * 1.5;
-      const count = Math.max(MIN_CARTS, Math.ceil(expected / BUNDLES_PER_CART));
-      topUp = Math.max(0, count - ctx.carts.size);
-      const failedBefore = ctx.carts.failedCreates;
-      carts = await ctx.carts.take(count);
-      retried = ctx.carts.failedCreates - failedBefore;
-    },
-    request: () => {
-      const cart = carts[next % carts.length] as DemoCart;
-      next += 1;
-      return {
-        method: "POST",
-        path: `/api/public/cart/${cart.id}/bundles`,
-        headers: sessionHeaders(cart),
-        body: JSON.stringify({ bundleId: DEMO_BUNDLE_ID }),
-      };
-    },
-    notes: () => {
-      const perCart = Math.ceil(next / Math.max(1, carts.length));
-      return [
-        `${carts.length} carts in turn (${topUp} created for it${retried ? `, ${retried} creations retried` : ""}); ≤ ${perCart} bundles (${perCart * 3} lines) per cart at the end`,
-      ];
-    },
-  };
+/** one of each request, so a broken setup fails here with its answer rather than as 100 % errors */
+export async function smokeTest(baseUrl: string): Promise<void> {
+  const [cart] = (await new CartPool(baseUrl).take(1)) as [DemoCart];
+  for (const [path, body] of [
+    ["items", { productId: DEMO_PRODUCT_IDS[0] }],
+    ["bundles", { bundleId: DEMO_BUNDLE_ID }],
+  ] as const) {
+    const init = { method: "POST", headers: sessionHeaders(cart), body: JSON.stringify(body) };
+    await call(`${baseUrl}/api/public/cart/${cart.id}/${path}`, init);
+  }
 }
 
 /**
  * Anonymous carts for the scenarios: the ones `cart create` made, topped up by creating more
- * (untimed, a few at a time) when a scenario needs more than are left. Each cart is handed
- * out once.
+ * (untimed, 20 at a time) when a scenario needs more than are left. Each is handed out once.
  */
 export class CartPool {
   private readonly carts: DemoCart[] = [];
   private readonly baseUrl: string;
-  /** creations that failed (and were retried) while topping up */
-  failedCreates = 0;
 
   constructor(baseUrl: string) {
     this.baseUrl = baseUrl;
@@ -219,44 +265,12 @@ export class CartPool {
   }
 
   async take(count: number): Promise<DemoCart[]> {
-    if (this.carts.length < count) await this.create(count - this.carts.length);
+    await inParallel(count - this.carts.length, 20, async () => {
+      const init = { method: "POST", headers: { ...json, ...company }, body: "{}" };
+      const body = await retry(10, () => call(`${this.baseUrl}/api/public/cart`, init, 201));
+      CartPool.parseInto(body, (cart) => this.add(cart));
+    });
     return this.carts.splice(0, count);
-  }
-
-  /** creates `count` sessions through the API, `parallel` at a time, retrying failures a few times */
-  async create(count: number, parallel = 20): Promise<void> {
-    let left = count;
-    const createOne = async () => {
-      for (let attempt = 1; ; attempt += 1) {
-        let problem: string;
-        try {
-          const response = await fetch(`${this.baseUrl}/api/public/cart`, {
-            method: "POST",
-            headers: { ...json, ...company },
-            body: "{}",
-            signal: AbortSignal.timeout(30_000),
-          });
-          const body = await response.text();
-          if (response.status === 201) {
-            CartPool.parseInto(body, (cart) => this.add(cart));
-            return;
-          }
-          problem = `${response.status} ${body.slice(0, 300)}`;
-        } catch (error) {
-          problem = errorText(error);
-        }
-        this.failedCreates += 1;
-        if (attempt === 10) throw new Error(`creating a cart failed 10 times; last: ${problem}`);
-        await new Promise((done) => setTimeout(done, 250 * attempt));
-      }
-    };
-    const worker = async () => {
-      while (left > 0) {
-        left -= 1;
-        await createOne();
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, count) }, worker));
   }
 
   static parseInto(body: string, add: (cart: DemoCart) => void): void {
@@ -264,7 +278,43 @@ export class CartPool {
       const { id, sessionToken } = JSON.parse(body) as Partial<DemoCart>;
       if (typeof id === "string" && typeof sessionToken === "string") add({ id, sessionToken });
     } catch {
-      // not a cart: counted by the status code already
+      // not a cart: counted by its status code already
     }
   }
+}
+
+/** fetch that returns the body of a 2xx (or `status`) answer and throws with the answer otherwise */
+export async function call(url: string, init: RequestInit = {}, status?: number): Promise<string> {
+  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+  const body = await response.text();
+  if (status ? response.status !== status : !response.ok) {
+    throw new Error(`${init.method ?? "GET"} ${new URL(url).pathname} → ${response.status} ${body.slice(0, 300)}`);
+  }
+  return body;
+}
+
+/** failed (and retried) setup requests so far: the notes report the ones of each scenario's setup */
+let failures = 0;
+
+/** `attempts` tries with a growing pause */
+async function retry<T>(attempts: number, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      // e.g. a keep-alive connection the server closed just then: the request did not happen
+      failures += 1;
+      if (attempt === attempts) throw new Error(`failed ${attempts} times; last: ${(error as Error).message}`);
+      await new Promise((done) => setTimeout(done, 250 * attempt));
+    }
+  }
+}
+
+/** runs task(0 … count-1), `parallel` at a time */
+async function inParallel(count: number, parallel: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.max(0, Math.min(parallel, count)) }, worker));
 }

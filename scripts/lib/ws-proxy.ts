@@ -6,6 +6,7 @@ import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createConnection } from "node:net";
+import { pathToFileURL } from "node:url";
 import type * as WsModule from "ws";
 
 // `ws` is CommonJS; loading it through createRequire works both in plain Node and inside
@@ -94,4 +95,16 @@ export async function startWsProxy(options: WsProxyOptions = {}): Promise<WsProx
       }),
   };
   return proxy;
+}
+
+// As a process of its own (the supervisor's, scripts/lib/supervisor.ts): `node ws-proxy.ts <port>`
+// prints "listening <host:port>", and stops on SIGINT/SIGTERM or when its stdin closes (the
+// supervisor is gone, even killed).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const proxy = await startWsProxy({ port: Number(process.argv[2] ?? 0) });
+  console.log(`listening ${proxy.address}`);
+  const stop = () => void proxy.close().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.stdin.on("end", stop).on("error", stop).resume();
 }

@@ -2,7 +2,6 @@
 //   bash scripts/node22.sh node test/e2e/serve.ts
 // prints the /demo and /dashboard URLs (with the demo tokens in the fragment) and runs until
 // Ctrl-C, which stops wrangler and Postgres and deletes their data.
-import { onShutdownSignal } from "../../scripts/lib/local-stack.ts";
 import { startE2eStack } from "./stack.ts";
 
 const stack = await startE2eStack();
@@ -12,8 +11,10 @@ dashboard  ${stack.apiUrl}/dashboard/#token=${stack.adminToken}
 Ctrl-C stops it.`);
 
 let stopping = false;
-onShutdownSignal(() => {
-  if (stopping) return;
-  stopping = true;
-  void stack.stop().then(() => process.exit(0));
-});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void stack.stop().then(() => process.exit(0));
+  });
+}
