@@ -18,6 +18,7 @@ import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { errorText } from "../src/lib/error-fields.ts";
 import {
   buildReport,
   type LoadResult,
@@ -119,7 +120,7 @@ async function runScenario(scenario: Scenario, ctx: BenchContext, databaseUrl: s
     if (logged.length) notes.push(`Worker log (warm-up + run): ${logged.join("; ")}`);
     return measuredReport(name, target, result, notes);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorText(error);
     return {
       name,
       target,

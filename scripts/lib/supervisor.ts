@@ -14,6 +14,7 @@ import { constants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { errorText } from "../../src/lib/error-fields.ts";
 import { seedDemoData } from "./demo-data.ts";
 import { DEV_JWT_SECRET } from "./demo-tokens.ts";
 import { isPortFree, StartError, startLocalPostgres } from "./embedded-postgres.ts";
@@ -110,7 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         try {
           await service.stop();
         } catch (error) {
-          log(`stopping ${service.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+          log(`stopping ${service.name} failed: ${errorText(error)}`);
         }
       }
       process.removeListener("exit", killAll);
@@ -369,8 +370,7 @@ export function redact(databaseUrl: string): string {
 
 /** How a start-up failure is printed: one sentence (a StartError says what to do); the stack only with DEBUG=1. */
 export function describeStartFailure(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (process.env.DEBUG) return error.stack ?? error.message;
-  const first = error.message.split("\n")[0] ?? "";
-  return error instanceof StartError ? first : `${first} (DEBUG=1 shows where)`;
+  if (error instanceof StartError) return error.message.split("\n")[0] ?? "";
+  if (process.env.DEBUG) return errorText(error, { stack: true });
+  return `${errorText(error).split("\n")[0]} (DEBUG=1 shows where)`;
 }

@@ -14,7 +14,7 @@ import {
   demoSites,
   demoVariants,
 } from "../../scripts/lib/demo-data.ts";
-import { REPO_ROOT } from "../../scripts/lib/local-stack.ts";
+import { REPO_ROOT } from "../../scripts/lib/supervisor.ts";
 
 interface CatalogFile {
   companyId: string;

@@ -9,6 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { DEV_JWT_SECRET, mintDemoTokens } from "../../scripts/lib/demo-tokens.ts";
 import { REPO_ROOT, startStack } from "../../scripts/lib/supervisor.ts";
+import { errorText } from "../../src/lib/error-fields.ts";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const ARTIFACTS_DIR = join(REPO_ROOT, "test-artifacts");
@@ -61,7 +62,7 @@ async function waitForHealth(apiUrl: string, timeoutMs: number): Promise<void> {
       if (response.ok) return;
       last = `HTTP ${response.status}`;
     } catch (error) {
-      last = String(error);
+      last = errorText(error);
     }
     await new Promise((done) => setTimeout(done, 300));
   }
