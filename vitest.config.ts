@@ -41,6 +41,10 @@ export default defineConfig({
       // The lifecycle jobs act on every company's due rows: they get a database of their own,
       // so their exact counts never see the other tests' fixtures.
       workerProject("jobs", ["test/worker/jobs/**/*.test.ts"], "jobsDatabaseUrl"),
+      // The pure core (src/domain and the analytics math) imports no runtime: plain Node is enough, and fast.
+      {
+        test: { name: "domain", environment: "node", include: ["test/domain/**/*.test.ts"] },
+      },
       {
         test: { name: "node", environment: "node", include: ["test/node/**/*.test.ts"] },
       },

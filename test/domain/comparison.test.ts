@@ -7,8 +7,8 @@ import {
   type ComparisonState,
   mergeComparisons,
   removeFromComparison,
-} from "../../../src/domain/comparison";
-import { DomainError } from "../../../src/domain/errors";
+} from "../../src/domain/comparison";
+import { DomainError } from "../../src/domain/errors";
 
 const T0 = new Date("2026-01-01T00:00:00.000Z");
 const ids = (prefix = "id") => {

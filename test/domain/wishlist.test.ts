@@ -1,6 +1,6 @@
 // The wishlist's pure core: ordering, add-twice, limits, update/remove, merge.
 import { describe, expect, it } from "vitest";
-import { DomainError } from "../../../src/domain/errors";
+import { DomainError } from "../../src/domain/errors";
 import {
   addToWishlist,
   MAX_WISHLIST_ITEMS,
@@ -10,7 +10,7 @@ import {
   updateWishlistItem,
   type WishlistItem,
   type WishlistState,
-} from "../../../src/domain/wishlist";
+} from "../../src/domain/wishlist";
 
 const T0 = new Date("2026-01-01T00:00:00.000Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
