@@ -2,12 +2,13 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { carts } from "../../../src/db/schema";
 import { OverviewSchema, WishlistAnalyticsSchema } from "../../../src/modules/analytics/schema";
-import { api, bearer, signToken, testDatabase } from "../helpers";
-import { type Fixture, loadFixture, RANGE } from "./fixtures";
+import { type AnalyticsDataset, loadAnalyticsDataset, RANGE } from "../../support/analytics";
+import { api, bearer, signToken } from "../../support/app";
+import { testDatabase } from "../../support/db";
 
-let f: Fixture;
+let f: AnalyticsDataset;
 beforeAll(async () => {
-  f = await loadFixture();
+  f = await loadAnalyticsDataset();
 });
 
 async function get(path: string, token = f.adminToken) {

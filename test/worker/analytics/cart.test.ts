@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { CartAnalyticsSchema } from "../../../src/modules/analytics/schema";
-import { type Fixture, fetchAnalytics, loadFixture, RANGE } from "./fixtures";
+import { type AnalyticsDataset, fetchAnalytics, loadAnalyticsDataset, RANGE } from "../../support/analytics";
 
-let f: Fixture;
+let f: AnalyticsDataset;
 beforeAll(async () => {
-  f = await loadFixture();
+  f = await loadAnalyticsDataset();
 });
 
 const cartAnalytics = (query: string) => fetchAnalytics(CartAnalyticsSchema, "cart", query, f.adminToken);

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { OverviewSchema } from "../../../src/modules/analytics/schema";
-import { api, bearer } from "../helpers";
-import { type Fixture, fetchAnalytics, loadFixture, RANGE } from "./fixtures";
+import { type AnalyticsDataset, fetchAnalytics, loadAnalyticsDataset, RANGE } from "../../support/analytics";
+import { api, bearer } from "../../support/app";
 
-let f: Fixture;
+let f: AnalyticsDataset;
 beforeAll(async () => {
-  f = await loadFixture();
+  f = await loadAnalyticsDataset();
 });
 
 const overview = (query: string, token = f.adminToken) => fetchAnalytics(OverviewSchema, "overview", query, token);

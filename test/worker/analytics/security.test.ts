@@ -7,8 +7,9 @@ import {
   SessionAnalyticsSchema,
   WishlistAnalyticsSchema,
 } from "../../../src/modules/analytics/schema";
-import { api, apiWithEnv, bearer, signToken, testDatabase } from "../helpers";
-import { type Fixture, fetchAnalytics, loadFixture, problemOf, RANGE } from "./fixtures";
+import { type AnalyticsDataset, fetchAnalytics, loadAnalyticsDataset, RANGE } from "../../support/analytics";
+import { api, apiWithEnv, bearer, problemOf, signToken } from "../../support/app";
+import { testDatabase } from "../../support/db";
 
 const ENDPOINTS = ["overview", "cart", "wishlist", "comparison", "cross-site-sessions"];
 const SESSION_TABLES = [
@@ -22,9 +23,9 @@ const SESSION_TABLES = [
   "cross_site_sessions",
 ];
 
-let f: Fixture;
+let f: AnalyticsDataset;
 beforeAll(async () => {
-  f = await loadFixture();
+  f = await loadAnalyticsDataset();
 });
 
 const get = (endpoint: string, query: string, token?: string) =>

@@ -2,14 +2,15 @@ import { env } from "cloudflare:workers";
 import { importJWK, SignJWT, UnsecuredJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ProblemSchema } from "../../../src/lib/openapi";
-import { api, apiWithEnv, bearer, createTestCompany, signToken, type TestCompany } from "../helpers";
+import { api, apiWithEnv, bearer, signToken } from "../../support/app";
+import { createCompany, type TestCompany } from "../../support/catalog";
 
 // /api/catalog/company needs a valid JWT with role admin or service of an existing company:
 // a 200 there proves the token was accepted, a 401 that it was refused.
 const ROUTE = "/api/catalog/company";
 let company: TestCompany;
 beforeAll(async () => {
-  company = await createTestCompany();
+  company = await createCompany();
 });
 
 const admin = () => ({ role: "admin", companyId: company.companyId });

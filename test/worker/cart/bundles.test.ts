@@ -1,20 +1,10 @@
 // POST /bundles and DELETE /bundles/{bundleGroupId}: atomic groups under one bundleGroupId,
 // priced with the bundle's adjustment; component lines are only changed as a group.
 import { describe, expect, it } from "vitest";
-import { createTestCompany } from "../helpers";
-import {
-  addItem,
-  cartOf,
-  newGuest,
-  newShopper,
-  problemOf,
-  readCart,
-  type Shopper,
-  seedBundle,
-  seedProduct,
-  send,
-  VARIANTS,
-} from "./fixtures";
+import { problemOf } from "../../support/app";
+import { addItem, cartOf, readCart } from "../../support/cart";
+import { createCompany, seedBundle, seedProduct } from "../../support/catalog";
+import { newGuest, newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 const MISSING = "00000000-0000-4000-8000-000000000000";
 
@@ -37,7 +27,7 @@ describe.each(VARIANTS)("bundles (%s) — happy", (variant) => {
   it("POST bundles adds every component line at once under one bundleGroupId (201)", async () => {
     const shopper = await newShopper(variant);
     const { a, b, bundleId } = await starterKit(shopper);
-    const cart = await cartOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId }), 201);
+    const cart = await cartOf(await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId }), 201);
     expect(cart.version).toBe(shopper.version + 1);
     expect(cart.items).toHaveLength(2);
     const groupId = cart.items[0]?.bundleGroupId;
@@ -64,8 +54,8 @@ describe.each(VARIANTS)("bundles (%s) — happy", (variant) => {
     const shopper = await newShopper(variant);
     const { a, bundleId } = await starterKit(shopper);
     await addItem(shopper, a, 1);
-    await cartOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId, quantity: 2 }), 201);
-    const cart = await cartOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId }), 201);
+    await cartOf(await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId, quantity: 2 }), 201);
+    const cart = await cartOf(await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId }), 201);
     const groups = new Set(cart.items.map((item) => item.bundleGroupId).filter(Boolean));
     expect(groups.size).toBe(2);
     expect(cart.items).toHaveLength(5);
@@ -77,9 +67,9 @@ describe.each(VARIANTS)("bundles (%s) — happy", (variant) => {
     const shopper = await newShopper(variant);
     const { a, bundleId } = await starterKit(shopper);
     await addItem(shopper, a, 1);
-    const added = await cartOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId }), 201);
+    const added = await cartOf(await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId }), 201);
     const groupId = added.items.find((item) => item.bundleGroupId)?.bundleGroupId as string;
-    const cart = await cartOf(await send(shopper, "DELETE", shopper.path(`/bundles/${groupId}`)), 200);
+    const cart = await cartOf(await send(shopper, "DELETE", shopper.cartPath(`/bundles/${groupId}`)), 200);
     expect(cart.items).toEqual([expect.objectContaining({ productId: a, bundleGroupId: null, quantity: 1 })]);
     expect(cart.totals.subtotal).toBe(1000);
   });
@@ -89,19 +79,22 @@ describe.each(VARIANTS)("bundles (%s) — errors", (variant) => {
   async function withBundle() {
     const shopper = await newShopper(variant);
     const kit = await starterKit(shopper);
-    const cart = await cartOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId: kit.bundleId }), 201);
+    const cart = await cartOf(
+      await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId: kit.bundleId }),
+      201,
+    );
     return { shopper, cart, lineId: cart.items[0]?.id as string };
   }
 
   it("a component line cannot be PATCHed, removed or saved alone → 422 BUNDLE_LINE_LOCKED, nothing changed", async () => {
     const { shopper, cart, lineId } = await withBundle();
     await problemOf(
-      await send(shopper, "PATCH", shopper.path(`/items/${lineId}`), { quantity: 5 }),
+      await send(shopper, "PATCH", shopper.cartPath(`/items/${lineId}`), { quantity: 5 }),
       422,
       "BUNDLE_LINE_LOCKED",
     );
-    await problemOf(await send(shopper, "DELETE", shopper.path(`/items/${lineId}`)), 422, "BUNDLE_LINE_LOCKED");
-    await problemOf(await send(shopper, "POST", shopper.path(`/items/${lineId}/save`)), 422, "BUNDLE_LINE_LOCKED");
+    await problemOf(await send(shopper, "DELETE", shopper.cartPath(`/items/${lineId}`)), 422, "BUNDLE_LINE_LOCKED");
+    await problemOf(await send(shopper, "POST", shopper.cartPath(`/items/${lineId}/save`)), 422, "BUNDLE_LINE_LOCKED");
     const after = await readCart(shopper);
     expect(after.version).toBe(cart.version);
     expect(after.items).toEqual(cart.items);
@@ -112,7 +105,7 @@ describe.each(VARIANTS)("bundles (%s) — errors", (variant) => {
     const ok = await seedProduct(shopper.companyId);
     const inactive = await seedProduct(shopper.companyId, { active: false });
     const bundleId = await seedBundle(shopper.companyId, [{ productId: ok }, { productId: inactive }]);
-    await problemOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId }), 422, "BUNDLE_UNAVAILABLE");
+    await problemOf(await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId }), 422, "BUNDLE_UNAVAILABLE");
     const after = await readCart(shopper);
     expect(after).toMatchObject({ version: shopper.version, items: [] });
   });
@@ -122,20 +115,20 @@ describe.each(VARIANTS)("bundles (%s) — errors", (variant) => {
     const bundleId = await seedBundle(shopper.companyId, [{ productId: await seedProduct(shopper.companyId) }], {
       active: false,
     });
-    await problemOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId }), 422, "BUNDLE_UNAVAILABLE");
-    await problemOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId: MISSING }), 404, "NOT_FOUND");
-    await problemOf(await send(shopper, "DELETE", shopper.path(`/bundles/${MISSING}`)), 404, "NOT_FOUND");
+    await problemOf(await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId }), 422, "BUNDLE_UNAVAILABLE");
+    await problemOf(await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId: MISSING }), 404, "NOT_FOUND");
+    await problemOf(await send(shopper, "DELETE", shopper.cartPath(`/bundles/${MISSING}`)), 404, "NOT_FOUND");
     expect((await readCart(shopper)).version).toBe(shopper.version);
   });
 
   it("400 naming body.quantity / body.bundleId", async () => {
     const shopper = await newShopper(variant);
     const bad = await problemOf(
-      await send(shopper, "POST", shopper.path("/bundles"), { bundleId: MISSING, quantity: 0 }),
+      await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId: MISSING, quantity: 0 }),
       400,
     );
     expect(bad.errors?.map((error) => error.field)).toEqual(["body.quantity"]);
-    const noId = await problemOf(await send(shopper, "POST", shopper.path("/bundles"), {}), 400);
+    const noId = await problemOf(await send(shopper, "POST", shopper.cartPath("/bundles"), {}), 400);
     expect(noId.errors?.map((error) => error.field)).toEqual(["body.bundleId"]);
   });
 
@@ -143,7 +136,7 @@ describe.each(VARIANTS)("bundles (%s) — errors", (variant) => {
     const shopper = await newShopper(variant);
     const { bundleId } = await starterKit(shopper);
     await problemOf(
-      await send(shopper, "POST", shopper.path("/bundles"), { bundleId, quantity: 500 }),
+      await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId, quantity: 500 }),
       422,
       "CART_LIMIT",
     );
@@ -154,34 +147,34 @@ describe("bundles — security", () => {
   it("another company's bundle → 404, nothing changed", async () => {
     for (const variant of VARIANTS) {
       const shopper = await newShopper(variant);
-      const other = await createTestCompany();
+      const other = await createCompany();
       const bundleId = await seedBundle(other.companyId, [{ productId: await seedProduct(other.companyId) }]);
-      await problemOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId }), 404, "NOT_FOUND");
+      await problemOf(await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId }), 404, "NOT_FOUND");
       expect((await readCart(shopper)).version).toBe(shopper.version);
     }
   });
 
   it("a bundle of this company holding another company's product adds nothing (422)", async () => {
     const shopper = await newGuest();
-    const other = await createTestCompany();
+    const other = await createCompany();
     const foreign = await seedProduct(other.companyId);
     const bundleId = await seedBundle(shopper.companyId, [
       { productId: await seedProduct(shopper.companyId) },
       { productId: foreign },
     ]);
-    await problemOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId }), 422, "BUNDLE_UNAVAILABLE");
+    await problemOf(await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId }), 422, "BUNDLE_UNAVAILABLE");
     expect((await readCart(shopper)).items).toEqual([]);
   });
 
   it("public: removing a group through another session's cart id → 404, the group stays", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const owner = await newGuest(company);
     const intruder = await newGuest(company);
     const { bundleId } = await starterKit(owner);
-    const cart = await cartOf(await send(owner, "POST", owner.path("/bundles"), { bundleId }), 201);
+    const cart = await cartOf(await send(owner, "POST", owner.cartPath("/bundles"), { bundleId }), 201);
     const groupId = cart.items[0]?.bundleGroupId as string;
     await problemOf(await send(intruder, "DELETE", `/api/public/cart/${owner.cartId}/bundles/${groupId}`), 404);
-    await problemOf(await send(intruder, "DELETE", intruder.path(`/bundles/${groupId}`)), 404);
+    await problemOf(await send(intruder, "DELETE", intruder.cartPath(`/bundles/${groupId}`)), 404);
     expect((await readCart(owner)).items).toHaveLength(2);
   });
 });

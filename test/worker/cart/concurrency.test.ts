@@ -1,25 +1,16 @@
 // The session's Durable Object is the single writer: parallel changes are serialized, none
 // is lost, none duplicates a line, and every line stays correctly priced.
 import { describe, expect, it } from "vitest";
-import { createTestCompany } from "../helpers";
-import {
-  addItem,
-  cartOf,
-  newCustomer,
-  newShopper,
-  readCart,
-  seedManyProducts,
-  seedProduct,
-  send,
-  VARIANTS,
-} from "./fixtures";
+import { addItem, cartOf, readCart } from "../../support/cart";
+import { createCompany, seedManyProducts, seedProduct } from "../../support/catalog";
+import { newCustomer, newShopper, send, VARIANTS } from "../../support/sessions";
 
 describe.each(VARIANTS)("concurrent changes (%s)", (variant) => {
   it("100 parallel adds of one product → one line of quantity 100, version + 100", { timeout: 60_000 }, async () => {
     const shopper = await newShopper(variant);
     const productId = await seedProduct(shopper.companyId, { price: 250 });
     const responses = await Promise.all(
-      Array.from({ length: 100 }, () => send(shopper, "POST", shopper.path("/items"), { productId, quantity: 1 })),
+      Array.from({ length: 100 }, () => send(shopper, "POST", shopper.cartPath("/items"), { productId, quantity: 1 })),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(100).fill(201));
     const versions = await Promise.all(responses.map(async (response) => (await cartOf(response, 201)).version));
@@ -37,7 +28,7 @@ describe.each(VARIANTS)("concurrent changes (%s)", (variant) => {
     const shopper = await newShopper(variant);
     const productIds = await seedManyProducts(shopper.companyId, 100);
     const responses = await Promise.all(
-      productIds.map((productId) => send(shopper, "POST", shopper.path("/items"), { productId })),
+      productIds.map((productId) => send(shopper, "POST", shopper.cartPath("/items"), { productId })),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(100).fill(201));
 
@@ -54,7 +45,7 @@ describe.each(VARIANTS)("concurrent changes (%s)", (variant) => {
 
 describe("concurrent changes across sites and kinds", () => {
   it("parallel adds from both sites of a customer land in the one cart", { timeout: 30_000 }, async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const customer = await newCustomer(company);
     const productId = await seedProduct(company.companyId);
     await Promise.all(
@@ -73,9 +64,9 @@ describe("concurrent changes across sites and kinds", () => {
     const start = await addItem(shopper, a as string, 1);
     const lineId = start.items[0]?.id as string;
     const responses = await Promise.all([
-      send(shopper, "POST", shopper.path("/items"), { productId: b }),
-      send(shopper, "PATCH", shopper.path(`/items/${lineId}`), { quantity: 5 }),
-      send(shopper, "POST", shopper.path("/discount"), { code: "SAVE10" }),
+      send(shopper, "POST", shopper.cartPath("/items"), { productId: b }),
+      send(shopper, "PATCH", shopper.cartPath(`/items/${lineId}`), { quantity: 5 }),
+      send(shopper, "POST", shopper.cartPath("/discount"), { code: "SAVE10" }),
     ]);
     expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 201]);
     const cart = await readCart(shopper);

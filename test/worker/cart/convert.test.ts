@@ -1,26 +1,17 @@
 // POST /convert: the order flow marks the cart CONVERTED (idempotent by orderId); the
 // shopper's next read is a new, empty, ACTIVE cart.
 import { describe, expect, it } from "vitest";
-import { createTestCompany } from "../helpers";
-import {
-  addItem,
-  cartOf,
-  newGuest,
-  newShopper,
-  problemOf,
-  readCart,
-  replicateNow,
-  seedProduct,
-  send,
-  VARIANTS,
-} from "./fixtures";
+import { problemOf } from "../../support/app";
+import { addItem, cartOf, readCart } from "../../support/cart";
+import { createCompany, seedProduct } from "../../support/catalog";
+import { newGuest, newShopper, replicateNow, send, VARIANTS } from "../../support/sessions";
 
 describe.each(VARIANTS)("convert (%s) — happy", (variant) => {
   it("marks the cart CONVERTED with the order id; the next read is a new empty ACTIVE cart", async () => {
     const shopper = await newShopper(variant);
     const added = await addItem(shopper, await seedProduct(shopper.companyId, { price: 700 }), 3);
     const orderId = `order-${crypto.randomUUID()}`;
-    const converted = await cartOf(await send(shopper, "POST", shopper.path("/convert"), { orderId }), 200);
+    const converted = await cartOf(await send(shopper, "POST", shopper.cartPath("/convert"), { orderId }), 200);
     expect(converted).toMatchObject({ id: shopper.cartId, status: "CONVERTED", orderId, version: added.version + 1 });
     expect(converted.totals.subtotal).toBe(2_100);
 
@@ -36,8 +27,8 @@ describe.each(VARIANTS)("convert (%s) — happy", (variant) => {
     const shopper = await newShopper(variant);
     await addItem(shopper, await seedProduct(shopper.companyId), 2);
     const orderId = `order-${crypto.randomUUID()}`;
-    const first = await cartOf(await send(shopper, "POST", shopper.path("/convert"), { orderId }), 200);
-    const again = await cartOf(await send(shopper, "POST", shopper.path("/convert"), { orderId }), 200);
+    const first = await cartOf(await send(shopper, "POST", shopper.cartPath("/convert"), { orderId }), 200);
+    const again = await cartOf(await send(shopper, "POST", shopper.cartPath("/convert"), { orderId }), 200);
     expect(again).toMatchObject({ id: first.id, status: "CONVERTED", orderId, items: first.items });
     expect(again.totals).toEqual(first.totals);
   });
@@ -46,7 +37,7 @@ describe.each(VARIANTS)("convert (%s) — happy", (variant) => {
     const shopper = await newShopper(variant);
     await addItem(shopper, await seedProduct(shopper.companyId, { price: 400 }), 2);
     const orderId = `order-${crypto.randomUUID()}`;
-    const first = await cartOf(await send(shopper, "POST", shopper.path("/convert"), { orderId }), 200);
+    const first = await cartOf(await send(shopper, "POST", shopper.cartPath("/convert"), { orderId }), 200);
     const next = await readCart(shopper);
     await replicateNow(shopper);
     const path = variant === "public" ? `/api/public/cart/${next.id}/convert` : "/api/cart/convert";
@@ -65,7 +56,7 @@ describe.each(VARIANTS)("convert (%s) — happy", (variant) => {
     const shopper = await newShopper(variant);
     const productId = await seedProduct(shopper.companyId);
     await addItem(shopper, productId);
-    await cartOf(await send(shopper, "POST", shopper.path("/convert"), { orderId: crypto.randomUUID() }), 200);
+    await cartOf(await send(shopper, "POST", shopper.cartPath("/convert"), { orderId: crypto.randomUUID() }), 200);
     const next = await readCart(shopper);
     const path = variant === "public" ? `/api/public/cart/${next.id}/items` : "/api/cart/items";
     const cart = await cartOf(await send(shopper, "POST", path, { productId, quantity: 4 }), 201);
@@ -78,7 +69,7 @@ describe.each(VARIANTS)("convert (%s) — errors", (variant) => {
   it("an empty cart cannot be converted (400), nothing changed", async () => {
     const shopper = await newShopper(variant);
     await problemOf(
-      await send(shopper, "POST", shopper.path("/convert"), { orderId: "order-1" }),
+      await send(shopper, "POST", shopper.cartPath("/convert"), { orderId: "order-1" }),
       400,
       "VALIDATION_FAILED",
     );
@@ -88,7 +79,7 @@ describe.each(VARIANTS)("convert (%s) — errors", (variant) => {
   it("400 naming body.orderId when it is missing or too long", async () => {
     const shopper = await newShopper(variant);
     for (const body of [{}, { orderId: "" }, { orderId: "o".repeat(129) }]) {
-      const problem = await problemOf(await send(shopper, "POST", shopper.path("/convert"), body), 400);
+      const problem = await problemOf(await send(shopper, "POST", shopper.cartPath("/convert"), body), 400);
       expect(problem.errors?.map((error) => error.field)).toEqual(["body.orderId"]);
     }
   });
@@ -96,7 +87,7 @@ describe.each(VARIANTS)("convert (%s) — errors", (variant) => {
 
 describe("convert — security", () => {
   it("public: converting another session's cart → 404, it stays ACTIVE", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const owner = await newGuest(company);
     const intruder = await newGuest(company);
     await addItem(owner, await seedProduct(company.companyId));
@@ -111,9 +102,9 @@ describe("convert — security", () => {
     const guest = await newGuest();
     const productId = await seedProduct(guest.companyId);
     await addItem(guest, productId);
-    await cartOf(await send(guest, "POST", guest.path("/convert"), { orderId: crypto.randomUUID() }), 200);
+    await cartOf(await send(guest, "POST", guest.cartPath("/convert"), { orderId: crypto.randomUUID() }), 200);
     const next = await readCart(guest);
-    await problemOf(await send(guest, "POST", guest.path("/items"), { productId }), 404);
+    await problemOf(await send(guest, "POST", guest.cartPath("/items"), { productId }), 404);
     expect((await readCart(guest)).id).toBe(next.id);
   });
 });

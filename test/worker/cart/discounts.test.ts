@@ -1,22 +1,10 @@
 // POST /discount and DELETE /discount/{code}: demo codes (NODE_ENV=test), promotions rows
 // with minimum subtotal, window and stacking rules; each code reports its amount.
 import { describe, expect, it } from "vitest";
-import { createTestCompany } from "../helpers";
-import {
-  addItem,
-  cartOf,
-  createCompany,
-  newGuest,
-  newShopper,
-  problemOf,
-  readCart,
-  type Shopper,
-  seedProduct,
-  seedPromotion,
-  send,
-  uniqueCode,
-  VARIANTS,
-} from "./fixtures";
+import { problemOf } from "../../support/app";
+import { addItem, cartOf, readCart } from "../../support/cart";
+import { createCompany, seedProduct, seedPromotion, uniqueCode } from "../../support/catalog";
+import { newGuest, newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 const HOUR = 3_600_000;
 
@@ -27,7 +15,7 @@ async function shopperWith(variant: (typeof VARIANTS)[number], price = 10_000) {
   return { shopper, productId, cart };
 }
 
-const apply = (shopper: Shopper, code: string) => send(shopper, "POST", shopper.path("/discount"), { code });
+const apply = (shopper: Shopper, code: string) => send(shopper, "POST", shopper.cartPath("/discount"), { code });
 
 describe.each(VARIANTS)("discounts (%s) — happy", (variant) => {
   it("SAVE10 (demo code outside production) takes 10 % off and reports its amount", async () => {
@@ -52,7 +40,7 @@ describe.each(VARIANTS)("discounts (%s) — happy", (variant) => {
     ]);
     expect(both.totals).toMatchObject({ discountTotal: 2_000, grandTotal: 8_000 });
 
-    const removed = await cartOf(await send(shopper, "DELETE", shopper.path(`/discount/${percent}`)), 200);
+    const removed = await cartOf(await send(shopper, "DELETE", shopper.cartPath(`/discount/${percent}`)), 200);
     expect(removed.discounts.map(({ code, amount }) => ({ code, amount }))).toEqual([{ code: fixed, amount: 500 }]);
     expect(removed.totals).toMatchObject({ discountTotal: 500, grandTotal: 9_500 });
     expect(removed.version).toBe(both.version + 1);
@@ -127,7 +115,7 @@ describe.each(VARIANTS)("discounts (%s) — errors", (variant) => {
     await seedPromotion(shopper.companyId, { code: stackable, stackable: true });
     await cartOf(await apply(shopper, stackable), 200);
     await problemOf(await apply(shopper, "SAVE10"), 422, "DISCOUNT_NOT_STACKABLE");
-    await cartOf(await send(shopper, "DELETE", shopper.path(`/discount/${stackable}`)), 200);
+    await cartOf(await send(shopper, "DELETE", shopper.cartPath(`/discount/${stackable}`)), 200);
     await cartOf(await apply(shopper, "SAVE10"), 200);
     const before = await readCart(shopper);
     await problemOf(await apply(shopper, stackable), 422, "DISCOUNT_NOT_STACKABLE");
@@ -150,7 +138,7 @@ describe.each(VARIANTS)("discounts (%s) — errors", (variant) => {
 
   it("removing a code that is not applied → 404; a blank or too long code → 400 naming body.code", async () => {
     const { shopper } = await shopperWith(variant);
-    await problemOf(await send(shopper, "DELETE", shopper.path("/discount/SAVE10")), 404, "NOT_FOUND");
+    await problemOf(await send(shopper, "DELETE", shopper.cartPath("/discount/SAVE10")), 404, "NOT_FOUND");
     for (const code of ["   ", "X".repeat(65)]) {
       const problem = await problemOf(await apply(shopper, code), 400, "VALIDATION_FAILED");
       expect(problem.errors?.map((error) => error.field)).toEqual(["body.code"]);
@@ -160,7 +148,7 @@ describe.each(VARIANTS)("discounts (%s) — errors", (variant) => {
 
 describe("discounts — security", () => {
   it("another company's promotion code does not exist here → 422 DISCOUNT_INVALID", async () => {
-    const other = await createTestCompany();
+    const other = await createCompany();
     const code = uniqueCode("THEIRS");
     await seedPromotion(other.companyId, { code, value: 50 });
     for (const variant of VARIANTS) {
@@ -170,7 +158,7 @@ describe("discounts — security", () => {
   });
 
   it("public: applying a code through another session's cart id → 404", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const owner = await newGuest(company);
     const intruder = await newGuest(company);
     await addItem(owner, await seedProduct(company.companyId));

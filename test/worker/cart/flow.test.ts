@@ -3,24 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { MergeResultSchema } from "../../../src/modules/cart/schema";
-import { createTestCompany } from "../helpers";
-import {
-  addItem,
-  cartOf,
-  cartRows,
-  expectReplicated,
-  newCustomer,
-  newGuest,
-  problemOf,
-  readCart,
-  replicateNow,
-  seedProduct,
-  send,
-} from "./fixtures";
+import { problemOf } from "../../support/app";
+import { addItem, cartOf, cartRows, expectReplicated, readCart } from "../../support/cart";
+import { createCompany, seedProduct } from "../../support/catalog";
+import { newCustomer, newGuest, replicateNow, send } from "../../support/sessions";
 
 describe("storefront journey", () => {
   it("guest on two sites → sign-in merge → checkout → replicated", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const [boots, socks] = [
       await seedProduct(company.companyId, { price: 12_900, name: "Boots" }),
       await seedProduct(company.companyId, { price: 900, name: "Socks" }),
@@ -32,14 +22,14 @@ describe("storefront journey", () => {
       await send(
         guest,
         "POST",
-        guest.path("/items"),
+        guest.cartPath("/items"),
         { productId: socks, quantity: 3 },
         { "x-site-id": company.siteIds[1] },
       ),
       201,
     );
     expect(onSiteB.items.map((item) => item.siteId)).toEqual(company.siteIds);
-    await cartOf(await send(guest, "POST", guest.path("/discount"), { code: "SAVE10" }), 200);
+    await cartOf(await send(guest, "POST", guest.cartPath("/discount"), { code: "SAVE10" }), 200);
     await replicateNow(guest);
     await expectReplicated(await readCart(guest), await sha256Hex(guest.sessionToken as string));
 

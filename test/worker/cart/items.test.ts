@@ -1,20 +1,10 @@
 // Cart lines: POST/PATCH/DELETE items, save for later, restore, delete saved — for the
 // customer routes (/api/cart/...) and the public ones (/api/public/cart/{id}/...).
 import { describe, expect, it } from "vitest";
-import { bearer, createTestCompany, signToken } from "../helpers";
-import {
-  addItem,
-  cartOf,
-  newGuest,
-  newShopper,
-  problemOf,
-  readCart,
-  type Shopper,
-  seedProduct,
-  seedVariant,
-  send,
-  VARIANTS,
-} from "./fixtures";
+import { bearer, problemOf, signToken } from "../../support/app";
+import { addItem, cartOf, readCart } from "../../support/cart";
+import { createCompany, seedProduct, seedVariant } from "../../support/catalog";
+import { newGuest, newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 const MISSING = "00000000-0000-4000-8000-000000000000";
 
@@ -58,7 +48,7 @@ describe.each(VARIANTS)("cart items (%s) — happy", (variant) => {
     const shopper = await newShopper(variant);
     const productId = await seedProduct(shopper.companyId);
     const cart = await cartOf(
-      await send(shopper, "POST", shopper.path("/items"), { productId }, { "x-site-id": shopper.siteIds[1] }),
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId }, { "x-site-id": shopper.siteIds[1] }),
       201,
     );
     expect(cart.items[0]).toMatchObject({ quantity: 1, siteId: shopper.siteIds[1] });
@@ -98,7 +88,7 @@ describe.each(VARIANTS)("cart items (%s) — happy", (variant) => {
     const productId = await seedProduct(shopper.companyId, { price: 500 });
     const added = await addItem(shopper, productId, 1);
     const itemId = added.items[0]?.id as string;
-    const cart = await cartOf(await send(shopper, "PATCH", shopper.path(`/items/${itemId}`), { quantity: 7 }), 200);
+    const cart = await cartOf(await send(shopper, "PATCH", shopper.cartPath(`/items/${itemId}`), { quantity: 7 }), 200);
     expect(cart.items[0]).toMatchObject({ id: itemId, quantity: 7, lineTotal: 3500 });
     expect(cart.version).toBe(added.version + 1);
   });
@@ -109,7 +99,7 @@ describe.each(VARIANTS)("cart items (%s) — happy", (variant) => {
     await addItem(shopper, a);
     const added = await addItem(shopper, b, 2);
     const itemId = added.items[0]?.id as string;
-    const cart = await cartOf(await send(shopper, "DELETE", shopper.path(`/items/${itemId}`)), 200);
+    const cart = await cartOf(await send(shopper, "DELETE", shopper.cartPath(`/items/${itemId}`)), 200);
     expect(cart.items.map((item) => item.productId)).toEqual([b]);
     expect(cart.totals.itemCount).toBe(2);
   });
@@ -120,18 +110,18 @@ describe.each(VARIANTS)("cart items (%s) — happy", (variant) => {
     const added = await addItem(shopper, productId, 2);
     const itemId = added.items[0]?.id as string;
 
-    const saved = await cartOf(await send(shopper, "POST", shopper.path(`/items/${itemId}/save`)), 200);
+    const saved = await cartOf(await send(shopper, "POST", shopper.cartPath(`/items/${itemId}/save`)), 200);
     expect(saved.items).toEqual([]);
     expect(saved.savedItems).toEqual([expect.objectContaining({ id: itemId, productId, quantity: 2, unitPrice: 900 })]);
     expect(saved.totals.subtotal).toBe(0);
 
-    const restored = await cartOf(await send(shopper, "POST", shopper.path(`/saved/${itemId}/restore`)), 200);
+    const restored = await cartOf(await send(shopper, "POST", shopper.cartPath(`/saved/${itemId}/restore`)), 200);
     expect(restored.savedItems).toEqual([]);
     expect(restored.items).toEqual([expect.objectContaining({ productId, quantity: 2, lineTotal: 1800 })]);
 
     const restoredId = restored.items[0]?.id as string;
-    await cartOf(await send(shopper, "POST", shopper.path(`/items/${restoredId}/save`)), 200);
-    const deleted = await cartOf(await send(shopper, "DELETE", shopper.path(`/saved/${restoredId}`)), 200);
+    await cartOf(await send(shopper, "POST", shopper.cartPath(`/items/${restoredId}/save`)), 200);
+    const deleted = await cartOf(await send(shopper, "DELETE", shopper.cartPath(`/saved/${restoredId}`)), 200);
     expect(deleted.savedItems).toEqual([]);
     expect(deleted.items).toEqual([]);
     expect(deleted.version).toBe(added.version + 4);
@@ -144,7 +134,7 @@ describe.each(VARIANTS)("cart items (%s) — errors", (variant) => {
       const shopper = await newShopper(variant);
       const productId = await seedProduct(shopper.companyId);
       const problem = await problemOf(
-        await send(shopper, "POST", shopper.path("/items"), { productId, quantity }),
+        await send(shopper, "POST", shopper.cartPath("/items"), { productId, quantity }),
         400,
         "VALIDATION_FAILED",
       );
@@ -157,7 +147,7 @@ describe.each(VARIANTS)("cart items (%s) — errors", (variant) => {
       const shopper = await newShopper(variant);
       const before = await addItem(shopper, await seedProduct(shopper.companyId), 2);
       const problem = await problemOf(
-        await send(shopper, "PATCH", shopper.path(`/items/${before.items[0]?.id}`), { quantity }),
+        await send(shopper, "PATCH", shopper.cartPath(`/items/${before.items[0]?.id}`), { quantity }),
         400,
       );
       expect(problem.errors?.map((error) => error.field)).toEqual(["body.quantity"]);
@@ -167,18 +157,18 @@ describe.each(VARIANTS)("cart items (%s) — errors", (variant) => {
 
   it("400 naming body.productId when it is not a UUID, and for a missing body", async () => {
     const shopper = await newShopper(variant);
-    const problem = await problemOf(await send(shopper, "POST", shopper.path("/items"), { productId: "42" }), 400);
+    const problem = await problemOf(await send(shopper, "POST", shopper.cartPath("/items"), { productId: "42" }), 400);
     expect(problem.errors?.map((error) => error.field)).toEqual(["body.productId"]);
-    await problemOf(await send(shopper, "POST", shopper.path("/items")), 400, "VALIDATION_FAILED");
+    await problemOf(await send(shopper, "POST", shopper.cartPath("/items")), 400, "VALIDATION_FAILED");
   });
 
   it("404 for a product the catalog does not have, and for an unknown variant", async () => {
     const shopper = await newShopper(variant);
     const productId = await seedProduct(shopper.companyId);
     const before = await readCart(shopper);
-    await problemOf(await send(shopper, "POST", shopper.path("/items"), { productId: MISSING }), 404, "NOT_FOUND");
+    await problemOf(await send(shopper, "POST", shopper.cartPath("/items"), { productId: MISSING }), 404, "NOT_FOUND");
     await problemOf(
-      await send(shopper, "POST", shopper.path("/items"), { productId, variantId: MISSING }),
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId, variantId: MISSING }),
       404,
       "NOT_FOUND",
     );
@@ -189,7 +179,11 @@ describe.each(VARIANTS)("cart items (%s) — errors", (variant) => {
     const shopper = await newShopper(variant);
     const productId = await seedProduct(shopper.companyId);
     const before = await addItem(shopper, productId, 998);
-    await problemOf(await send(shopper, "POST", shopper.path("/items"), { productId, quantity: 2 }), 422, "CART_LIMIT");
+    await problemOf(
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId, quantity: 2 }),
+      422,
+      "CART_LIMIT",
+    );
     await expectUnchanged(shopper, before);
   });
 
@@ -197,12 +191,12 @@ describe.each(VARIANTS)("cart items (%s) — errors", (variant) => {
     const shopper = await newShopper(variant);
     await addItem(shopper, await seedProduct(shopper.companyId));
     const before = await readCart(shopper);
-    await problemOf(await send(shopper, "PATCH", shopper.path(`/items/${MISSING}`), { quantity: 2 }), 404);
-    await problemOf(await send(shopper, "DELETE", shopper.path(`/items/${MISSING}`)), 404);
-    await problemOf(await send(shopper, "POST", shopper.path(`/items/${MISSING}/save`)), 404);
-    await problemOf(await send(shopper, "POST", shopper.path(`/saved/${MISSING}/restore`)), 404);
-    await problemOf(await send(shopper, "DELETE", shopper.path(`/saved/${MISSING}`)), 404);
-    const problem = await problemOf(await send(shopper, "DELETE", shopper.path("/items/line-1")), 400);
+    await problemOf(await send(shopper, "PATCH", shopper.cartPath(`/items/${MISSING}`), { quantity: 2 }), 404);
+    await problemOf(await send(shopper, "DELETE", shopper.cartPath(`/items/${MISSING}`)), 404);
+    await problemOf(await send(shopper, "POST", shopper.cartPath(`/items/${MISSING}/save`)), 404);
+    await problemOf(await send(shopper, "POST", shopper.cartPath(`/saved/${MISSING}/restore`)), 404);
+    await problemOf(await send(shopper, "DELETE", shopper.cartPath(`/saved/${MISSING}`)), 404);
+    const problem = await problemOf(await send(shopper, "DELETE", shopper.cartPath("/items/line-1")), 400);
     expect(problem.errors?.map((error) => error.field)).toEqual(["param.itemId"]);
     await expectUnchanged(shopper, before);
   });
@@ -223,15 +217,15 @@ describe("cart items — security", () => {
     const guest = await newGuest();
     const productId = await seedProduct(guest.companyId);
     const before = await addItem(guest, productId);
-    const other = await createTestCompany();
+    const other = await createCompany();
     const crossed = { headers: { ...guest.headers, "x-company-id": other.companyId } };
-    await problemOf(await send(crossed, "POST", guest.path("/items"), { productId }), 404, "NOT_FOUND");
-    await problemOf(await send(crossed, "DELETE", guest.path(`/items/${before.items[0]?.id}`)), 404, "NOT_FOUND");
+    await problemOf(await send(crossed, "POST", guest.cartPath("/items"), { productId }), 404, "NOT_FOUND");
+    await problemOf(await send(crossed, "DELETE", guest.cartPath(`/items/${before.items[0]?.id}`)), 404, "NOT_FOUND");
     expect(await readCart(guest)).toEqual(before);
   });
 
   it("public: a cart id of another session of the same company → 404, nothing changed", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const mine = await newGuest(company);
     const theirs = await newGuest(company);
     const productId = await seedProduct(company.companyId);
@@ -240,7 +234,7 @@ describe("cart items — security", () => {
     await problemOf(await send(mine, "POST", `/api/public/cart/${theirs.cartId}/items`, { productId }), 404);
     await problemOf(await send(mine, "DELETE", `/api/public/cart/${theirs.cartId}/items/${itemId}`), 404);
     // Their item id under my own cart id is simply not one of my lines.
-    await problemOf(await send(mine, "DELETE", mine.path(`/items/${itemId}`)), 404);
+    await problemOf(await send(mine, "DELETE", mine.cartPath(`/items/${itemId}`)), 404);
     expect((await readCart(theirs)).items).toHaveLength(1);
   });
 
@@ -249,11 +243,11 @@ describe("cart items — security", () => {
     const problem = await problemOf(await send(guest, "POST", "/api/public/cart/not-a-uuid/items", {}), 400);
     expect(problem.errors?.map((error) => error.field)).toContain("param.id");
     const badToken = { headers: { ...guest.headers, "x-session-token": "xyz" } };
-    await problemOf(await send(badToken, "POST", guest.path("/items"), { productId: MISSING }), 400);
+    await problemOf(await send(badToken, "POST", guest.cartPath("/items"), { productId: MISSING }), 400);
   });
 
   it("customer: another customer's item id is a 404 and their cart is untouched", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const alice = await newShopper("customer", company);
     const bob = await newShopper("customer", company);
     const added = await addItem(bob, await seedProduct(company.companyId), 2);
@@ -274,10 +268,14 @@ describe("cart items — security", () => {
   it("a product of another company → 404 (indistinguishable from a missing one), nothing changed", async () => {
     for (const variant of VARIANTS) {
       const shopper = await newShopper(variant);
-      const other = await createTestCompany();
+      const other = await createCompany();
       const foreign = await seedProduct(other.companyId);
       const before = await readCart(shopper);
-      await problemOf(await send(shopper, "POST", shopper.path("/items"), { productId: foreign }), 404, "NOT_FOUND");
+      await problemOf(
+        await send(shopper, "POST", shopper.cartPath("/items"), { productId: foreign }),
+        404,
+        "NOT_FOUND",
+      );
       await expectUnchanged(shopper, before);
     }
   });

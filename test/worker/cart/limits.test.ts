@@ -1,20 +1,10 @@
 // What the catalog, the site and the limits refuse: unavailable and foreign products, another
 // currency, the line cap, a site without the cart, oversized bodies. A refusal changes nothing.
 import { describe, expect, it } from "vitest";
-import { api, bearer } from "../helpers";
-import {
-  addItem,
-  createCompany,
-  customerToken,
-  newShopper,
-  problemOf,
-  readCart,
-  seedManyProducts,
-  seedProduct,
-  seedVariant,
-  send,
-  VARIANTS,
-} from "./fixtures";
+import { api, bearer, customerToken, problemOf } from "../../support/app";
+import { addItem, readCart } from "../../support/cart";
+import { createCompany, seedManyProducts, seedProduct, seedVariant } from "../../support/catalog";
+import { newShopper, send, VARIANTS } from "../../support/sessions";
 
 describe.each(VARIANTS)("catalog refusals (%s)", (variant) => {
   it("an inactive product → 422 PRODUCT_UNAVAILABLE, nothing changed", async () => {
@@ -22,7 +12,7 @@ describe.each(VARIANTS)("catalog refusals (%s)", (variant) => {
     const before = await addItem(shopper, await seedProduct(shopper.companyId));
     const inactive = await seedProduct(shopper.companyId, { active: false });
     await problemOf(
-      await send(shopper, "POST", shopper.path("/items"), { productId: inactive }),
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId: inactive }),
       422,
       "PRODUCT_UNAVAILABLE",
     );
@@ -36,7 +26,7 @@ describe.each(VARIANTS)("catalog refusals (%s)", (variant) => {
     const productId = await seedProduct(shopper.companyId);
     const variantId = await seedVariant(shopper.companyId, productId, { active: false });
     await problemOf(
-      await send(shopper, "POST", shopper.path("/items"), { productId, variantId }),
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId, variantId }),
       422,
       "PRODUCT_UNAVAILABLE",
     );
@@ -46,7 +36,11 @@ describe.each(VARIANTS)("catalog refusals (%s)", (variant) => {
   it("a product priced in another currency → 422 CURRENCY_MISMATCH, nothing changed", async () => {
     const shopper = await newShopper(variant);
     const euro = await seedProduct(shopper.companyId, { currency: "EUR" });
-    await problemOf(await send(shopper, "POST", shopper.path("/items"), { productId: euro }), 422, "CURRENCY_MISMATCH");
+    await problemOf(
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId: euro }),
+      422,
+      "CURRENCY_MISMATCH",
+    );
     expect((await readCart(shopper)).version).toBe(shopper.version);
   });
 });
@@ -59,7 +53,7 @@ describe("cart limits", () => {
     for (let start = 0; start < 250; start += 25) {
       const batch = productIds.slice(start, start + 25);
       const responses = await Promise.all(
-        batch.map((productId) => send(shopper, "POST", shopper.path("/items"), { productId })),
+        batch.map((productId) => send(shopper, "POST", shopper.cartPath("/items"), { productId })),
       );
       expect(responses.map((response) => response.status)).toEqual(batch.map(() => 201));
     }
@@ -67,7 +61,7 @@ describe("cart limits", () => {
     expect(full.items).toHaveLength(250);
     expect(full.version).toBe(shopper.version + 250);
     await problemOf(
-      await send(shopper, "POST", shopper.path("/items"), { productId: productIds[250] }),
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId: productIds[250] }),
       422,
       "CART_LIMIT",
     );
@@ -152,7 +146,7 @@ describe("request size", () => {
       const shopper = await newShopper(variant);
       const productId = await seedProduct(shopper.companyId);
       const body = JSON.stringify({ productId, quantity: 1, padding: "x".repeat(64 * 1024) });
-      const response = await api(shopper.path("/items"), {
+      const response = await api(shopper.cartPath("/items"), {
         method: "POST",
         headers: { ...shopper.headers, "content-type": "application/json" },
         body,
@@ -171,7 +165,7 @@ describe("request size", () => {
         controller.close();
       },
     });
-    const response = await api(shopper.path("/items"), {
+    const response = await api(shopper.cartPath("/items"), {
       method: "POST",
       headers: { ...shopper.headers, "content-type": "application/json" },
       body: stream,

@@ -1,19 +1,10 @@
 // POST /api/cart/merge: a guest session's cart folded into the signed-in customer's cart.
 import { describe, expect, it } from "vitest";
 import { MergeResultSchema } from "../../../src/modules/cart/schema";
-import { api, bearer, createTestCompany, signToken, type TestCompany } from "../helpers";
-import {
-  addItem,
-  cartOf,
-  customerToken,
-  newCustomer,
-  newGuest,
-  problemOf,
-  readCart,
-  type Shopper,
-  seedProduct,
-  send,
-} from "./fixtures";
+import { api, bearer, customerToken, problemOf, signToken } from "../../support/app";
+import { addItem, cartOf, readCart } from "../../support/cart";
+import { createCompany, seedProduct, type TestCompany } from "../../support/catalog";
+import { newCustomer, newGuest, type Shopper, send } from "../../support/sessions";
 
 interface Scene {
   company: TestCompany;
@@ -28,7 +19,7 @@ interface Scene {
 }
 
 async function scene(): Promise<Scene> {
-  const company = await createTestCompany();
+  const company = await createCompany();
   const [shared, guestOnly, customerOnly] = [
     await seedProduct(company.companyId, { price: 1000 }),
     await seedProduct(company.companyId, { price: 200 }),
@@ -112,7 +103,7 @@ describe("POST /api/cart/merge — happy", () => {
   });
 
   it("dryRun for a customer who has no session yet previews without creating one", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const guest = await newGuest(company);
     const productId = await seedProduct(company.companyId, { price: 300 });
     await addItem(guest, productId, 2);
@@ -128,7 +119,7 @@ describe("POST /api/cart/merge — happy", () => {
     await mergeResult(await merge(s.customer, { sessionToken: s.guest.sessionToken }));
     await problemOf(await send(s.guest, "GET", "/api/public/cart"), 409, "SESSION_MERGED");
     await problemOf(
-      await send(s.guest, "POST", s.guest.path("/items"), { productId: s.shared }),
+      await send(s.guest, "POST", s.guest.cartPath("/items"), { productId: s.shared }),
       409,
       "SESSION_MERGED",
     );

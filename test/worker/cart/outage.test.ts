@@ -7,24 +7,20 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../src/lib/tokens";
-import { databaseDown, databaseUp } from "../helpers";
+import { problemOf } from "../../support/app";
+import { addItem, cartOf, cartRows, expectReplicated, readCart } from "../../support/cart";
+import { seedProduct } from "../../support/catalog";
+import { databaseDown, databaseUp } from "../../support/db";
 import {
-  addItem,
-  cartOf,
-  cartRows,
-  expectReplicated,
   newCustomer,
   newGuest,
-  problemOf,
-  readCart,
   replicateNow,
   replicationState,
   runAlarm,
   type Shopper,
-  seedProduct,
   send,
   sessionStubOf,
-} from "./fixtures";
+} from "../../support/sessions";
 
 afterEach(async () => {
   await databaseUp();
@@ -63,9 +59,9 @@ describe("Postgres outage", { concurrent: false }, () => {
     const during = await withOutage(async () => {
       const grown = await addItem(guest, a, 2);
       expect(grown.items.find((item) => item.id === lineA)?.quantity).toBe(3);
-      await cartOf(await send(guest, "PATCH", guest.path(`/items/${lineB}`), { quantity: 4 }), 200);
-      await cartOf(await send(guest, "DELETE", guest.path(`/items/${lineA}`)), 200);
-      const discounted = await cartOf(await send(guest, "POST", guest.path("/discount"), { code: "SAVE10" }), 200);
+      await cartOf(await send(guest, "PATCH", guest.cartPath(`/items/${lineB}`), { quantity: 4 }), 200);
+      await cartOf(await send(guest, "DELETE", guest.cartPath(`/items/${lineA}`)), 200);
+      const discounted = await cartOf(await send(guest, "POST", guest.cartPath("/discount"), { code: "SAVE10" }), 200);
       expect(discounted.version).toBe(replicated.version + 4);
       expect(discounted.items).toEqual([expect.objectContaining({ id: lineB, quantity: 4, unavailable: false })]);
       expect(discounted.totals).toMatchObject({ subtotal: 1_600, discountTotal: 160, grandTotal: 1_440 });
@@ -135,7 +131,7 @@ describe("Postgres outage", { concurrent: false }, () => {
     const { cart } = await warmCart(guest);
     const cold = await seedProduct(guest.companyId);
     await withOutage(async () => {
-      await problemOf(await send(guest, "POST", guest.path("/items"), { productId: cold }), 503, "UNAVAILABLE");
+      await problemOf(await send(guest, "POST", guest.cartPath("/items"), { productId: cold }), 503, "UNAVAILABLE");
       expect((await readCart(guest)).version).toBe(cart.version);
     });
     // Once Postgres is back the same add works.

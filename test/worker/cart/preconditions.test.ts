@@ -1,16 +1,9 @@
 // Retries and lost updates: Idempotency-Key replays, If-Match against the cart's version, ETag.
 import { describe, expect, it } from "vitest";
-import {
-  addItem,
-  cartOf,
-  newShopper,
-  problemOf,
-  readCart,
-  seedProduct,
-  send,
-  VARIANTS,
-  VersionProblemSchema,
-} from "./fixtures";
+import { problemOf, VersionProblemSchema } from "../../support/app";
+import { addItem, cartOf, readCart } from "../../support/cart";
+import { seedProduct } from "../../support/catalog";
+import { newShopper, send, VARIANTS } from "../../support/sessions";
 
 describe.each(VARIANTS)("Idempotency-Key (%s)", (variant) => {
   it("the same key and body replays status and body; the change happens once", async () => {
@@ -20,7 +13,7 @@ describe.each(VARIANTS)("Idempotency-Key (%s)", (variant) => {
     const first = await send(
       shopper,
       "POST",
-      shopper.path("/items"),
+      shopper.cartPath("/items"),
       { productId, quantity: 2 },
       { "Idempotency-Key": key },
     );
@@ -28,7 +21,7 @@ describe.each(VARIANTS)("Idempotency-Key (%s)", (variant) => {
     const replay = await send(
       shopper,
       "POST",
-      shopper.path("/items"),
+      shopper.cartPath("/items"),
       { productId, quantity: 2 },
       { "Idempotency-Key": key },
     );
@@ -45,7 +38,7 @@ describe.each(VARIANTS)("Idempotency-Key (%s)", (variant) => {
     const key = `retry-${crypto.randomUUID()}`;
     const responses = await Promise.all(
       Array.from({ length: 10 }, () =>
-        send(shopper, "POST", shopper.path("/items"), { productId, quantity: 3 }, { "Idempotency-Key": key }),
+        send(shopper, "POST", shopper.cartPath("/items"), { productId, quantity: 3 }, { "Idempotency-Key": key }),
       ),
     );
     const bodies = await Promise.all(responses.map((response) => cartOf(response, 201)));
@@ -60,12 +53,12 @@ describe.each(VARIANTS)("Idempotency-Key (%s)", (variant) => {
     const productId = await seedProduct(shopper.companyId);
     const key = crypto.randomUUID();
     const first = await cartOf(
-      await send(shopper, "POST", shopper.path("/discount"), { code: "SAVE10" }, { "Idempotency-Key": key }),
+      await send(shopper, "POST", shopper.cartPath("/discount"), { code: "SAVE10" }, { "Idempotency-Key": key }),
       200,
     );
     await addItem(shopper, productId, 1);
     const replay = await cartOf(
-      await send(shopper, "POST", shopper.path("/discount"), { code: "SAVE10" }, { "Idempotency-Key": key }),
+      await send(shopper, "POST", shopper.cartPath("/discount"), { code: "SAVE10" }, { "Idempotency-Key": key }),
       200,
     );
     expect(replay).toEqual(first);
@@ -76,16 +69,19 @@ describe.each(VARIANTS)("Idempotency-Key (%s)", (variant) => {
     const shopper = await newShopper(variant);
     const productId = await seedProduct(shopper.companyId);
     const key = crypto.randomUUID();
-    await cartOf(await send(shopper, "POST", shopper.path("/items"), { productId }, { "Idempotency-Key": key }), 201);
+    await cartOf(
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId }, { "Idempotency-Key": key }),
+      201,
+    );
     const before = await readCart(shopper);
     await problemOf(
-      await send(shopper, "POST", shopper.path("/items"), { productId, quantity: 5 }, { "Idempotency-Key": key }),
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId, quantity: 5 }, { "Idempotency-Key": key }),
       422,
       "IDEMPOTENCY_KEY_REUSED",
     );
     // Another route with the key is another request too.
     await problemOf(
-      await send(shopper, "POST", shopper.path("/discount"), { code: "SAVE10" }, { "Idempotency-Key": key }),
+      await send(shopper, "POST", shopper.cartPath("/discount"), { code: "SAVE10" }, { "Idempotency-Key": key }),
       422,
       "IDEMPOTENCY_KEY_REUSED",
     );
@@ -97,7 +93,7 @@ describe.each(VARIANTS)("Idempotency-Key (%s)", (variant) => {
     const productId = await seedProduct(shopper.companyId);
     for (const key of ["k".repeat(256), "two words"]) {
       const problem = await problemOf(
-        await send(shopper, "POST", shopper.path("/items"), { productId }, { "Idempotency-Key": key }),
+        await send(shopper, "POST", shopper.cartPath("/items"), { productId }, { "Idempotency-Key": key }),
         400,
         "VALIDATION_FAILED",
       );
@@ -105,7 +101,7 @@ describe.each(VARIANTS)("Idempotency-Key (%s)", (variant) => {
     }
     // 255 is fine.
     await cartOf(
-      await send(shopper, "POST", shopper.path("/items"), { productId }, { "Idempotency-Key": "k".repeat(255) }),
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId }, { "Idempotency-Key": "k".repeat(255) }),
       201,
     );
   });
@@ -118,9 +114,9 @@ describe("Idempotency-Key — security", () => {
     const key = crypto.randomUUID();
     const productA = await seedProduct(a.companyId);
     const productB = await seedProduct(b.companyId);
-    await cartOf(await send(a, "POST", a.path("/items"), { productId: productA }, { "Idempotency-Key": key }), 201);
+    await cartOf(await send(a, "POST", a.cartPath("/items"), { productId: productA }, { "Idempotency-Key": key }), 201);
     const bCart = await cartOf(
-      await send(b, "POST", b.path("/items"), { productId: productB }, { "Idempotency-Key": key }),
+      await send(b, "POST", b.cartPath("/items"), { productId: productB }, { "Idempotency-Key": key }),
       201,
     );
     expect(bCart.id).toBe(b.cartId);
@@ -131,9 +127,9 @@ describe("Idempotency-Key — security", () => {
 describe.each(VARIANTS)("If-Match and ETag (%s)", (variant) => {
   it("ETag is the quoted version on reads and changes", async () => {
     const shopper = await newShopper(variant);
-    const read = await send(shopper, "GET", shopper.readPath);
+    const read = await send(shopper, "GET", shopper.path("cart"));
     expect(read.headers.get("etag")).toBe(`"${shopper.version}"`);
-    const added = await send(shopper, "POST", shopper.path("/items"), {
+    const added = await send(shopper, "POST", shopper.cartPath("/items"), {
       productId: await seedProduct(shopper.companyId),
     });
     expect(added.headers.get("etag")).toBe(`"${shopper.version + 1}"`);
@@ -143,7 +139,7 @@ describe.each(VARIANTS)("If-Match and ETag (%s)", (variant) => {
     const shopper = await newShopper(variant);
     const productId = await seedProduct(shopper.companyId);
     const added = await cartOf(
-      await send(shopper, "POST", shopper.path("/items"), { productId }, { "If-Match": `"${shopper.version}"` }),
+      await send(shopper, "POST", shopper.cartPath("/items"), { productId }, { "If-Match": `"${shopper.version}"` }),
       201,
     );
     const lineId = added.items[0]?.id as string;
@@ -151,7 +147,7 @@ describe.each(VARIANTS)("If-Match and ETag (%s)", (variant) => {
       await send(
         shopper,
         "PATCH",
-        shopper.path(`/items/${lineId}`),
+        shopper.cartPath(`/items/${lineId}`),
         { quantity: 3 },
         { "If-Match": `W/"${added.version}"` },
       ),
@@ -161,7 +157,7 @@ describe.each(VARIANTS)("If-Match and ETag (%s)", (variant) => {
       await send(
         shopper,
         "PATCH",
-        shopper.path(`/items/${lineId}`),
+        shopper.cartPath(`/items/${lineId}`),
         { quantity: 4 },
         { "If-Match": String(patched.version) },
       ),
@@ -174,7 +170,13 @@ describe.each(VARIANTS)("If-Match and ETag (%s)", (variant) => {
     const productId = await seedProduct(shopper.companyId);
     const stale = shopper.version;
     const current = await addItem(shopper, productId, 1);
-    const response = await send(shopper, "POST", shopper.path("/items"), { productId }, { "If-Match": `"${stale}"` });
+    const response = await send(
+      shopper,
+      "POST",
+      shopper.cartPath("/items"),
+      { productId },
+      { "If-Match": `"${stale}"` },
+    );
     expect(response.status).toBe(412);
     const problem = VersionProblemSchema.parse(await response.json());
     expect(problem).toMatchObject({ code: "VERSION_MISMATCH", status: 412, version: current.version });
@@ -186,7 +188,7 @@ describe.each(VARIANTS)("If-Match and ETag (%s)", (variant) => {
     const productId = await seedProduct(shopper.companyId);
     for (const value of ["*", '"abc"', "-1", '"1", "2"']) {
       const problem = await problemOf(
-        await send(shopper, "POST", shopper.path("/items"), { productId }, { "If-Match": value }),
+        await send(shopper, "POST", shopper.cartPath("/items"), { productId }, { "If-Match": value }),
         400,
         "VALIDATION_FAILED",
       );
@@ -202,7 +204,13 @@ describe.each(VARIANTS)("If-Match and ETag (%s)", (variant) => {
     const lineId = added.items[0]?.id as string;
     const [one, two] = await Promise.all(
       [2, 3].map((quantity) =>
-        send(shopper, "PATCH", shopper.path(`/items/${lineId}`), { quantity }, { "If-Match": `"${added.version}"` }),
+        send(
+          shopper,
+          "PATCH",
+          shopper.cartPath(`/items/${lineId}`),
+          { quantity },
+          { "If-Match": `"${added.version}"` },
+        ),
       ),
     );
     expect([one?.status, two?.status].sort()).toEqual([200, 412]);

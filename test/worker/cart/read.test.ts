@@ -1,18 +1,10 @@
 // GET /api/cart, GET /api/public/cart and POST /api/public/cart: happy, error, security.
 import { describe, expect, it } from "vitest";
 import { CartSchema, CreatedCartSchema } from "../../../src/modules/cart/schema";
-import { api, bearer, createTestCompany, signToken } from "../helpers";
-import {
-  addItem,
-  cartOf,
-  customerToken,
-  newCustomer,
-  newGuest,
-  problemOf,
-  readCart,
-  seedProduct,
-  send,
-} from "./fixtures";
+import { api, bearer, customerToken, problemOf, signToken } from "../../support/app";
+import { addItem, cartOf, readCart } from "../../support/cart";
+import { createCompany, seedProduct } from "../../support/catalog";
+import { newCustomer, newGuest, send } from "../../support/sessions";
 
 const createPublicCart = (headers: Record<string, string>, body: unknown = { currency: "USD" }) =>
   api("/api/public/cart", {
@@ -23,7 +15,7 @@ const createPublicCart = (headers: Record<string, string>, body: unknown = { cur
 
 describe("GET /api/cart — happy", () => {
   it("creates the customer's empty cart on first read and returns the same cart afterwards", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const customerId = crypto.randomUUID();
     const headers = bearer(await customerToken(company.companyId, customerId));
     const first = await cartOf(await api("/api/cart", { headers }), 200);
@@ -66,7 +58,7 @@ describe("GET /api/cart — errors", () => {
   });
 
   it("401 with an expired token", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await signToken({ companyId, role: "customer", customerId: crypto.randomUUID() }, { expiresIn: -10 });
     await problemOf(await api("/api/cart", { headers: bearer(token) }), 401, "UNAUTHORIZED");
   });
@@ -83,7 +75,7 @@ describe("GET /api/cart — errors", () => {
 
   it("404 for a site of another company", async () => {
     const customer = await newCustomer();
-    const other = await createTestCompany();
+    const other = await createCompany();
     await problemOf(await send(customer, "GET", "/api/cart", undefined, { "x-site-id": other.siteIds[0] }), 404);
   });
 });
@@ -91,15 +83,15 @@ describe("GET /api/cart — errors", () => {
 describe("GET /api/cart — security", () => {
   for (const role of ["admin", "service"]) {
     it(`403 for an ${role} JWT`, async () => {
-      const { companyId } = await createTestCompany();
+      const { companyId } = await createCompany();
       const token = await signToken({ companyId, role });
       await problemOf(await api("/api/cart", { headers: bearer(token) }), 403, "FORBIDDEN");
     });
   }
 
   it("a customer id in company B never reaches the same customer id's cart in company A", async () => {
-    const a = await createTestCompany();
-    const b = await createTestCompany();
+    const a = await createCompany();
+    const b = await createCompany();
     const customerId = crypto.randomUUID();
     const inA = await newCustomer(a, customerId);
     await addItem(inA, await seedProduct(a.companyId));
@@ -111,7 +103,7 @@ describe("GET /api/cart — security", () => {
   });
 
   it("401 for a token signed with another secret", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await signToken(
       { companyId, role: "customer", customerId: crypto.randomUUID() },
       { secret: "another-secret-that-is-at-least-32-bytes" },
@@ -141,13 +133,13 @@ describe("GET /api/public/cart — happy", () => {
 
 describe("GET /api/public/cart — errors", () => {
   it("400 naming header.x-session-token when the token is missing", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const problem = await problemOf(await api("/api/public/cart", { headers: { "x-company-id": companyId } }), 400);
     expect(problem.errors?.map((error) => error.field)).toEqual(["header.x-session-token"]);
   });
 
   it("400 for a malformed token, before any lookup", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const problem = await problemOf(
       await api("/api/public/cart", { headers: { "x-company-id": companyId, "x-session-token": "A".repeat(64) } }),
       400,
@@ -165,7 +157,7 @@ describe("GET /api/public/cart — errors", () => {
   });
 
   it("404 for a well-formed token that names no session", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     await problemOf(
       await api("/api/public/cart", { headers: { "x-company-id": companyId, "x-session-token": "b".repeat(64) } }),
       404,
@@ -187,7 +179,7 @@ describe("GET /api/public/cart — security", () => {
   it("company A's token with company B's id never shows A's cart", async () => {
     const guest = await newGuest();
     await addItem(guest, await seedProduct(guest.companyId));
-    const other = await createTestCompany();
+    const other = await createCompany();
     const response = await api("/api/public/cart", {
       headers: { "x-company-id": other.companyId, "x-session-token": guest.sessionToken as string },
     });
@@ -208,7 +200,7 @@ describe("GET /api/public/cart — security", () => {
 
 describe("POST /api/public/cart — happy", () => {
   it("201 with a top-level id and a new sessionToken", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const response = await createPublicCart({ "x-company-id": company.companyId });
     expect(response.status).toBe(201);
     const created = CreatedCartSchema.parse(await response.json());
@@ -225,7 +217,7 @@ describe("POST /api/public/cart — happy", () => {
   });
 
   it("creates the cart on the site named by x-site-id, and without a body currency", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const response = await createPublicCart({ "x-company-id": company.companyId, "x-site-id": company.siteIds[1] }, {});
     expect(response.status).toBe(201);
     expect(CreatedCartSchema.parse(await response.json())).toMatchObject({
@@ -245,7 +237,7 @@ describe("POST /api/public/cart — happy", () => {
 
 describe("POST /api/public/cart — errors", () => {
   it("422 CURRENCY_MISMATCH for a currency the site does not sell in", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     await problemOf(
       await createPublicCart({ "x-company-id": companyId }, { currency: "EUR" }),
       422,
@@ -254,13 +246,13 @@ describe("POST /api/public/cart — errors", () => {
   });
 
   it("400 naming body.currency when it is not an ISO code", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const problem = await problemOf(await createPublicCart({ "x-company-id": companyId }, { currency: "usd" }), 400);
     expect(problem.errors?.map((error) => error.field)).toEqual(["body.currency"]);
   });
 
   it("400 for a body that is not JSON", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const response = await api("/api/public/cart", {
       method: "POST",
       headers: { "x-company-id": companyId, "content-type": "application/json" },
@@ -278,7 +270,7 @@ describe("POST /api/public/cart — security", () => {
   it("company A's token with company B's id starts a fresh session in B (never A's cart)", async () => {
     const guest = await newGuest();
     await addItem(guest, await seedProduct(guest.companyId));
-    const other = await createTestCompany();
+    const other = await createCompany();
     const response = await createPublicCart({
       "x-company-id": other.companyId,
       "x-session-token": guest.sessionToken as string,
@@ -292,7 +284,7 @@ describe("POST /api/public/cart — security", () => {
   });
 
   it("a token the server never issued is not adopted: a new server token is issued", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const chosen = "d".repeat(64);
     const response = await createPublicCart({ "x-company-id": companyId, "x-session-token": chosen });
     expect(response.status).toBe(201);
@@ -307,7 +299,7 @@ describe("POST /api/public/cart — security", () => {
   });
 
   it("the response never echoes the token back in a header", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const response = await createPublicCart({ "x-company-id": companyId });
     const created = CartSchema.extend({ sessionToken: CreatedCartSchema.shape.sessionToken }).parse(
       await response.json(),

@@ -5,24 +5,10 @@ import { describe, expect, it } from "vitest";
 import type { CartDoc, SessionDoc } from "../../../durable-objects/contract";
 import { replicate } from "../../../durable-objects/replication";
 import { sha256Hex } from "../../../src/lib/tokens";
-import { createTestCompany, testDatabase } from "../helpers";
-import {
-  addItem,
-  cartOf,
-  cartRows,
-  expectReplicated,
-  newCustomer,
-  newGuest,
-  readCart,
-  replicateNow,
-  type Shopper,
-  seedBundle,
-  seedProduct,
-  seedVariant,
-  send,
-  sessionCartRows,
-  sessionStubOf,
-} from "./fixtures";
+import { addItem, cartOf, cartRows, expectReplicated, readCart, sessionCartRows } from "../../support/cart";
+import { createCompany, seedBundle, seedProduct, seedVariant } from "../../support/catalog";
+import { testDatabase } from "../../support/db";
+import { newCustomer, newGuest, replicateNow, type Shopper, send, sessionStubOf } from "../../support/sessions";
 
 /** A cart with a variant line, a plain line, a bundle, a saved line and a discount. */
 async function fullCart(shopper: Shopper) {
@@ -39,9 +25,9 @@ async function fullCart(shopper: Shopper) {
   await addItem(shopper, mug, 1);
   const withSaved = await addItem(shopper, saved, 3);
   const savedLine = withSaved.items.find((item) => item.productId === saved && item.bundleGroupId === null);
-  await cartOf(await send(shopper, "POST", shopper.path(`/items/${savedLine?.id}/save`)), 200);
-  await cartOf(await send(shopper, "POST", shopper.path("/bundles"), { bundleId }), 201);
-  return cartOf(await send(shopper, "POST", shopper.path("/discount"), { code: "SAVE10" }), 200);
+  await cartOf(await send(shopper, "POST", shopper.cartPath(`/items/${savedLine?.id}/save`)), 200);
+  await cartOf(await send(shopper, "POST", shopper.cartPath("/bundles"), { bundleId }), 201);
+  return cartOf(await send(shopper, "POST", shopper.cartPath("/discount"), { code: "SAVE10" }), 200);
 }
 
 const tokenHashOf = async (shopper: Shopper) => (shopper.sessionToken ? sha256Hex(shopper.sessionToken) : null);
@@ -88,8 +74,8 @@ describe("replication of a cart", () => {
 
     const lineA = first.items.find((item) => item.productId === a)?.id;
     const lineB = first.items.find((item) => item.productId === b)?.id;
-    await cartOf(await send(guest, "DELETE", guest.path(`/items/${lineA}`)), 200);
-    await cartOf(await send(guest, "PATCH", guest.path(`/items/${lineB}`), { quantity: 6 }), 200);
+    await cartOf(await send(guest, "DELETE", guest.cartPath(`/items/${lineA}`)), 200);
+    await cartOf(await send(guest, "PATCH", guest.cartPath(`/items/${lineB}`), { quantity: 6 }), 200);
     await addItem(guest, c as string, 2);
     await replicateNow(guest);
     const second = await readCart(guest);
@@ -105,7 +91,7 @@ describe("replication of a cart", () => {
     const guest = await newGuest();
     const added = await addItem(guest, await seedProduct(guest.companyId), 2);
     await replicateNow(guest);
-    const empty = await cartOf(await send(guest, "DELETE", guest.path(`/items/${added.items[0]?.id}`)), 200);
+    const empty = await cartOf(await send(guest, "DELETE", guest.cartPath(`/items/${added.items[0]?.id}`)), 200);
     await replicateNow(guest);
     await expectReplicated(empty, await tokenHashOf(guest));
     expect((await cartRows(empty.id)).cart).toMatchObject({ subtotal: 0, itemCount: 0 });
@@ -118,7 +104,7 @@ describe("replication of conversions", () => {
     const productId = await seedProduct(guest.companyId);
     await addItem(guest, productId, 2);
     const orderId = `order-${crypto.randomUUID()}`;
-    const converted = await cartOf(await send(guest, "POST", guest.path("/convert"), { orderId }), 200);
+    const converted = await cartOf(await send(guest, "POST", guest.cartPath("/convert"), { orderId }), 200);
     await replicateNow(guest);
     const tokenHash = await tokenHashOf(guest);
     await expectReplicated(converted, tokenHash);
@@ -160,7 +146,7 @@ describe("replication of conversions", () => {
 
 describe("replication of a merge", () => {
   it("the guest's row becomes MERGED; the customer's row holds the merged lines", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const guest = await newGuest(company);
     const customer = await newCustomer(company);
     const productId = await seedProduct(company.companyId);

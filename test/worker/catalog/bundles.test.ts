@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { bundleItems, bundles } from "../../../src/db/schema";
 import { ProblemSchema } from "../../../src/lib/openapi";
 import { UpsertResultSchema } from "../../../src/modules/catalog/schema";
-import { api, bearer, createTestCompany, signToken, testDatabase } from "../helpers";
+import { api, bearer, signToken } from "../../support/app";
+import { createCompany } from "../../support/catalog";
+import { testDatabase } from "../../support/db";
 
 const tokenFor = (companyId: string, role = "service") =>
   signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
@@ -25,7 +27,7 @@ interface Catalog {
 
 /** A fresh company with three products, the first with one variant. */
 async function catalogWithProducts(): Promise<Catalog> {
-  const { companyId } = await createTestCompany();
+  const { companyId } = await createCompany();
   const token = await tokenFor(companyId);
   const productIds: [string, string, string] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
   const variantId = crypto.randomUUID();

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { companies } from "../../../src/db/schema";
 import { ProblemSchema } from "../../../src/lib/openapi";
 import { CompanySchema } from "../../../src/modules/catalog/schema";
-import { api, bearer, createTestCompany, signToken, testDatabase } from "../helpers";
+import { api, bearer, signToken } from "../../support/app";
+import { createCompany } from "../../support/catalog";
+import { testDatabase } from "../../support/db";
 
 const tokenFor = (companyId: string, role = "service") =>
   signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
@@ -62,7 +64,7 @@ describe("PUT /api/catalog/company", () => {
   });
 
   it("never takes the company id from the body", async () => {
-    const other = await createTestCompany();
+    const other = await createCompany();
     const companyId = crypto.randomUUID();
     const response = await putCompany(
       { id: other.companyId, name: "Hijack", slug: `own-${companyId.slice(0, 8)}` },
@@ -74,7 +76,7 @@ describe("PUT /api/catalog/company", () => {
   });
 
   it("refuses a slug another company uses with 409 CONFLICT, changing nothing", async () => {
-    const other = await createTestCompany();
+    const other = await createCompany();
     const companyId = crypto.randomUUID();
     const response = await putCompany({ name: "Copycat", slug: `test-${other.companyId}` }, await tokenFor(companyId));
     expect(response.status).toBe(409);
@@ -107,8 +109,8 @@ describe("PUT /api/catalog/company", () => {
 
 describe("GET /api/catalog/company", () => {
   it("returns the caller's own company with its sites, never another's", async () => {
-    const a = await createTestCompany();
-    const b = await createTestCompany();
+    const a = await createCompany();
+    const b = await createCompany();
     const response = await getCompany(await tokenFor(b.companyId, "admin"));
     expect(response.status).toBe(200);
     const company = CompanySchema.parse(await response.json());
@@ -132,7 +134,7 @@ describe("GET /api/catalog/company", () => {
   });
 
   it("is 403 for a customer and 401 without a token", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const forbidden = await getCompany(await tokenFor(companyId, "customer"));
     expect(forbidden.status).toBe(403);
     expect(ProblemSchema.parse(await forbidden.json()).code).toBe("FORBIDDEN");

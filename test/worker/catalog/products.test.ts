@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { products, productVariants } from "../../../src/db/schema";
 import { ProblemSchema } from "../../../src/lib/openapi";
 import { UpsertResultSchema } from "../../../src/modules/catalog/schema";
-import { api, bearer, createTestCompany, signToken, testDatabase } from "../helpers";
+import { api, bearer, signToken } from "../../support/app";
+import { createCompany } from "../../support/catalog";
+import { testDatabase } from "../../support/db";
 
 const tokenFor = (companyId: string, role = "service") =>
   signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
@@ -46,7 +48,7 @@ async function problemOf(response: Response, status: number) {
 
 describe("PUT /api/catalog/products — happy", () => {
   it("a service token upserts products with variants and defaults", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const variantId = crypto.randomUUID();
     const attributes = { weightGrams: 1100, waterproof: true, color: "brown", discontinued: null };
     const boots = product({
@@ -91,7 +93,7 @@ describe("PUT /api/catalog/products — happy", () => {
   });
 
   it("is idempotent, and a second call with changed fields updates them (admin token)", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await tokenFor(companyId, "admin");
     const variantId = crypto.randomUUID();
     const item = product({ variants: [{ id: variantId, sku: `V-${variantId.slice(0, 8)}`, name: "Blue" }] });
@@ -116,7 +118,7 @@ describe("PUT /api/catalog/products — happy", () => {
   });
 
   it("takes a batch of 500 products in one call", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const batch = Array.from({ length: 500 }, (_, index) => product({ sku: `B-${index}`, name: "P", price: index }));
     const response = await putProducts({ products: batch }, await tokenFor(companyId));
     expect(response.status).toBe(200);
@@ -130,8 +132,8 @@ describe("PUT /api/catalog/products — happy", () => {
   });
 
   it("lets two companies use the same sku", async () => {
-    const a = await createTestCompany();
-    const b = await createTestCompany();
+    const a = await createCompany();
+    const b = await createCompany();
     const sku = `SHARED-${crypto.randomUUID().slice(0, 8)}`;
     expect((await putProducts({ products: [product({ sku })] }, await tokenFor(a.companyId))).status).toBe(200);
     expect((await putProducts({ products: [product({ sku })] }, await tokenFor(b.companyId))).status).toBe(200);
@@ -140,7 +142,7 @@ describe("PUT /api/catalog/products — happy", () => {
 
 describe("PUT /api/catalog/products — errors", () => {
   it("501 products is a 400 naming body.products", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const batch = Array.from({ length: 501 }, (_, index) => product({ sku: `X-${index}`, name: "P", price: 1 }));
     const problem = await problemOf(await putProducts({ products: batch }, await tokenFor(companyId)), 400);
     expect(problem.code).toBe("VALIDATION_FAILED");
@@ -149,13 +151,13 @@ describe("PUT /api/catalog/products — errors", () => {
   });
 
   it("an empty batch is a 400", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const problem = await problemOf(await putProducts({ products: [] }, await tokenFor(companyId)), 400);
     expect(problem.errors?.[0]?.field).toBe("body.products");
   });
 
   it("a bad currency and a negative price are 400s naming each field", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const batch = [
       product({ currency: "usd" }),
       product({ price: -1 }),
@@ -173,7 +175,7 @@ describe("PUT /api/catalog/products — errors", () => {
   });
 
   it("a malformed id, attribute or NUL byte is a 400, not a 500", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const batch = [
       product({ id: "not-a-uuid" }),
       product({ attributes: { nested: { no: 1 } } }),
@@ -188,7 +190,7 @@ describe("PUT /api/catalog/products — errors", () => {
   });
 
   it("a duplicate id or sku inside the batch is a 400", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const first = product();
     const batch = [first, { ...product(), id: first.id }, product({ sku: first.sku })];
     const problem = await problemOf(await putProducts({ products: batch }, await tokenFor(companyId)), 400);
@@ -196,7 +198,7 @@ describe("PUT /api/catalog/products — errors", () => {
   });
 
   it("a sku the company already uses under another id is a 409 CONFLICT; nothing written", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await tokenFor(companyId);
     const original = product();
     expect((await putProducts({ products: [original] }, token)).status).toBe(200);
@@ -211,7 +213,7 @@ describe("PUT /api/catalog/products — errors", () => {
   });
 
   it("swapping two skus in one call is a 409 from Postgres' unique key, not a 500; nothing written", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await tokenFor(companyId);
     const first = product();
     const second = product();
@@ -228,7 +230,7 @@ describe("PUT /api/catalog/products — errors", () => {
   });
 
   it("a variant sku used by another variant is a 409 CONFLICT", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await tokenFor(companyId);
     const sku = `V-${crypto.randomUUID().slice(0, 8)}`;
     const owner = product({ variants: [{ id: crypto.randomUUID(), sku, name: "One" }] });
@@ -240,7 +242,7 @@ describe("PUT /api/catalog/products — errors", () => {
   });
 
   it("a variant cannot move to another product (409)", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await tokenFor(companyId);
     const variant = { id: crypto.randomUUID(), sku: `V-${crypto.randomUUID().slice(0, 8)}`, name: "Red" };
     const owner = product({ variants: [variant] });
@@ -262,7 +264,7 @@ describe("PUT /api/catalog/products — errors", () => {
   });
 
   it("a body that is not JSON is a 400", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const response = await api("/api/catalog/products", {
       method: "PUT",
       headers: { "content-type": "application/json", ...bearer(await tokenFor(companyId)) },
@@ -274,7 +276,7 @@ describe("PUT /api/catalog/products — errors", () => {
 
 describe("PUT /api/catalog/products — security", () => {
   it("is 403 for a customer and 401 without a token; nothing written", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const item = product();
     expect(
       (await problemOf(await putProducts({ products: [item] }, await tokenFor(companyId, "customer")), 403)).code,
@@ -284,8 +286,8 @@ describe("PUT /api/catalog/products — security", () => {
   });
 
   it("company B upserting company A's product id is a 404; A's row unchanged, nothing of B's batch written", async () => {
-    const a = await createTestCompany();
-    const b = await createTestCompany();
+    const a = await createCompany();
+    const b = await createCompany();
     const owned = product();
     expect((await putProducts({ products: [owned] }, await tokenFor(a.companyId))).status).toBe(200);
     const [before] = await rows([owned.id]);
@@ -305,8 +307,8 @@ describe("PUT /api/catalog/products — security", () => {
   });
 
   it("company B upserting company A's variant id is a 404; A's variant unchanged, nothing written", async () => {
-    const a = await createTestCompany();
-    const b = await createTestCompany();
+    const a = await createCompany();
+    const b = await createCompany();
     const variant = { id: crypto.randomUUID(), sku: `V-${crypto.randomUUID().slice(0, 8)}`, name: "A's variant" };
     expect(
       (await putProducts({ products: [product({ variants: [variant] })] }, await tokenFor(a.companyId))).status,
@@ -321,8 +323,8 @@ describe("PUT /api/catalog/products — security", () => {
   });
 
   it("ignores a companyId in the body", async () => {
-    const a = await createTestCompany();
-    const b = await createTestCompany();
+    const a = await createCompany();
+    const b = await createCompany();
     const item = product({ companyId: a.companyId });
     expect((await putProducts({ products: [item] }, await tokenFor(b.companyId))).status).toBe(200);
     expect(await rows([item.id])).toEqual([expect.objectContaining({ companyId: b.companyId })]);

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { promotions } from "../../../src/db/schema";
 import { ProblemSchema } from "../../../src/lib/openapi";
 import { UpsertResultSchema } from "../../../src/modules/catalog/schema";
-import { api, bearer, createTestCompany, signToken, testDatabase } from "../helpers";
+import { api, bearer, signToken } from "../../support/app";
+import { createCompany } from "../../support/catalog";
+import { testDatabase } from "../../support/db";
 
 const tokenFor = (companyId: string, role = "service") =>
   signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
@@ -36,7 +38,7 @@ async function problemOf(response: Response, status: number) {
 
 describe("PUT /api/catalog/promotions — happy", () => {
   it("upserts promotions, normalizing codes to upper case and applying defaults", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const spring = promotion({
       code: " spring-15 ",
       startsAt: "2026-03-01T00:00:00Z",
@@ -72,7 +74,7 @@ describe("PUT /api/catalog/promotions — happy", () => {
   });
 
   it("is idempotent, and a second call updates changed fields (admin token)", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await tokenFor(companyId, "admin");
     const promo = promotion();
     expect((await putPromotions({ promotions: [promo] }, token)).status).toBe(200);
@@ -85,8 +87,8 @@ describe("PUT /api/catalog/promotions — happy", () => {
   });
 
   it("lets two companies use the same code", async () => {
-    const a = await createTestCompany();
-    const b = await createTestCompany();
+    const a = await createCompany();
+    const b = await createCompany();
     const code = `SHARED${crypto.randomUUID().slice(0, 6)}`.toUpperCase();
     expect((await putPromotions({ promotions: [promotion({ code })] }, await tokenFor(a.companyId))).status).toBe(200);
     expect((await putPromotions({ promotions: [promotion({ code })] }, await tokenFor(b.companyId))).status).toBe(200);
@@ -95,7 +97,7 @@ describe("PUT /api/catalog/promotions — happy", () => {
 
 describe("PUT /api/catalog/promotions — errors", () => {
   it("rejects bad codes, values and dates with 400s naming the fields", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const batch = [
       promotion({ value: 101 }),
       promotion({ code: "no spaces!" }),
@@ -118,14 +120,14 @@ describe("PUT /api/catalog/promotions — errors", () => {
   });
 
   it("the same code twice in a batch (after normalizing) is a 400", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const batch = [promotion({ code: "twice" }), promotion({ code: "TWICE" })];
     const problem = await problemOf(await putPromotions({ promotions: batch }, await tokenFor(companyId)), 400);
     expect(problem.errors?.map((error) => error.field)).toEqual(["body.promotions.1.code"]);
   });
 
   it("a code the company already uses under another id is a 409 CONFLICT; nothing written", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await tokenFor(companyId);
     const original = promotion();
     expect((await putPromotions({ promotions: [original] }, token)).status).toBe(200);
@@ -148,7 +150,7 @@ describe("PUT /api/catalog/promotions — errors", () => {
 
 describe("PUT /api/catalog/promotions — security", () => {
   it("is 403 for a customer and 401 without a token", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const promo = promotion();
     expect(
       (await problemOf(await putPromotions({ promotions: [promo] }, await tokenFor(companyId, "customer")), 403)).code,
@@ -158,8 +160,8 @@ describe("PUT /api/catalog/promotions — security", () => {
   });
 
   it("company B upserting company A's promotion id is a 404; A's row unchanged, nothing of B's batch written", async () => {
-    const a = await createTestCompany();
-    const b = await createTestCompany();
+    const a = await createCompany();
+    const b = await createCompany();
     const owned = promotion();
     expect((await putPromotions({ promotions: [owned] }, await tokenFor(a.companyId))).status).toBe(200);
     const [before] = await rows([owned.id]);

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { sites } from "../../../src/db/schema";
 import { ProblemSchema } from "../../../src/lib/openapi";
 import { CompanySchema, UpsertResultSchema } from "../../../src/modules/catalog/schema";
-import { api, bearer, createTestCompany, signToken, testDatabase } from "../helpers";
+import { api, bearer, signToken } from "../../support/app";
+import { createCompany } from "../../support/catalog";
+import { testDatabase } from "../../support/db";
 
 const tokenFor = (companyId: string, role = "service") =>
   signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
@@ -40,7 +42,7 @@ async function problemOf(response: Response, status: number) {
 
 describe("PUT /api/catalog/sites", () => {
   it("upserts sites with the documented defaults, visible at once in GET /company", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await tokenFor(companyId);
     const peak = site();
     const response = await putSites({ sites: [peak] }, token);
@@ -65,7 +67,7 @@ describe("PUT /api/catalog/sites", () => {
   });
 
   it("is idempotent and updates changed fields (admin token)", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await tokenFor(companyId, "admin");
     const peak = site({ enableCompare: true, maxCompareItems: 6, taxRateBps: 825 });
     expect((await putSites({ sites: [peak] }, token)).status).toBe(200);
@@ -80,7 +82,7 @@ describe("PUT /api/catalog/sites", () => {
   });
 
   it("a new default site displaces the old default", async () => {
-    const { companyId, siteIds } = await createTestCompany();
+    const { companyId, siteIds } = await createCompany();
     const peak = site({ isDefault: true });
     expect((await putSites({ sites: [peak] }, await tokenFor(companyId))).status).toBe(200);
     const stored = await rows([siteIds[0], peak.id]);
@@ -89,7 +91,7 @@ describe("PUT /api/catalog/sites", () => {
   });
 
   it("rejects two defaults, a bad currency, a bad URL and out-of-range numbers with 400s naming the fields", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const batch = [
       site({ isDefault: true, currency: "euro" }),
       site({ isDefault: true, baseUrl: "javascript:alert(1)" }),
@@ -107,7 +109,7 @@ describe("PUT /api/catalog/sites", () => {
   });
 
   it("101 sites is a 400 naming body.sites", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const batch = Array.from({ length: 101 }, () => site());
     const problem = await problemOf(await putSites({ sites: batch }, await tokenFor(companyId)), 400);
     expect(problem.errors?.map((error) => error.field)).toEqual(["body.sites"]);
@@ -121,7 +123,7 @@ describe("PUT /api/catalog/sites", () => {
   });
 
   it("is 403 for a customer and 401 without a token", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const peak = site();
     expect((await problemOf(await putSites({ sites: [peak] }, await tokenFor(companyId, "customer")), 403)).code).toBe(
       "FORBIDDEN",
@@ -131,8 +133,8 @@ describe("PUT /api/catalog/sites", () => {
   });
 
   it("company B upserting company A's site id is a 404; A's site unchanged, nothing of B's batch written", async () => {
-    const a = await createTestCompany();
-    const b = await createTestCompany();
+    const a = await createCompany();
+    const b = await createCompany();
     const [before] = await rows([a.siteIds[0]]);
     const innocent = site({ isDefault: true });
     const hijack = site({ id: a.siteIds[0], name: "Hijacked", baseUrl: "https://evil.test" });

@@ -1,19 +1,10 @@
 // Comparison is off unless the site enables it: every comparison route on such a site is
-// 403 FEATURE_DISABLED (createTestCompany: the default site has compare on, the second off).
+// 403 FEATURE_DISABLED (createCompany: the default site has compare on, the second off).
 import { describe, expect, it } from "vitest";
-import { createTestCompany } from "../helpers";
-import {
-  addToComparison,
-  createCompany,
-  MISSING_ID,
-  newShopper,
-  problemOf,
-  readComparison,
-  type Shopper,
-  seedProduct,
-  send,
-  VARIANTS,
-} from "../wishlist/fixtures";
+import { problemOf } from "../../support/app";
+import { createCompany, seedProduct } from "../../support/catalog";
+import { addToComparison, MISSING_ID, readComparison } from "../../support/lists";
+import { newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 function everyRoute(shopper: Shopper, productId: string): [string, string, unknown?][] {
   return [
@@ -27,7 +18,7 @@ function everyRoute(shopper: Shopper, productId: string): [string, string, unkno
 
 describe.each(VARIANTS)("comparison disabled for the site (%s)", (variant) => {
   it("403 FEATURE_DISABLED on every route for the compare-disabled site (x-site-id); nothing changes", async () => {
-    const company = await createTestCompany();
+    const company = await createCompany();
     const shopper = await newShopper(variant, company);
     const productId = await seedProduct(company.companyId);
     const before = await addToComparison(shopper, productId);

@@ -1,24 +1,10 @@
 // Comparison items: POST /items and DELETE /items/:itemId for customers and anonymous
 // sessions; the cap (the site's maxCompareItems), also under concurrent adds.
 import { describe, expect, it } from "vitest";
-import {
-  addToComparison,
-  type Comparison,
-  comparisonOf,
-  createCompany,
-  MISSING_ID,
-  newShopper,
-  problemOf,
-  readComparison,
-  type Shopper,
-  seedManyProducts,
-  seedProduct,
-  seedProducts,
-  seedVariant,
-  send,
-  VARIANTS,
-  VersionProblemSchema,
-} from "../wishlist/fixtures";
+import { problemOf, VersionProblemSchema } from "../../support/app";
+import { createCompany, seedManyProducts, seedProduct, seedProducts, seedVariant } from "../../support/catalog";
+import { addToComparison, type Comparison, comparisonOf, MISSING_ID, readComparison } from "../../support/lists";
+import { newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 const post = (shopper: Shopper, body: unknown, headers: Record<string, string> = {}) =>
   send(shopper, "POST", shopper.path("comparison", "/items"), body, headers);

@@ -1,21 +1,10 @@
 // GET /api/comparison and GET /api/public/comparison: happy, error, security; a customer's
 // comparison follows them across sites, devices and tokens; comparisons live 90 days.
 import { describe, expect, it } from "vitest";
-import { api, bearer, signToken } from "../helpers";
-import {
-  addToComparison,
-  comparisonOf,
-  createCompany,
-  customerToken,
-  newCustomer,
-  newGuest,
-  newShopper,
-  problemOf,
-  readComparison,
-  seedProducts,
-  send,
-  VARIANTS,
-} from "../wishlist/fixtures";
+import { api, bearer, customerToken, problemOf, signToken } from "../../support/app";
+import { createCompany, seedProducts } from "../../support/catalog";
+import { addToComparison, comparisonOf, readComparison } from "../../support/lists";
+import { newCustomer, newGuest, newShopper, send, VARIANTS } from "../../support/sessions";
 
 const DAY_MS = 86_400_000;
 

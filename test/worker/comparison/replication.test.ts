@@ -3,22 +3,10 @@
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { ComparisonShareSchema } from "../../../src/modules/comparison/schema";
-import {
-  addToComparison,
-  bodyOf,
-  type Comparison,
-  comparisonOf,
-  comparisonRows,
-  createCompany,
-  flushReplication,
-  newShopper,
-  readComparison,
-  type Shopper,
-  seedProducts,
-  seedVariant,
-  send,
-  VARIANTS,
-} from "../wishlist/fixtures";
+import { bodyOf } from "../../support/app";
+import { createCompany, seedProducts, seedVariant } from "../../support/catalog";
+import { addToComparison, type Comparison, comparisonOf, comparisonRows, readComparison } from "../../support/lists";
+import { newShopper, replicateNow, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 async function expectReplicated(shopper: Shopper, view: Comparison, shareTokenHash: string | null) {
   const { comparison, items } = await comparisonRows(view.id);
@@ -63,7 +51,7 @@ describe.each(VARIANTS)("comparison replication (%s)", (variant) => {
       ComparisonShareSchema,
     );
 
-    await flushReplication(shopper);
+    await replicateNow(shopper);
     const view = await readComparison(shopper);
     expect(view.items.map((item) => item.productId)).toEqual([b, c]);
     const rows = await expectReplicated(shopper, view, await sha256Hex(shared.token));
@@ -82,7 +70,7 @@ describe.each(VARIANTS)("comparison replication (%s)", (variant) => {
     await bodyOf(await send(shopper, "POST", shopper.path("comparison", "/share")), 200, ComparisonShareSchema);
     await comparisonOf(await send(shopper, "DELETE", shopper.path("comparison", "/share")), 200);
     expect((await send(shopper, "POST", shopper.path("comparison", "/items"), { productId: c })).status).toBe(409);
-    await flushReplication(shopper);
+    await replicateNow(shopper);
     const view = await readComparison(shopper);
     const { comparison } = await expectReplicated(shopper, view, null);
     expect(comparison?.itemCount).toBe(2);

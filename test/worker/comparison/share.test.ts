@@ -2,22 +2,10 @@
 // GET /api/public/comparison/shared/:token.
 import { describe, expect, it } from "vitest";
 import { ComparisonShareSchema, SharedComparisonSchema } from "../../../src/modules/comparison/schema";
-import { api } from "../helpers";
-import {
-  addToComparison,
-  bodyOf,
-  comparisonOf,
-  createCompany,
-  newShopper,
-  type Problem,
-  problemOf,
-  readComparison,
-  SHARE_TOKEN,
-  type Shopper,
-  seedProducts,
-  send,
-  VARIANTS,
-} from "../wishlist/fixtures";
+import { api, bodyOf, type Problem, problemOf } from "../../support/app";
+import { createCompany, seedProducts } from "../../support/catalog";
+import { addToComparison, comparisonOf, readComparison, SHARE_TOKEN } from "../../support/lists";
+import { newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 const share = async (shopper: Shopper, headers: Record<string, string> = {}) =>
   bodyOf(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProblemSchema } from "../../../src/lib/openapi";
-import { apiWithEnv } from "../helpers";
+import { apiWithEnv } from "../../support/app";
 
 describe("configuration", () => {
   it("a missing DATABASE_URL is a 500 that names it", async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import { companies, customers } from "../../../src/db/schema";
 import { errorFields, errorText, REDACTED } from "../../../src/lib/error-fields";
 import { createLogger } from "../../../src/lib/logger";
-import { testDatabase } from "../helpers";
+import { type TestDb, withDatabase } from "../../support/db";
 
 const SESSION_TOKEN = "ab12".repeat(16);
 const SHARE_TOKEN = `${"0f".repeat(32)}${"c3".repeat(32)}`;
@@ -13,17 +13,12 @@ const JWT =
   "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEiLCJjb21wYW55SWQiOiJjMSJ9.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 /** What a failed query threw, with the values it was sent. */
-async function failedQuery(
-  run: (db: ReturnType<typeof testDatabase>["db"]) => Promise<unknown>,
-): Promise<DrizzleQueryError> {
-  const { db, close } = testDatabase();
+async function failedQuery(run: (db: TestDb) => Promise<unknown>): Promise<DrizzleQueryError> {
   try {
-    await run(db);
+    await withDatabase(run);
   } catch (error) {
     expect(error).toBeInstanceOf(DrizzleQueryError);
     return error as DrizzleQueryError;
-  } finally {
-    await close();
   }
   throw new Error("the query was expected to fail");
 }
@@ -38,12 +33,7 @@ describe("errorFields of a real failed query (drizzle over the test Postgres)", 
   it("keeps the parameterized SQL and the driver's cause, drops every parameter", async () => {
     const slug = `slug-${crypto.randomUUID()}`;
     const note = "Customer asked to ship to 12 Baker Street";
-    const { db, close } = testDatabase();
-    try {
-      await db.insert(companies).values({ id: crypto.randomUUID(), name: "Taken", slug });
-    } finally {
-      await close();
-    }
+    await withDatabase((db) => db.insert(companies).values({ id: crypto.randomUUID(), name: "Taken", slug }));
     // The slug is taken: Postgres refuses, and its `detail` ("Key (slug)=(…)") quotes the value.
     const error = await failedQuery((db) => db.insert(companies).values({ id: crypto.randomUUID(), name: note, slug }));
     expect(error.message).toContain(slug); // what String(error) used to log

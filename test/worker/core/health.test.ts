@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProblemSchema } from "../../../src/lib/openapi";
-import { api, apiWithEnv } from "../helpers";
+import { api, apiWithEnv } from "../../support/app";
 
 describe("GET /api/health", () => {
   it("answers 200 with the version, without touching Postgres", async () => {

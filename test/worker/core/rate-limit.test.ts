@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ProblemSchema } from "../../../src/lib/openapi";
-import { apiWithEnv, bearer, createTestCompany, signToken } from "../helpers";
+import { apiWithEnv, bearer, signToken } from "../../support/app";
+import { createCompany } from "../../support/catalog";
 
 describe("rate limits", () => {
   it("a session over its limit gets 429 RATE_LIMITED with Retry-After", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const token = await signToken({ role: "customer", companyId, customerId: crypto.randomUUID() });
     const limited = { SESSION_RATE_LIMITER: env.TIGHT_SESSION_LIMITER };
     const statuses: number[] = [];

@@ -6,27 +6,25 @@ import { afterEach, describe, expect, it } from "vitest";
 import { carts, crossSiteSessions } from "../../../src/db/schema";
 import { CRONS } from "../../../src/jobs/schedule";
 import { toHex } from "../../../src/lib/tokens";
+import { withDatabase } from "../../support/db";
 import {
   ageCart,
+  cartResponse,
   cartRow,
   cartStatuses,
   counts,
   createJobCompany,
+  customerWithItems,
   DAY_MS,
   daysFromNow,
-  flush,
-  newCustomer,
-  newGuest,
-  readCart,
+  guestWithItems,
+  type JobShopper,
   removeJobCompanies,
   runCron,
-  type Shopper,
-  send,
-  stubOf,
   summariesOf,
   trigger,
-  withDb,
-} from "./fixtures";
+} from "../../support/jobs";
+import { flush, send, sessionStubOf } from "../../support/sessions";
 
 afterEach(removeJobCompanies);
 
@@ -34,10 +32,10 @@ describe("markAbandonedCarts (hourly)", { timeout: 60_000 }, () => {
   it("abandons carts with items idle past their own site's cartExpirationDays, and nothing else", async () => {
     const oneDay = await createJobCompany(1);
     const fiveDays = await createJobCompany(5);
-    const guests = [await newGuest(oneDay, 1), await newGuest(oneDay, 2)];
-    const customer = await newCustomer(oneDay, 1);
-    const empty = await newGuest(oneDay, 0);
-    const other = await newGuest(fiveDays, 1);
+    const guests = [await guestWithItems(oneDay, 1), await guestWithItems(oneDay, 2)];
+    const customer = await customerWithItems(oneDay, 1);
+    const empty = await guestWithItems(oneDay, 0);
+    const other = await guestWithItems(fiveDays, 1);
 
     const run = await runCron(CRONS.hourly, daysFromNow(2));
     expect(counts(run.markAbandonedCarts)).toEqual({
@@ -59,8 +57,8 @@ describe("markAbandonedCarts (hourly)", { timeout: 60_000 }, () => {
       "ACTIVE",
     ]);
     expect((await cartRow(customer.cartId))?.abandonedAt).toBeInstanceOf(Date);
-    expect((await readCart(guests[0] as Shopper)).body.status).toBe("ABANDONED");
-    expect((await readCart(other)).body.status).toBe("ACTIVE");
+    expect((await cartResponse(guests[0] as JobShopper)).body.status).toBe("ABANDONED");
+    expect((await cartResponse(other)).body.status).toBe("ACTIVE");
 
     // Idempotent: nothing left to do at the same time.
     expect(counts((await runCron(CRONS.hourly, daysFromNow(2))).markAbandonedCarts)).toMatchObject({
@@ -80,7 +78,7 @@ describe("markAbandonedCarts (hourly)", { timeout: 60_000 }, () => {
 
   it("leaves a session alone when Postgres says idle but the session was active since", async () => {
     const company = await createJobCompany(1);
-    const shopper = await newGuest(company, 1);
+    const shopper = await guestWithItems(company, 1);
     // Postgres' copy says three days idle; the session itself was active moments ago.
     await ageCart(shopper.cartId, { lastActivityAt: new Date(Date.now() - 3 * DAY_MS) });
 
@@ -88,13 +86,13 @@ describe("markAbandonedCarts (hourly)", { timeout: 60_000 }, () => {
     expect(counts(run.markAbandonedCarts)).toMatchObject({ selected: 1, changed: 0, skipped: 1, failed: 0 });
     expect(run.markAbandonedCarts?.skippedReasons).toEqual({ "active since selection": 1 });
     expect(await cartStatuses([shopper])).toEqual(["ACTIVE"]);
-    expect((await readCart(shopper)).body.status).toBe("ACTIVE");
+    expect((await cartResponse(shopper)).body.status).toBe("ACTIVE");
   });
 
   it("stops at its call budget and the next run carries on where it stopped", async () => {
     const company = await createJobCompany(1);
-    const shoppers: Shopper[] = [];
-    for (let index = 0; index < 5; index++) shoppers.push(await newGuest(company, 1));
+    const shoppers: JobShopper[] = [];
+    for (let index = 0; index < 5; index++) shoppers.push(await guestWithItems(company, 1));
     const at = daysFromNow(2);
 
     const first = await runCron(CRONS.hourly, at, { JOBS_CALL_BUDGET: "3" });
@@ -118,7 +116,7 @@ describe("markAbandonedCarts (hourly)", { timeout: 60_000 }, () => {
 
   it("is safe to trigger twice at the same time: each cart changes once", async () => {
     const company = await createJobCompany(1);
-    const shoppers = [await newGuest(company), await newGuest(company), await newGuest(company)];
+    const shoppers = [await guestWithItems(company), await guestWithItems(company), await guestWithItems(company)];
     const at = daysFromNow(2);
 
     const summaries = await summariesOf(() => Promise.all([trigger(CRONS.hourly, at), trigger(CRONS.hourly, at)]));
@@ -135,10 +133,10 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
   it("expires sessions past expiresAt, clears their live state, and leaves the rest", async () => {
     const oneDay = await createJobCompany(1);
     const fiveDays = await createJobCompany(5);
-    const abandoned = await newGuest(oneDay, 1);
-    const empty = await newGuest(oneDay, 0);
-    const customer = await newCustomer(oneDay, 2);
-    const other = await newGuest(fiveDays, 1);
+    const abandoned = await guestWithItems(oneDay, 1);
+    const empty = await guestWithItems(oneDay, 0);
+    const customer = await customerWithItems(oneDay, 2);
+    const other = await guestWithItems(fiveDays, 1);
     const at = daysFromNow(2);
     // The hourly job got to the carts with items first.
     expect((await runCron(CRONS.hourly, at)).markAbandonedCarts?.changed).toBe(2);
@@ -162,13 +160,13 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
       "ACTIVE",
     ]);
     expect((await cartRow(abandoned.cartId))?.abandonedAt).toBeInstanceOf(Date);
-    expect((await readCart(abandoned)).status).toBe(410);
-    expect((await readCart(empty)).status).toBe(410);
+    expect((await cartResponse(abandoned)).status).toBe(410);
+    expect((await cartResponse(empty)).status).toBe(410);
     // A customer simply starts over with a new, empty cart.
-    const fresh = await readCart(customer);
+    const fresh = await cartResponse(customer);
     expect(fresh.status).toBe(200);
     expect(fresh.body.id).not.toBe(customer.cartId);
-    expect((await readCart(other)).body.status).toBe("ACTIVE");
+    expect((await cartResponse(other)).body.status).toBe("ACTIVE");
 
     expect(counts((await runCron(CRONS.daily, at)).cleanupExpiredSessions)).toMatchObject({
       selected: 0,
@@ -179,13 +177,13 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
 
   it("keeps a session that was active after Postgres last saw it", async () => {
     const company = await createJobCompany(1);
-    const shopper = await newGuest(company, 1);
+    const shopper = await guestWithItems(company, 1);
     await ageCart(shopper.cartId, {
       lastActivityAt: new Date(Date.now() - 3 * DAY_MS),
       expiresAt: new Date(Date.now() - 2 * DAY_MS),
     });
     // The shopper is back, on the session itself; Postgres has not heard of it yet.
-    const added = await send(shopper, "POST", `${shopper.cartPath}/items`, {
+    const added = await send(shopper, "POST", shopper.cartPath("/items"), {
       productId: company.productIds[1],
       quantity: 1,
     });
@@ -194,7 +192,7 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
     const run = await runCron(CRONS.daily, new Date());
     expect(counts(run.cleanupExpiredSessions)).toMatchObject({ selected: 1, changed: 0, skipped: 1, failed: 0 });
     expect(run.cleanupExpiredSessions?.skippedReasons).toEqual({ "active since selection": 1 });
-    expect((await readCart(shopper)).status).toBe(200);
+    expect((await cartResponse(shopper)).status).toBe(200);
     await flush(shopper);
     const row = await cartRow(shopper.cartId);
     expect(row?.status).toBe("ACTIVE");
@@ -205,26 +203,26 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
   it("expires a session whose cross-site session row is past its expiry", async () => {
     // Thirty-day carts: only the session row is due.
     const company = await createJobCompany(30);
-    const shopper = await newGuest(company, 1);
-    const control = await newGuest(company, 1);
+    const shopper = await guestWithItems(company, 1);
+    const control = await guestWithItems(company, 1);
     await giveSessionLifetime(shopper, DAY_MS);
 
     const run = await runCron(CRONS.daily, daysFromNow(2));
     expect(counts(run.cleanupExpiredSessions)).toMatchObject({ selected: 1, changed: 1, failed: 0 });
-    const [row] = await withDb((db) =>
+    const [row] = await withDatabase((db) =>
       db.select().from(crossSiteSessions).where(eq(crossSiteSessions.id, shopper.sessionId)),
     );
     expect(row?.status).toBe("EXPIRED");
     expect(await cartStatuses([shopper, control])).toEqual(["EXPIRED", "ACTIVE"]);
-    expect((await readCart(shopper)).status).toBe(410);
-    expect((await readCart(control)).status).toBe(200);
-    expect((await stubOf(shopper).expire(new Date().toISOString())).reason).toBe("already expired");
+    expect((await cartResponse(shopper)).status).toBe(410);
+    expect((await cartResponse(control)).status).toBe(200);
+    expect((await sessionStubOf(shopper).expire(new Date().toISOString())).reason).toBe("already expired");
   });
 
   it("expires the row of a session whose object holds nothing", async () => {
     const company = await createJobCompany(1);
     const cartId = crypto.randomUUID();
-    await withDb((db) =>
+    await withDatabase((db) =>
       db.insert(carts).values({
         id: cartId,
         companyId: company.companyId,
@@ -245,10 +243,10 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
 });
 
 /** Gives the session's cross_site_sessions row (made here if replication has not) a short lifetime. */
-async function giveSessionLifetime(shopper: Shopper, lifetimeMs: number): Promise<void> {
+async function giveSessionLifetime(shopper: JobShopper, lifetimeMs: number): Promise<void> {
   const lastActivityAt = new Date();
   const expiresAt = new Date(lastActivityAt.getTime() + lifetimeMs);
-  await withDb(async (db) => {
+  await withDatabase(async (db) => {
     await db
       .insert(crossSiteSessions)
       .values({

@@ -7,23 +7,21 @@ import { cartItems, carts, crossSiteSessions, productComparisons, savedCartItems
 import { archiveKey } from "../../../src/jobs/archive-converted-carts";
 import { CRONS } from "../../../src/jobs/schedule";
 import { toHex } from "../../../src/lib/tokens";
+import { withDatabase } from "../../support/db";
 import {
   ageCart,
+  cartResponse,
   cartStatuses,
   counts,
   createJobCompany,
   DAY_MS,
   daysFromNow,
-  flush,
-  newGuest,
-  readCart,
+  guestWithItems,
+  type JobShopper,
   removeJobCompanies,
   runCron,
-  type Shopper,
-  send,
-  stubOf,
-  withDb,
-} from "./fixtures";
+} from "../../support/jobs";
+import { flush, send, sessionStubOf } from "../../support/sessions";
 
 afterEach(removeJobCompanies);
 
@@ -33,10 +31,10 @@ describe("purgeOldComparisons (weekly)", { timeout: 60_000 }, () => {
   it("deletes comparisons older than 90 days and has their sessions drop them", async () => {
     const company = await createJobCompany();
     const other = await createJobCompany();
-    const old = await compareOne(await newGuest(company, 0));
-    const recent = await compareOne(await newGuest(company, 0));
-    const othersRecent = await compareOne(await newGuest(other, 0));
-    await withDb((db) =>
+    const old = await compareOne(await guestWithItems(company, 0));
+    const recent = await compareOne(await guestWithItems(company, 0));
+    const othersRecent = await compareOne(await guestWithItems(other, 0));
+    await withDatabase((db) =>
       db
         .update(productComparisons)
         .set({ createdAt: daysAgo(100) })
@@ -44,7 +42,7 @@ describe("purgeOldComparisons (weekly)", { timeout: 60_000 }, () => {
     );
     // A row whose session is long gone: the row still goes.
     const orphanId = crypto.randomUUID();
-    await withDb((db) =>
+    await withDatabase((db) =>
       db.insert(productComparisons).values({
         id: orphanId,
         companyId: company.companyId,
@@ -83,7 +81,7 @@ describe("the weekly call budget", { timeout: 60_000 }, () => {
   it("passes what the earlier jobs leave to the last one, which stops at it and carries on next week", async () => {
     const company = await createJobCompany();
     const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
-    await withDb((db) =>
+    await withDatabase((db) =>
       db.insert(productComparisons).values(
         ids.map((id) => ({
           id,
@@ -110,11 +108,11 @@ describe("the weekly call budget", { timeout: 60_000 }, () => {
 describe("applyRetention (weekly)", { timeout: 60_000 }, () => {
   it("deletes carts abandoned over 90 days ago, items and all, and keeps younger ones", async () => {
     const company = await createJobCompany();
-    const abandoned = await abandon(await newGuest(company, 2));
-    const abandonedThenExpired = await abandon(await newGuest(company, 1));
-    expect((await stubOf(abandonedThenExpired).expire(daysFromNow(1).toISOString())).expired).toBe(true);
-    const young = await abandon(await newGuest(company, 1));
-    const active = await newGuest(company, 1);
+    const abandoned = await abandon(await guestWithItems(company, 2));
+    const abandonedThenExpired = await abandon(await guestWithItems(company, 1));
+    expect((await sessionStubOf(abandonedThenExpired).expire(daysFromNow(1).toISOString())).expired).toBe(true);
+    const young = await abandon(await guestWithItems(company, 1));
+    const active = await guestWithItems(company, 1);
     await ageCart(abandoned.cartId, { abandonedAt: daysAgo(100) });
     await ageCart(abandonedThenExpired.cartId, { abandonedAt: daysAgo(91) });
     await ageCart(young.cartId, { abandonedAt: daysAgo(30) });
@@ -128,7 +126,7 @@ describe("applyRetention (weekly)", { timeout: 60_000 }, () => {
       "ABANDONED",
       "ACTIVE",
     ]);
-    const items = await withDb((db) =>
+    const items = await withDatabase((db) =>
       db
         .select({ cartId: cartItems.cartId })
         .from(cartItems)
@@ -141,17 +139,17 @@ describe("applyRetention (weekly)", { timeout: 60_000 }, () => {
 
   it("deletes sessions ended over 30 days ago, and their session forgets them", async () => {
     const company = await createJobCompany();
-    const ended = await newGuest(company, 1);
-    const endedRecently = await newGuest(company, 1);
+    const ended = await guestWithItems(company, 1);
+    const endedRecently = await guestWithItems(company, 1);
     for (const shopper of [ended, endedRecently]) {
-      expect((await stubOf(shopper).expire(daysFromNow(1).toISOString())).expired).toBe(true);
+      expect((await sessionStubOf(shopper).expire(daysFromNow(1).toISOString())).expired).toBe(true);
       await endedSessionRow(shopper, daysAgo(0));
     }
     await endedSessionRow(ended, daysAgo(40));
-    expect((await readCart(ended)).status).toBe(410);
+    expect((await cartResponse(ended)).status).toBe(410);
     // A merged session's row with no session object left at all.
     const orphanId = crypto.randomUUID();
-    await withDb((db) =>
+    await withDatabase((db) =>
       db.insert(crossSiteSessions).values({
         id: orphanId,
         companyId: company.companyId,
@@ -167,8 +165,8 @@ describe("applyRetention (weekly)", { timeout: 60_000 }, () => {
     expect(run.applyRetention).toMatchObject({ sessionsDeleted: 2, sessionsForgotten: 1, abandonedCartsDeleted: 0 });
     expect(await sessionIds([ended.sessionId, orphanId, endedRecently.sessionId])).toEqual([endedRecently.sessionId]);
     // The forgotten session's token finds nothing now; the recent one still says "expired".
-    expect((await readCart(ended)).status).toBe(404);
-    expect((await readCart(endedRecently)).status).toBe(410);
+    expect((await cartResponse(ended)).status).toBe(404);
+    expect((await cartResponse(endedRecently)).status).toBe(410);
   });
 });
 
@@ -181,11 +179,11 @@ describe("archiveConvertedCarts (weekly)", { timeout: 60_000 }, () => {
     const day = threeYearsAgo.toISOString().slice(0, 10);
     const at = (hour: number, offsetDays = 0) =>
       new Date(Date.parse(`${day}T${String(hour).padStart(2, "0")}:00:00.000Z`) + offsetDays * DAY_MS);
-    const morning = await convert(await newGuest(company, 2), at(1));
-    const evening = await convert(await newGuest(company, 1), at(23));
-    const nextDay = await convert(await newGuest(company, 1), at(0, 1));
-    const othersSameDay = await convert(await newGuest(other, 1), at(12));
-    const lastYear = await convert(await newGuest(other, 1), daysAgo(365));
+    const morning = await convert(await guestWithItems(company, 2), at(1));
+    const evening = await convert(await guestWithItems(company, 1), at(23));
+    const nextDay = await convert(await guestWithItems(company, 1), at(0, 1));
+    const othersSameDay = await convert(await guestWithItems(other, 1), at(12));
+    const lastYear = await convert(await guestWithItems(other, 1), daysAgo(365));
     const key = archiveKey(company.companyId, day);
     // An earlier run already archived a cart of that day: it must survive this one.
     const earlier = JSON.stringify({ id: "00000000-0000-4000-8000-000000000000", status: "CONVERTED" });
@@ -219,7 +217,7 @@ describe("archiveConvertedCarts (weekly)", { timeout: 60_000 }, () => {
       "MISSING",
       "CONVERTED",
     ]);
-    const items = await withDb((db) =>
+    const items = await withDatabase((db) =>
       db
         .select()
         .from(cartItems)
@@ -247,7 +245,7 @@ describe("vacuumAnalyze (weekly)", { timeout: 60_000 }, () => {
     // Statistics reach pg_stat a moment after the command.
     let vacuumed: Date | null = null;
     for (let attempt = 0; attempt < 20 && !(vacuumed && vacuumed >= before); attempt++) {
-      const result = await withDb((db) =>
+      const result = await withDatabase((db) =>
         db.execute<{ last_vacuum: string | null }>(
           sql`SELECT last_vacuum FROM pg_stat_user_tables WHERE relname = 'cart_items'`,
         ),
@@ -267,15 +265,15 @@ interface ComparisonBody {
   items: unknown[];
 }
 
-async function readComparison(shopper: Shopper): Promise<ComparisonBody> {
-  const response = await send(shopper, "GET", shopper.comparisonPath);
+async function readComparison(shopper: JobShopper): Promise<ComparisonBody> {
+  const response = await send(shopper, "GET", shopper.path("comparison"));
   expect(response.status).toBe(200);
   return (await response.json()) as ComparisonBody;
 }
 
 /** Compares one product; the comparison replicated. */
-async function compareOne(shopper: Shopper): Promise<{ id: string; shopper: Shopper }> {
-  const response = await send(shopper, "POST", `${shopper.comparisonPath}/items`, {
+async function compareOne(shopper: JobShopper): Promise<{ id: string; shopper: JobShopper }> {
+  const response = await send(shopper, "POST", shopper.path("comparison", "/items"), {
     productId: shopper.company.productIds[0],
   });
   expect(response.status, await response.clone().text()).toBe(201);
@@ -285,7 +283,7 @@ async function compareOne(shopper: Shopper): Promise<{ id: string; shopper: Shop
 }
 
 async function comparisonIds(ids: string[]): Promise<string[]> {
-  const rows = await withDb((db) =>
+  const rows = await withDatabase((db) =>
     db.select({ id: productComparisons.id }).from(productComparisons).where(inArray(productComparisons.id, ids)),
   );
   const present = new Set(rows.map((row) => row.id));
@@ -293,7 +291,7 @@ async function comparisonIds(ids: string[]): Promise<string[]> {
 }
 
 async function sessionIds(ids: string[]): Promise<string[]> {
-  const rows = await withDb((db) =>
+  const rows = await withDatabase((db) =>
     db.select({ id: crossSiteSessions.id }).from(crossSiteSessions).where(inArray(crossSiteSessions.id, ids)),
   );
   const present = new Set(rows.map((row) => row.id));
@@ -301,16 +299,16 @@ async function sessionIds(ids: string[]): Promise<string[]> {
 }
 
 /** The session marks its cart ABANDONED (as the hourly job would, a day from now), replicated. */
-async function abandon(shopper: Shopper): Promise<Shopper> {
-  expect((await stubOf(shopper).markAbandoned(daysFromNow(1).toISOString())).changed).toBe(true);
+async function abandon(shopper: JobShopper): Promise<JobShopper> {
+  expect((await sessionStubOf(shopper).markAbandoned(daysFromNow(1).toISOString())).changed).toBe(true);
   await flush(shopper);
   return shopper;
 }
 
 /** The session's cross_site_sessions row, EXPIRED at `endedAt` (made here if replication has not). */
-async function endedSessionRow(shopper: Shopper, endedAt: Date): Promise<void> {
+async function endedSessionRow(shopper: JobShopper, endedAt: Date): Promise<void> {
   const values = { status: "EXPIRED" as const, expiredAt: endedAt, updatedAt: endedAt };
-  await withDb((db) =>
+  await withDatabase((db) =>
     db
       .insert(crossSiteSessions)
       .values({
@@ -325,11 +323,11 @@ async function endedSessionRow(shopper: Shopper, endedAt: Date): Promise<void> {
 }
 
 /** Converts the cart for an order, replicated, then dates the conversion `convertedAt`. */
-async function convert(shopper: Shopper, convertedAt: Date): Promise<Shopper> {
-  const response = await send(shopper, "POST", `${shopper.cartPath}/convert`, { orderId: crypto.randomUUID() });
+async function convert(shopper: JobShopper, convertedAt: Date): Promise<JobShopper> {
+  const response = await send(shopper, "POST", shopper.cartPath("/convert"), { orderId: crypto.randomUUID() });
   expect(response.status, await response.clone().text()).toBe(200);
   await flush(shopper);
-  await withDb((db) =>
+  await withDatabase((db) =>
     db
       .update(carts)
       .set({ convertedAt })
@@ -339,9 +337,9 @@ async function convert(shopper: Shopper, convertedAt: Date): Promise<Shopper> {
 }
 
 /** What the archive should hold for these carts: each row with its items and saved items, as JSON. */
-async function archivedForm(shoppers: Shopper[]): Promise<Map<string, unknown>> {
+async function archivedForm(shoppers: JobShopper[]): Promise<Map<string, unknown>> {
   const ids = shoppers.map((shopper) => shopper.cartId);
-  return withDb(async (db) => {
+  return withDatabase(async (db) => {
     const rows = await db.select().from(carts).where(inArray(carts.id, ids));
     const items = await db.select().from(cartItems).where(inArray(cartItems.cartId, ids)).orderBy(asc(cartItems.id));
     const saved = await db

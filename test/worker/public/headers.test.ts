@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { companies } from "../../../src/db/schema";
 import { ProblemSchema } from "../../../src/lib/openapi";
-import { api, createTestCompany, testDatabase } from "../helpers";
+import { api } from "../../support/app";
+import { createCompany } from "../../support/catalog";
+import { testDatabase } from "../../support/db";
 
 const TOKEN = "a".repeat(64);
 
 describe("public session headers (/api/public/*)", () => {
   it("resolves the company's default site when x-site-id is absent", async () => {
-    const { companyId, siteIds } = await createTestCompany();
+    const { companyId, siteIds } = await createCompany();
     const response = await api("/api/public/site", { headers: { "x-company-id": companyId } });
     expect(response.status).toBe(200);
     const body = await response.json<{ siteId: string; features: { compare: boolean } }>();
@@ -16,7 +18,7 @@ describe("public session headers (/api/public/*)", () => {
   });
 
   it("uses x-site-id when it is a site of the company", async () => {
-    const { companyId, siteIds } = await createTestCompany();
+    const { companyId, siteIds } = await createCompany();
     const response = await api("/api/public/site", { headers: { "x-company-id": companyId, "x-site-id": siteIds[1] } });
     expect(response.status).toBe(200);
     const body = await response.json<{ siteId: string; features: { compare: boolean } }>();
@@ -42,7 +44,7 @@ describe("public session headers (/api/public/*)", () => {
     ["too long", "a".repeat(65)],
   ]) {
     it(`rejects a session token that is ${name}`, async () => {
-      const { companyId } = await createTestCompany();
+      const { companyId } = await createCompany();
       const response = await api("/api/public/site", {
         headers: { "x-company-id": companyId, "x-session-token": token as string },
       });
@@ -53,7 +55,7 @@ describe("public session headers (/api/public/*)", () => {
   }
 
   it("accepts a well-formed session token", async () => {
-    const { companyId } = await createTestCompany();
+    const { companyId } = await createCompany();
     const response = await api("/api/public/site", {
       headers: { "x-company-id": companyId, "x-session-token": TOKEN },
     });
@@ -76,8 +78,8 @@ describe("public session headers (/api/public/*)", () => {
   });
 
   it("a site of another company is a 404 (tenant isolation)", async () => {
-    const mine = await createTestCompany();
-    const theirs = await createTestCompany();
+    const mine = await createCompany();
+    const theirs = await createCompany();
     const response = await api("/api/public/site", {
       headers: { "x-company-id": mine.companyId, "x-site-id": theirs.siteIds[0] },
     });

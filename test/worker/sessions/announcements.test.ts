@@ -2,7 +2,10 @@
 // reaches live subscribers — the lifecycle's (abandon, expire) included, which once went
 // straight to the outbox and were never announced.
 import { describe, expect, it } from "vitest";
-import { addToCart, createCompany, newGuest, onSite, seedProducts, stubOf, subscribe, ticketFor } from "./fixtures";
+import { createCompany, seedManyProducts } from "../../support/catalog";
+import { addToCart, newCrossSiteGuest, onSite, ticketFor } from "../../support/cross-site";
+import { subscribe } from "../../support/live";
+import { sessionStubOf } from "../../support/sessions";
 
 /** An instant after every activity so far: the session counts as idle since before it. */
 const idleBeforeNow = () => new Date(Date.now() + 1_000).toISOString();
@@ -11,8 +14,8 @@ const idleBeforeNow = () => new Date(Date.now() + 1_000).toISOString();
 async function guestWithCartAndSubscriber() {
   const company = await createCompany();
   const [siteId] = company.siteIds;
-  const [productId] = (await seedProducts(company.companyId, 1)) as [string];
-  const guest = await newGuest(company, siteId);
+  const [productId] = (await seedManyProducts(company.companyId, 1)) as [string];
+  const guest = await newCrossSiteGuest(company, siteId);
   const added = await addToCart(company, siteId, guest.token, productId, 1);
   const live = await subscribe((await ticketFor(onSite(company, siteId, guest.token))).ticket);
   return { guest, added, live };
@@ -22,7 +25,7 @@ describe("lifecycle changes are announced to live subscribers", () => {
   it("abandoning the cart announces the cart's new version", async () => {
     const { guest, added, live } = await guestWithCartAndSubscriber();
 
-    expect(await stubOf(guest.address).markAbandoned(idleBeforeNow())).toEqual({ changed: true });
+    expect(await sessionStubOf(guest).markAbandoned(idleBeforeNow())).toEqual({ changed: true });
 
     const change = await live.waitFor((message) => message.resource === "cart" && message.version > added.version);
     expect(change).toMatchObject({ type: "change", resource: "cart", version: added.version + 1 });
@@ -32,7 +35,7 @@ describe("lifecycle changes are announced to live subscribers", () => {
   it("expiring the session announces the session and the cart", async () => {
     const { guest, added, live } = await guestWithCartAndSubscriber();
 
-    expect(await stubOf(guest.address).expire(idleBeforeNow())).toEqual({ expired: true });
+    expect(await sessionStubOf(guest).expire(idleBeforeNow())).toEqual({ expired: true });
 
     const expiredVersion = added.version + 1;
     await live.waitFor((message) => message.resource === "session" && message.version === expiredVersion);

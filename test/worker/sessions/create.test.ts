@@ -6,29 +6,22 @@ import { crossSiteSessions } from "../../../src/db/schema";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { CartSchema } from "../../../src/modules/cart/schema";
 import { CrossSiteSessionSchema, TicketSchema } from "../../../src/modules/cross-site/schema";
-import { bearer, signToken } from "../helpers";
-import {
-  bodyOf,
-  createCompany,
-  newCustomer,
-  onSite,
-  problemOf,
-  publicCart,
-  replicateNow,
-  send,
-  withDatabase,
-} from "./fixtures";
+import { bearer, bodyOf, problemOf, request, signToken } from "../../support/app";
+import { createCompany } from "../../support/catalog";
+import { onSite, publicCart } from "../../support/cross-site";
+import { withDatabase } from "../../support/db";
+import { customerCredentials, replicateNow } from "../../support/sessions";
 
-const create = (headers: Record<string, string>) => send("POST", "/api/cross-site-session", headers);
-const read = (headers: Record<string, string>) => send("GET", "/api/cross-site-session", headers);
+const create = (headers: Record<string, string>) => request("POST", "/api/cross-site-session", headers);
+const read = (headers: Record<string, string>) => request("GET", "/api/cross-site-session", headers);
 
 describe("POST/GET /api/cross-site-session", () => {
   it("GET before create is a 404; create is a 201 with the token; again a 200 with the same token", async () => {
     const company = await createCompany();
-    const customer = await newCustomer(company.companyId);
+    const customer = await customerCredentials(company.companyId);
     await problemOf(await read(customer.headers), 404, "NOT_FOUND");
     // A customer session that exists (a cart read) has no cross-site token yet.
-    await bodyOf(await send("GET", "/api/cart", customer.headers), 200, CartSchema);
+    await bodyOf(await request("GET", "/api/cart", customer.headers), 200, CartSchema);
     await problemOf(await read(customer.headers), 404, "NOT_FOUND");
 
     const first = await create({ ...customer.headers, "x-site-id": company.siteIds[1] });
@@ -53,7 +46,7 @@ describe("POST/GET /api/cross-site-session", () => {
 
   it("concurrent creates agree on one session and one token", async () => {
     const company = await createCompany();
-    const customer = await newCustomer(company.companyId);
+    const customer = await customerCredentials(company.companyId);
     const answers = await Promise.all([1, 2, 3, 4].map(() => create(customer.headers)));
     const sessions = await Promise.all(answers.map((answer) => bodyOf(answer, answer.status, CrossSiteSessionSchema)));
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 201]);
@@ -63,16 +56,16 @@ describe("POST/GET /api/cross-site-session", () => {
 
   it("the token opens the customer's session on any site of the company", async () => {
     const company = await createCompany();
-    const customer = await newCustomer(company.companyId);
+    const customer = await customerCredentials(company.companyId);
     const session = await bodyOf(await create(customer.headers), 201, CrossSiteSessionSchema);
     const token = session.sessionToken as string;
-    const customerCart = await bodyOf(await send("GET", "/api/cart", customer.headers), 200, CartSchema);
+    const customerCart = await bodyOf(await request("GET", "/api/cart", customer.headers), 200, CartSchema);
     for (const siteId of company.siteIds) {
       const cart = await publicCart(company, siteId, token);
       expect(cart).toMatchObject({ id: customerCart.id, customerId: customer.customerId });
     }
     const viaToken = await bodyOf(
-      await send("GET", "/api/public/session", onSite(company, company.siteIds[1], token)),
+      await request("GET", "/api/public/session", onSite(company, company.siteIds[1], token)),
       200,
       CrossSiteSessionSchema,
     );
@@ -81,7 +74,7 @@ describe("POST/GET /api/cross-site-session", () => {
     expect(viaToken.sessionToken).toBeUndefined();
     // POST /api/public/session with the token returns that session rather than a new one.
     const posted = await bodyOf(
-      await send("POST", "/api/public/session", onSite(company, company.siteIds[0], token)),
+      await request("POST", "/api/public/session", onSite(company, company.siteIds[0], token)),
       200,
       CrossSiteSessionSchema,
     );
@@ -92,8 +85,8 @@ describe("POST/GET /api/cross-site-session", () => {
     const companyA = await createCompany();
     const companyB = await createCompany();
     const customerId = crypto.randomUUID();
-    const inA = await newCustomer(companyA.companyId, customerId);
-    const inB = await newCustomer(companyB.companyId, customerId);
+    const inA = await customerCredentials(companyA.companyId, customerId);
+    const inB = await customerCredentials(companyB.companyId, customerId);
     const sessionA = await bodyOf(await create(inA.headers), 201, CrossSiteSessionSchema);
     const sessionB = await bodyOf(await create(inB.headers), 201, CrossSiteSessionSchema);
     expect(sessionB.id).not.toBe(sessionA.id);
@@ -103,18 +96,18 @@ describe("POST/GET /api/cross-site-session", () => {
 
     // Each token only works with its own company.
     const tokenA = sessionA.sessionToken as string;
-    await problemOf(await send("GET", "/api/public/cart", onSite(companyB, companyB.siteIds[0], tokenA)), 404);
-    await problemOf(await send("GET", "/api/public/session", onSite(companyB, companyB.siteIds[0], tokenA)), 404);
+    await problemOf(await request("GET", "/api/public/cart", onSite(companyB, companyB.siteIds[0], tokenA)), 404);
+    await problemOf(await request("GET", "/api/public/session", onSite(companyB, companyB.siteIds[0], tokenA)), 404);
     const cartA = await publicCart(companyA, companyA.siteIds[0], tokenA);
-    const cartB = await bodyOf(await send("GET", "/api/cart", inB.headers), 200, CartSchema);
+    const cartB = await bodyOf(await request("GET", "/api/cart", inB.headers), 200, CartSchema);
     expect(cartA.id).not.toBe(cartB.id);
   });
 
   it("is replicated with the token's digest only", async () => {
     const company = await createCompany();
-    const customer = await newCustomer(company.companyId);
+    const customer = await customerCredentials(company.companyId);
     const session = await bodyOf(await create(customer.headers), 201, CrossSiteSessionSchema);
-    await replicateNow(customer.address);
+    await replicateNow(customer);
     const [row] = await withDatabase((db) =>
       db.select().from(crossSiteSessions).where(eq(crossSiteSessions.id, session.id)),
     );
@@ -129,10 +122,10 @@ describe("POST/GET /api/cross-site-session", () => {
 
   it("a customer session first created by a read (a live ticket) is replicated too", async () => {
     const company = await createCompany();
-    const customer = await newCustomer(company.companyId);
-    await bodyOf(await send("POST", "/api/cross-site-session/ticket", customer.headers), 200, TicketSchema);
+    const customer = await customerCredentials(company.companyId);
+    await bodyOf(await request("POST", "/api/cross-site-session/ticket", customer.headers), 200, TicketSchema);
     // The read created the session; its rows must not wait for a later change to be flushed.
-    await replicateNow(customer.address);
+    await replicateNow(customer);
     const rows = await withDatabase((db) =>
       db.select().from(crossSiteSessions).where(eq(crossSiteSessions.customerId, customer.customerId)),
     );
@@ -150,7 +143,7 @@ describe("POST/GET /api/cross-site-session", () => {
       await problemOf(await create(headers), 403, "FORBIDDEN");
     }
     // A customer JWT of an unknown company names no company.
-    const stranger = await newCustomer(crypto.randomUUID());
+    const stranger = await customerCredentials(crypto.randomUUID());
     await problemOf(await create(stranger.headers), 404, "NOT_FOUND");
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { products } from "../../../src/db/schema";
-import { api, bearer, createTestCompany, signToken, testDatabase } from "../helpers";
+import { api, bearer, signToken } from "../../support/app";
+import { createCompany } from "../../support/catalog";
+import { testDatabase } from "../../support/db";
 
 async function seedProduct(companyId: string) {
   const id = crypto.randomUUID();
@@ -22,7 +24,7 @@ function nextMessage(socket: WebSocket): Promise<{ type: string; resource?: stri
 
 describe("cross-site session (anonymous)", () => {
   it("transfer + claim shares one session across two sites, live", async () => {
-    const { companyId, siteIds } = await createTestCompany();
+    const { companyId, siteIds } = await createCompany();
     const productId = await seedProduct(companyId);
     const siteA = { "x-company-id": companyId, "x-site-id": siteIds[0] };
     const siteB = { "x-company-id": companyId, "x-site-id": siteIds[1] };
@@ -96,7 +98,7 @@ describe("cross-site session (anonymous)", () => {
 
 describe("cross-site session (customer)", () => {
   it("create returns the same session; its token reaches the customer's cart; merge freezes the guest", async () => {
-    const { companyId, siteIds } = await createTestCompany();
+    const { companyId, siteIds } = await createCompany();
     const productId = await seedProduct(companyId);
     const customerToken = await signToken({ role: "customer", companyId, customerId: crypto.randomUUID() });
     const first = await api("/api/cross-site-session", { method: "POST", headers: bearer(customerToken) });

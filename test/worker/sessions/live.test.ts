@@ -5,35 +5,28 @@ import { describe, expect, it } from "vitest";
 import { CartSchema } from "../../../src/modules/cart/schema";
 import { ComparisonSchema } from "../../../src/modules/comparison/schema";
 import { WishlistSchema } from "../../../src/modules/wishlist/schema";
+import { bodyOf, problemOf, request } from "../../support/app";
+import { createCompany, seedManyProducts, type TestCompany } from "../../support/catalog";
 import {
   addToCart,
-  addToComparison,
-  addToWishlist,
-  bodyOf,
   claim,
   claimed,
-  createCompany,
   crossSiteSessionOf,
-  expireCodes,
-  newCustomer,
-  newGuest,
+  newCrossSiteGuest,
   onSite,
-  openLive,
-  problemOf,
+  onSiteAs,
   publicCart,
-  type SessionCompany,
-  seedProducts,
-  send,
-  storedCodes,
-  subscribe,
   ticketFor,
   transferCode,
-} from "./fixtures";
+} from "../../support/cross-site";
+import { addToComparison, addToWishlist } from "../../support/lists";
+import { openLive, subscribe } from "../../support/live";
+import { customerCredentials, expireCodes, storedCodes } from "../../support/sessions";
 
 /** A guest session on site A, handed to site B by transfer + claim. */
-async function sharedSession(company: SessionCompany) {
+async function sharedSession(company: TestCompany) {
   const [siteA, siteB] = company.siteIds;
-  const guest = await newGuest(company, siteA);
+  const guest = await newCrossSiteGuest(company, siteA);
   const { code } = await transferCode(company, siteA, guest.token, siteB);
   const { sessionToken } = await claimed(await claim(company, siteB, code));
   expect(sessionToken).toBe(guest.token);
@@ -44,7 +37,7 @@ describe("live sync across two sites", () => {
   it("an add on site A is visible on site B at once (same version) and pushed to B's socket", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const [productId] = await seedProducts(company.companyId, 1);
+    const [productId] = await seedManyProducts(company.companyId, 1);
     const guest = await sharedSession(company);
 
     const { ticket, url, expiresInSeconds } = await ticketFor(onSite(company, siteB, guest.token));
@@ -69,22 +62,26 @@ describe("live sync across two sites", () => {
   it("wishlist and comparison changes are broadcast too, each with the resource's new version", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const [first, second] = (await seedProducts(company.companyId, 2)) as [string, string];
+    const [first, second] = (await seedManyProducts(company.companyId, 2)) as [string, string];
     const guest = await sharedSession(company);
     const live = await subscribe((await ticketFor(onSite(company, siteB, guest.token))).ticket);
 
-    const wishlist = await addToWishlist(company, siteA, guest.token, first, 10);
+    const wishlist = await addToWishlist(onSiteAs(company, siteA, guest.token), { productId: first, priority: 10 });
     expect(await live.waitFor((change) => change.resource === "wishlist")).toMatchObject({
       version: wishlist.version,
     });
     // Compare is on for site A only; the change still reaches the subscriber on site B.
-    const comparison = await addToComparison(company, siteA, guest.token, second);
+    const comparison = await addToComparison(onSiteAs(company, siteA, guest.token), second);
     expect(await live.waitFor((change) => change.resource === "comparison")).toMatchObject({
       version: comparison.version,
     });
     // Removing is a change as well.
     const removed = await bodyOf(
-      await send("DELETE", `/api/public/wishlist/items/${wishlist.items[0]?.id}`, onSite(company, siteA, guest.token)),
+      await request(
+        "DELETE",
+        `/api/public/wishlist/items/${wishlist.items[0]?.id}`,
+        onSite(company, siteA, guest.token),
+      ),
       200,
       WishlistSchema,
     );
@@ -92,13 +89,13 @@ describe("live sync across two sites", () => {
 
     // Site B reads the same versions.
     const wishlistOnB = await bodyOf(
-      await send("GET", "/api/public/wishlist", onSite(company, siteB, guest.token)),
+      await request("GET", "/api/public/wishlist", onSite(company, siteB, guest.token)),
       200,
       WishlistSchema,
     );
     expect(wishlistOnB.version).toBe(removed.version);
     const comparisonOnA = await bodyOf(
-      await send("GET", "/api/public/comparison", onSite(company, siteA, guest.token)),
+      await request("GET", "/api/public/comparison", onSite(company, siteA, guest.token)),
       200,
       ComparisonSchema,
     );
@@ -112,7 +109,7 @@ describe("live sync across two sites", () => {
   it("every subscriber of the session hears the change (one socket per site)", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const [productId] = await seedProducts(company.companyId, 1);
+    const [productId] = await seedManyProducts(company.companyId, 1);
     const guest = await sharedSession(company);
     const onA = await subscribe((await ticketFor(onSite(company, siteA, guest.token))).ticket);
     const onB = await subscribe((await ticketFor(onSite(company, siteB, guest.token))).ticket);
@@ -128,7 +125,7 @@ describe("live sync across two sites", () => {
   it("a claim on site B is a change of the session: site A's socket hears it", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     const live = await subscribe((await ticketFor(onSite(company, siteA, guest.token))).ticket);
     const { code } = await transferCode(company, siteA, guest.token, siteB);
     const { session } = await claimed(await claim(company, siteB, code));
@@ -139,8 +136,8 @@ describe("live sync across two sites", () => {
   it("a customer's ticket hears changes made with the customer's cross-site token on another site", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const [productId, wished] = (await seedProducts(company.companyId, 2)) as [string, string];
-    const customer = await newCustomer(company.companyId);
+    const [productId, wished] = (await seedManyProducts(company.companyId, 2)) as [string, string];
+    const customer = await customerCredentials(company.companyId);
     const { sessionToken, id } = await crossSiteSessionOf(customer, siteA);
 
     const ticket = await ticketFor({ ...customer.headers, "x-site-id": siteA }, true);
@@ -151,14 +148,14 @@ describe("live sync across two sites", () => {
     const added = await addToCart(company, siteB, sessionToken, productId, 3);
     expect(added.customerId).toBe(customer.customerId);
     expect(await live.waitFor((change) => change.resource === "cart")).toMatchObject({ version: added.version });
-    const wishlist = await addToWishlist(company, siteB, sessionToken, wished);
+    const wishlist = await addToWishlist(onSiteAs(company, siteB, sessionToken), { productId: wished });
     expect(await live.waitFor((change) => change.resource === "wishlist")).toMatchObject({
       version: wishlist.version,
     });
 
     // The signed-in customer on site A sees the same cart at the same version.
     const viaJwt = await bodyOf(
-      await send("GET", "/api/cart", { ...customer.headers, "x-site-id": siteA }),
+      await request("GET", "/api/cart", { ...customer.headers, "x-site-id": siteA }),
       200,
       CartSchema,
     );
@@ -171,14 +168,14 @@ describe("live sync across two sites", () => {
   it("a ticket issued through the cross-site token subscribes to the customer's session", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const [productId] = await seedProducts(company.companyId, 1);
-    const customer = await newCustomer(company.companyId);
+    const [productId] = await seedManyProducts(company.companyId, 1);
+    const customer = await customerCredentials(company.companyId);
     const { sessionToken, id } = await crossSiteSessionOf(customer, siteA);
 
     const live = await subscribe((await ticketFor(onSite(company, siteB, sessionToken))).ticket);
     expect(live.hello.sessionId).toBe(id);
     const added = await bodyOf(
-      await send("POST", "/api/cart/items", { ...customer.headers, "x-site-id": siteA }, { productId }),
+      await request("POST", "/api/cart/items", { ...customer.headers, "x-site-id": siteA }, { productId }),
       201,
       CartSchema,
     );
@@ -190,7 +187,7 @@ describe("live sync across two sites", () => {
 describe("live tickets", () => {
   it("are single use", async () => {
     const company = await createCompany();
-    const guest = await newGuest(company);
+    const guest = await newCrossSiteGuest(company);
     const { ticket } = await ticketFor(onSite(company, company.siteIds[0], guest.token));
     const live = await subscribe(ticket);
     await problemOf(await openLive(ticket), 404, "NOT_FOUND");
@@ -200,24 +197,24 @@ describe("live tickets", () => {
 
   it("expire after 30 s (the stored expiry is moved into the past)", async () => {
     const company = await createCompany();
-    const guest = await newGuest(company);
+    const guest = await newCrossSiteGuest(company);
     const issuedAt = Date.now();
     const { ticket } = await ticketFor(onSite(company, company.siteIds[0], guest.token));
-    const [stored] = await storedCodes(guest.address);
+    const [stored] = await storedCodes(guest);
     expect(stored?.purpose).toBe("ticket");
     // Only the digest is kept; the expiry is 30 s out.
     expect(JSON.stringify(stored)).not.toContain(ticket);
     expect(stored?.expiresAt).toBeGreaterThanOrEqual(issuedAt + 30_000);
     expect(stored?.expiresAt).toBeLessThanOrEqual(Date.now() + 30_000);
 
-    expect(await expireCodes(guest.address)).toBe(1);
+    expect(await expireCodes(guest)).toBe(1);
     await problemOf(await openLive(ticket), 404, "NOT_FOUND");
   });
 
   it("a transfer code is not a ticket (and a ticket is not a transfer code)", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     const { code } = await transferCode(company, siteA, guest.token, siteB);
     await problemOf(await openLive(code), 404, "NOT_FOUND");
     const { ticket } = await ticketFor(onSite(company, siteA, guest.token));
@@ -229,7 +226,7 @@ describe("live tickets", () => {
 
   it("GET /api/live without a WebSocket upgrade is a 400", async () => {
     const company = await createCompany();
-    const guest = await newGuest(company);
+    const guest = await newCrossSiteGuest(company);
     const { ticket } = await ticketFor(onSite(company, company.siteIds[0], guest.token));
     await problemOf(await openLive(ticket, {}), 400, "VALIDATION_FAILED");
     // The refused request did not use the ticket up.
@@ -238,7 +235,7 @@ describe("live tickets", () => {
 
   it("malformed, unknown and missing tickets are a 404", async () => {
     const company = await createCompany();
-    const guest = await newGuest(company);
+    const guest = await newCrossSiteGuest(company);
     const { ticket } = await ticketFor(onSite(company, company.siteIds[0], guest.token));
     const candidates = [
       "",
@@ -257,7 +254,7 @@ describe("live tickets", () => {
       await problemOf(await openLive(encodeURIComponent(candidate)), 404, "NOT_FOUND");
     }
     // No ticket at all.
-    await problemOf(await send("GET", "/api/live", { upgrade: "websocket" }), 404, "NOT_FOUND");
+    await problemOf(await request("GET", "/api/live", { upgrade: "websocket" }), 404, "NOT_FOUND");
     // None of the wrong tries used the real ticket up.
     (await subscribe(ticket)).close();
   });
@@ -266,7 +263,7 @@ describe("live tickets", () => {
     const company = await createCompany();
     const unknown = "a".repeat(64);
     await problemOf(
-      await send("POST", "/api/public/session/ticket", onSite(company, company.siteIds[0], unknown)),
+      await request("POST", "/api/public/session/ticket", onSite(company, company.siteIds[0], unknown)),
       404,
       "NOT_FOUND",
     );

@@ -10,26 +10,20 @@ import { CartSchema } from "../../../src/modules/cart/schema";
 import { ComparisonSchema } from "../../../src/modules/comparison/schema";
 import { CrossSiteSessionSchema, SessionMergeResultSchema } from "../../../src/modules/cross-site/schema";
 import { WishlistSchema } from "../../../src/modules/wishlist/schema";
+import { bodyOf, problemOf, request } from "../../support/app";
+import { createCompany, seedManyProducts, type TestCompany } from "../../support/catalog";
 import {
   addToCart,
-  addToComparison,
-  addToWishlist,
-  bodyOf,
-  type Customer,
-  createCompany,
+  type CrossSiteGuest,
   crossSiteSessionOf,
-  type Guest,
-  newCustomer,
-  newGuest,
+  newCrossSiteGuest,
   onSite,
-  problemOf,
+  onSiteAs,
   publicCart,
-  replicateNow,
-  type SessionCompany,
-  seedProducts,
-  send,
-  withDatabase,
-} from "./fixtures";
+} from "../../support/cross-site";
+import { withDatabase } from "../../support/db";
+import { addToComparison, addToWishlist } from "../../support/lists";
+import { type CustomerCredentials, customerCredentials, replicateNow } from "../../support/sessions";
 
 type Strategy = "max" | "sum" | "replace";
 
@@ -51,8 +45,8 @@ const DiffSchema = z.object({
   }),
 });
 
-function merge(customer: Customer, body: { sessionToken: string; strategy?: Strategy; dryRun?: boolean }) {
-  return send("POST", "/api/cross-site-session/merge", customer.headers, body);
+function merge(customer: CustomerCredentials, body: { sessionToken: string; strategy?: Strategy; dryRun?: boolean }) {
+  return request("POST", "/api/cross-site-session/merge", customer.headers, body);
 }
 
 async function merged(response: Response) {
@@ -68,9 +62,9 @@ const priorities = (list: { items: Record<string, unknown>[] }) =>
   Object.fromEntries(list.items.map((item) => [item.productId as string, item.priority as number]));
 
 interface Scene {
-  company: SessionCompany;
-  customer: Customer;
-  guest: Guest;
+  company: TestCompany;
+  customer: CustomerCredentials;
+  guest: CrossSiteGuest;
   /** p[0]…p[5] */
   p: [string, string, string, string, string, string];
 }
@@ -82,36 +76,36 @@ interface Scene {
  */
 async function scene(): Promise<Scene> {
   const company = await createCompany();
-  const p = (await seedProducts(company.companyId, 6)) as Scene["p"];
-  const customer = await newCustomer(company.companyId);
+  const p = (await seedManyProducts(company.companyId, 6)) as Scene["p"];
+  const customer = await customerCredentials(company.companyId);
   const asCustomer = { ...customer.headers, "x-site-id": company.siteIds[0] };
-  await bodyOf(await send("POST", "/api/cart/items", asCustomer, { productId: p[0], quantity: 3 }), 201, CartSchema);
-  await bodyOf(await send("POST", "/api/cart/items", asCustomer, { productId: p[2], quantity: 1 }), 201, CartSchema);
+  await bodyOf(await request("POST", "/api/cart/items", asCustomer, { productId: p[0], quantity: 3 }), 201, CartSchema);
+  await bodyOf(await request("POST", "/api/cart/items", asCustomer, { productId: p[2], quantity: 1 }), 201, CartSchema);
   await bodyOf(
-    await send("POST", "/api/wishlist/items", asCustomer, { productId: p[0], priority: 10 }),
+    await request("POST", "/api/wishlist/items", asCustomer, { productId: p[0], priority: 10 }),
     201,
     WishlistSchema,
   );
   for (const productId of [p[0], p[1], p[2]]) {
-    await bodyOf(await send("POST", "/api/comparison/items", asCustomer, { productId }), 201, ComparisonSchema);
+    await bodyOf(await request("POST", "/api/comparison/items", asCustomer, { productId }), 201, ComparisonSchema);
   }
 
-  const guest = await newGuest(company);
+  const guest = await newCrossSiteGuest(company);
   const siteA = company.siteIds[0];
   await addToCart(company, siteA, guest.token, p[0], 2);
   await addToCart(company, siteA, guest.token, p[1], 1);
-  await addToWishlist(company, siteA, guest.token, p[0], 50);
-  await addToWishlist(company, siteA, guest.token, p[3], 5);
-  for (const productId of [p[3], p[4], p[2]]) await addToComparison(company, siteA, guest.token, productId);
+  await addToWishlist(onSiteAs(company, siteA, guest.token), { productId: p[0], priority: 50 });
+  await addToWishlist(onSiteAs(company, siteA, guest.token), { productId: p[3], priority: 5 });
+  for (const productId of [p[3], p[4], p[2]]) await addToComparison(onSiteAs(company, siteA, guest.token), productId);
   return { company, customer, guest, p };
 }
 
 /** The customer's cart, wishlist and comparison as the API shows them now. */
 async function customerState({ customer }: Scene) {
   return {
-    cart: await bodyOf(await send("GET", "/api/cart", customer.headers), 200, CartSchema),
-    wishlist: await bodyOf(await send("GET", "/api/wishlist", customer.headers), 200, WishlistSchema),
-    comparison: await bodyOf(await send("GET", "/api/comparison", customer.headers), 200, ComparisonSchema),
+    cart: await bodyOf(await request("GET", "/api/cart", customer.headers), 200, CartSchema),
+    wishlist: await bodyOf(await request("GET", "/api/wishlist", customer.headers), 200, WishlistSchema),
+    comparison: await bodyOf(await request("GET", "/api/comparison", customer.headers), 200, ComparisonSchema),
   };
 }
 
@@ -180,7 +174,7 @@ describe("POST /api/cross-site-session/merge", () => {
     expect(guestCart.status).toBe("ACTIVE");
     await addToCart(s.company, siteA, s.guest.token, s.p[5]);
     const info = await bodyOf(
-      await send("GET", "/api/public/session", onSite(s.company, siteA, s.guest.token)),
+      await request("GET", "/api/public/session", onSite(s.company, siteA, s.guest.token)),
       200,
       CrossSiteSessionSchema,
     );
@@ -206,8 +200,8 @@ describe("POST /api/cross-site-session/merge", () => {
     // The merge is counted once, and the session rows say what happened.
     const session = await crossSiteSessionOf(s.customer);
     expect(session.mergeCount).toBe(1);
-    await replicateNow(s.guest.address);
-    await replicateNow(s.customer.address);
+    await replicateNow(s.guest);
+    await replicateNow(s.customer);
     const [guestRow] = await withDatabase((db) =>
       db.select().from(crossSiteSessions).where(eq(crossSiteSessions.id, s.guest.session.id)),
     );
@@ -229,7 +223,7 @@ describe("POST /api/cross-site-session/merge", () => {
     const guestCart = await publicCart(s.company, siteA, s.guest.token);
     const [wishlistItem] = (
       await bodyOf(
-        await send("GET", "/api/public/wishlist", onSite(s.company, siteA, s.guest.token)),
+        await request("GET", "/api/public/wishlist", onSite(s.company, siteA, s.guest.token)),
         200,
         WishlistSchema,
       )
@@ -253,16 +247,16 @@ describe("POST /api/cross-site-session/merge", () => {
       ["POST", "/api/public/session/ticket"],
     ];
     for (const [method, path, body] of refused) {
-      const problem = await problemOf(await send(method, path, headers, body), 409, "SESSION_MERGED");
+      const problem = await problemOf(await request(method, path, headers, body), 409, "SESSION_MERGED");
       expect(problem.status, `${method} ${path}`).toBe(409);
     }
     // A dry run of it is refused too: the guest has nothing left to give.
     await problemOf(await merge(s.customer, { sessionToken: s.guest.token, dryRun: true }), 409, "SESSION_MERGED");
     // Nor can another customer take it over.
-    const other = await newCustomer(s.company.companyId);
+    const other = await customerCredentials(s.company.companyId);
     await problemOf(await merge(other, { sessionToken: s.guest.token }), 409, "SESSION_MERGED");
     // Starting over with the dead token hands out a new session, never the customer's.
-    const fresh = await bodyOf(await send("POST", "/api/public/session", headers), 201, CrossSiteSessionSchema);
+    const fresh = await bodyOf(await request("POST", "/api/public/session", headers), 201, CrossSiteSessionSchema);
     expect(fresh.id).not.toBe(s.guest.session.id);
     expect(fresh.customerId).toBeNull();
     expect(fresh.sessionToken).not.toBe(s.guest.token);
@@ -271,7 +265,7 @@ describe("POST /api/cross-site-session/merge", () => {
   it("a guest session of another company is a 404, and it stays usable there", async () => {
     const s = await scene();
     const other = await createCompany();
-    const stranger = await newCustomer(other.companyId);
+    const stranger = await customerCredentials(other.companyId);
     await problemOf(await merge(stranger, { sessionToken: s.guest.token }), 404, "NOT_FOUND");
     await problemOf(await merge(stranger, { sessionToken: s.guest.token, dryRun: true }), 404, "NOT_FOUND");
     const guestCart = await publicCart(s.company, s.company.siteIds[0], s.guest.token);
@@ -282,7 +276,7 @@ describe("POST /api/cross-site-session/merge", () => {
   it("a cross-site token (a customer's session, not a guest's) cannot be merged: 404, not a 5xx", async () => {
     const s = await scene();
     const own = await crossSiteSessionOf(s.customer);
-    const other = await newCustomer(s.company.companyId);
+    const other = await customerCredentials(s.company.companyId);
     const others = await crossSiteSessionOf(other);
     for (const sessionToken of [own.sessionToken, others.sessionToken]) {
       for (const dryRun of [false, true]) {
@@ -303,10 +297,10 @@ describe("POST /api/cross-site-session/merge", () => {
       { sessionToken: s.guest.token, strategy: "min" },
       { sessionToken: s.guest.token, dryRun: "yes" },
     ]) {
-      await problemOf(await send("POST", "/api/cross-site-session/merge", s.customer.headers, body), 400);
+      await problemOf(await request("POST", "/api/cross-site-session/merge", s.customer.headers, body), 400);
     }
     await problemOf(
-      await send("POST", "/api/cross-site-session/merge", {}, { sessionToken: s.guest.token }),
+      await request("POST", "/api/cross-site-session/merge", {}, { sessionToken: s.guest.token }),
       401,
       "UNAUTHORIZED",
     );
@@ -319,14 +313,14 @@ describe("POST /api/cross-site-session/merge", () => {
   it("a merge racing guest adds loses nothing: every 2xx add is in the customer's cart, every other add is a 409", async () => {
     const company = await createCompany();
     const siteA = company.siteIds[0];
-    const products = await seedProducts(company.companyId, 9);
+    const products = await seedManyProducts(company.companyId, 9);
     const [first, ...racing] = products as [string, ...string[]];
     for (let round = 0; round < 3; round++) {
-      const customer = await newCustomer(company.companyId);
-      const guest = await newGuest(company);
+      const customer = await customerCredentials(company.companyId);
+      const guest = await newCrossSiteGuest(company);
       const guestCart = await addToCart(company, siteA, guest.token, first);
       const add = (productId: string) =>
-        send("POST", `/api/public/cart/${guestCart.id}/items`, onSite(company, siteA, guest.token), {
+        request("POST", `/api/public/cart/${guestCart.id}/items`, onSite(company, siteA, guest.token), {
           productId,
           quantity: 1,
         });
@@ -346,7 +340,7 @@ describe("POST /api/cross-site-session/merge", () => {
         if (answer.status === 201) landed.push(racing[index] as string);
         else expect(JSON.parse(text).code).toBe("SESSION_MERGED");
       }
-      const customerCart = await bodyOf(await send("GET", "/api/cart", customer.headers), 200, CartSchema);
+      const customerCart = await bodyOf(await request("GET", "/api/cart", customer.headers), 200, CartSchema);
       expect(Object.keys(quantities(customerCart)).sort()).toEqual([...landed].sort());
       expect(Object.keys(quantities(result.cart)).sort()).toEqual([...landed].sort());
     }

@@ -23,29 +23,24 @@ import {
   TransferCodeSchema,
 } from "../../../src/modules/cross-site/schema";
 import { WishlistSchema, WishlistShareSchema } from "../../../src/modules/wishlist/schema";
+import { bodyOf, problemOf, request } from "../../support/app";
+import { createCompany, seedManyProducts } from "../../support/catalog";
 import {
   addToCart,
-  addToComparison,
-  addToWishlist,
-  bodyOf,
   claim,
   claimed,
-  createCompany,
   crossSiteSessionOf,
-  newCustomer,
-  newGuest,
+  newCrossSiteGuest,
   onSite,
-  openLive,
-  problemOf,
+  onSiteAs,
   publicCart,
-  replicateNow,
-  seedProducts,
-  send,
-  subscribe,
   ticketFor,
   transferCode,
-  withDatabase,
-} from "./fixtures";
+} from "../../support/cross-site";
+import { withDatabase } from "../../support/db";
+import { addToComparison, addToWishlist } from "../../support/lists";
+import { openLive, subscribe } from "../../support/live";
+import { customerCredentials, replicateNow } from "../../support/sessions";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -55,30 +50,30 @@ describe("tenancy", () => {
   it("a guest token of company A sent as company B never reaches A's session", async () => {
     const a = await createCompany();
     const b = await createCompany();
-    const [productId] = (await seedProducts(a.companyId, 1)) as [string];
-    const guest = await newGuest(a);
+    const [productId] = (await seedManyProducts(a.companyId, 1)) as [string];
+    const guest = await newCrossSiteGuest(a);
     const cart = await addToCart(a, a.siteIds[0], guest.token, productId, 2);
-    await addToWishlist(a, a.siteIds[0], guest.token, productId);
+    await addToWishlist(onSiteAs(a, a.siteIds[0], guest.token), { productId: productId });
     const asB = onSite(b, b.siteIds[0], guest.token);
 
     for (const path of ["/api/public/cart", "/api/public/session", "/api/public/wishlist", "/api/public/comparison"]) {
-      await problemOf(await send("GET", path, asB), 404, "NOT_FOUND");
+      await problemOf(await request("GET", path, asB), 404, "NOT_FOUND");
     }
-    await problemOf(await send("POST", `/api/public/cart/${cart.id}/items`, asB, { productId }), 404, "NOT_FOUND");
-    await problemOf(await send("POST", "/api/public/wishlist/items", asB, { productId }), 404, "NOT_FOUND");
+    await problemOf(await request("POST", `/api/public/cart/${cart.id}/items`, asB, { productId }), 404, "NOT_FOUND");
+    await problemOf(await request("POST", "/api/public/wishlist/items", asB, { productId }), 404, "NOT_FOUND");
     await problemOf(
-      await send("POST", "/api/public/session/transfer", asB, { targetSiteId: b.siteIds[1] }),
+      await request("POST", "/api/public/session/transfer", asB, { targetSiteId: b.siteIds[1] }),
       404,
       "NOT_FOUND",
     );
-    await problemOf(await send("POST", "/api/public/session/ticket", asB), 404, "NOT_FOUND");
+    await problemOf(await request("POST", "/api/public/session/ticket", asB), 404, "NOT_FOUND");
 
     // "Create or return" with A's token under B starts a new, empty session of B.
-    const created = await bodyOf(await send("POST", "/api/public/cart", asB, {}), 201, CreatedCartSchema);
+    const created = await bodyOf(await request("POST", "/api/public/cart", asB, {}), 201, CreatedCartSchema);
     expect(created).toMatchObject({ companyId: b.companyId, items: [] });
     expect(created.id).not.toBe(cart.id);
     expect(created.sessionToken).not.toBe(guest.token);
-    const session = await bodyOf(await send("POST", "/api/public/session", asB), 201, CrossSiteSessionSchema);
+    const session = await bodyOf(await request("POST", "/api/public/session", asB), 201, CrossSiteSessionSchema);
     expect(session.companyId).toBe(b.companyId);
     expect(session.id).not.toBe(guest.session.id);
 
@@ -92,12 +87,12 @@ describe("tenancy", () => {
 
   it("a cart id of another session (even of the same company) in the path is a 404", async () => {
     const company = await createCompany();
-    const [productId] = (await seedProducts(company.companyId, 1)) as [string];
-    const owner = await newGuest(company);
-    const intruder = await newGuest(company);
+    const [productId] = (await seedManyProducts(company.companyId, 1)) as [string];
+    const owner = await newCrossSiteGuest(company);
+    const intruder = await newCrossSiteGuest(company);
     const ownerCart = await publicCart(company, company.siteIds[0], owner.token);
     await problemOf(
-      await send(
+      await request(
         "POST",
         `/api/public/cart/${ownerCart.id}/items`,
         onSite(company, company.siteIds[0], intruder.token),
@@ -114,35 +109,35 @@ describe("tenancy", () => {
   it("a customer's cross-site token and share links of company A are 404 for company B", async () => {
     const a = await createCompany();
     const b = await createCompany();
-    const [productId] = (await seedProducts(a.companyId, 1)) as [string];
-    const customer = await newCustomer(a.companyId);
+    const [productId] = (await seedManyProducts(a.companyId, 1)) as [string];
+    const customer = await customerCredentials(a.companyId);
     const { sessionToken } = await crossSiteSessionOf(customer);
-    await addToWishlist(a, a.siteIds[0], sessionToken, productId);
-    await addToComparison(a, a.siteIds[0], sessionToken, productId);
+    await addToWishlist(onSiteAs(a, a.siteIds[0], sessionToken), { productId: productId });
+    await addToComparison(onSiteAs(a, a.siteIds[0], sessionToken), productId);
     const wishlistShare = await bodyOf(
-      await send("POST", "/api/public/wishlist/share", onSite(a, a.siteIds[0], sessionToken)),
+      await request("POST", "/api/public/wishlist/share", onSite(a, a.siteIds[0], sessionToken)),
       200,
       WishlistShareSchema,
     );
     const comparisonShare = await bodyOf(
-      await send("POST", "/api/public/comparison/share", onSite(a, a.siteIds[0], sessionToken)),
+      await request("POST", "/api/public/comparison/share", onSite(a, a.siteIds[0], sessionToken)),
       200,
       ComparisonShareSchema,
     );
     const asB = onSite(b, b.siteIds[0], sessionToken);
-    await problemOf(await send("GET", "/api/public/cart", asB), 404, "NOT_FOUND");
-    await problemOf(await send("GET", "/api/public/wishlist", asB), 404, "NOT_FOUND");
+    await problemOf(await request("GET", "/api/public/cart", asB), 404, "NOT_FOUND");
+    await problemOf(await request("GET", "/api/public/wishlist", asB), 404, "NOT_FOUND");
     await problemOf(
-      await send("GET", `/api/public/wishlist/shared/${wishlistShare.token}`, onSite(b, b.siteIds[0])),
+      await request("GET", `/api/public/wishlist/shared/${wishlistShare.token}`, onSite(b, b.siteIds[0])),
       404,
     );
     await problemOf(
-      await send("GET", `/api/public/comparison/shared/${comparisonShare.token}`, onSite(b, b.siteIds[0])),
+      await request("GET", `/api/public/comparison/shared/${comparisonShare.token}`, onSite(b, b.siteIds[0])),
       404,
     );
     // The same links work for company A.
     expect(
-      (await send("GET", `/api/public/wishlist/shared/${wishlistShare.token}`, onSite(a, a.siteIds[0]))).status,
+      (await request("GET", `/api/public/wishlist/shared/${wishlistShare.token}`, onSite(a, a.siteIds[0]))).status,
     ).toBe(200);
   });
 });
@@ -161,20 +156,20 @@ describe("raw secrets", () => {
 
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const [p0, p1, p2] = (await seedProducts(company.companyId, 3)) as [string, string, string];
+    const [p0, p1, p2] = (await seedManyProducts(company.companyId, 3)) as [string, string, string];
 
     // A guest on site A: cart, wishlist, comparison, both shared; handed to site B; live.
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     await addToCart(company, siteA, guest.token, p0, 2);
-    await addToWishlist(company, siteA, guest.token, p1);
-    await addToComparison(company, siteA, guest.token, p2);
+    await addToWishlist(onSiteAs(company, siteA, guest.token), { productId: p1 });
+    await addToComparison(onSiteAs(company, siteA, guest.token), p2);
     const guestWishlistShare = await bodyOf(
-      await send("POST", "/api/public/wishlist/share", onSite(company, siteA, guest.token)),
+      await request("POST", "/api/public/wishlist/share", onSite(company, siteA, guest.token)),
       200,
       WishlistShareSchema,
     );
     const guestComparisonShare = await bodyOf(
-      await send("POST", "/api/public/comparison/share", onSite(company, siteA, guest.token)),
+      await request("POST", "/api/public/comparison/share", onSite(company, siteA, guest.token)),
       200,
       ComparisonShareSchema,
     );
@@ -188,19 +183,22 @@ describe("raw secrets", () => {
     // Refused requests carrying secrets are logged too.
     await problemOf(await openLive(guestTicket.ticket), 404);
     await problemOf(await claim(company, siteB, guestTransfer.code), 404);
-    await problemOf(await send("GET", "/api/public/cart", onSite(company, siteA, `${guest.token.slice(0, 63)}x`)), 400);
+    await problemOf(
+      await request("GET", "/api/public/cart", onSite(company, siteA, `${guest.token.slice(0, 63)}x`)),
+      400,
+    );
 
     // A customer: cross-site session, used on site B, shared, transferred, then the guest merges in.
-    const customer = await newCustomer(company.companyId);
+    const customer = await customerCredentials(company.companyId);
     const crossSite = await crossSiteSessionOf(customer, siteA);
-    await addToWishlist(company, siteB, crossSite.sessionToken, p0);
+    await addToWishlist(onSiteAs(company, siteB, crossSite.sessionToken), { productId: p0 });
     const customerWishlistShare = await bodyOf(
-      await send("POST", "/api/public/wishlist/share", onSite(company, siteB, crossSite.sessionToken)),
+      await request("POST", "/api/public/wishlist/share", onSite(company, siteB, crossSite.sessionToken)),
       200,
       WishlistShareSchema,
     );
     const customerTransfer = await bodyOf(
-      await send("POST", "/api/cross-site-session/transfer", customer.headers, { targetSiteId: siteB }),
+      await request("POST", "/api/cross-site-session/transfer", customer.headers, { targetSiteId: siteB }),
       200,
       TransferCodeSchema,
     );
@@ -208,14 +206,14 @@ describe("raw secrets", () => {
     const customerTicket = await ticketFor(customer.headers, true);
     (await subscribe(customerTicket.ticket)).close();
     await bodyOf(
-      await send("POST", "/api/cross-site-session/merge", customer.headers, { sessionToken: guest.token }),
+      await request("POST", "/api/cross-site-session/merge", customer.headers, { sessionToken: guest.token }),
       200,
       SessionMergeResultSchema,
     );
-    await problemOf(await send("GET", "/api/public/cart", onSite(company, siteA, guest.token)), 409);
+    await problemOf(await request("GET", "/api/public/cart", onSite(company, siteA, guest.token)), 409);
 
-    await replicateNow(guest.address);
-    await replicateNow(customer.address);
+    await replicateNow(guest);
+    await replicateNow(customer);
     vi.restoreAllMocks();
 
     const secrets: Record<string, string> = {
@@ -313,13 +311,13 @@ describe("site flags in a shared session", () => {
   it("site B has compare off: comparison routes there are 403 FEATURE_DISABLED even with the shared token", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const [p0, p1] = (await seedProducts(company.companyId, 2)) as [string, string];
-    const guest = await newGuest(company, siteA);
+    const [p0, p1] = (await seedManyProducts(company.companyId, 2)) as [string, string];
+    const guest = await newCrossSiteGuest(company, siteA);
     const { code } = await transferCode(company, siteA, guest.token, siteB);
     await claimed(await claim(company, siteB, code));
-    const comparison = await addToComparison(company, siteA, guest.token, p0);
+    const comparison = await addToComparison(onSiteAs(company, siteA, guest.token), p0);
     const share = await bodyOf(
-      await send("POST", "/api/public/comparison/share", onSite(company, siteA, guest.token)),
+      await request("POST", "/api/public/comparison/share", onSite(company, siteA, guest.token)),
       200,
       ComparisonShareSchema,
     );
@@ -333,14 +331,14 @@ describe("site flags in a shared session", () => {
       ["GET", `/api/public/comparison/shared/${share.token}`],
     ];
     for (const [method, path, body] of refused) {
-      await problemOf(await send(method, path, onB, body), 403, "FEATURE_DISABLED");
+      await problemOf(await request(method, path, onB, body), 403, "FEATURE_DISABLED");
     }
     // Cart and wishlist are on for site B; the same session works there.
     await addToCart(company, siteB, guest.token, p1);
-    await addToWishlist(company, siteB, guest.token, p1);
+    await addToWishlist(onSiteAs(company, siteB, guest.token), { productId: p1 });
     // And on site A the comparison is untouched by B's attempts.
     const onA = await bodyOf(
-      await send("GET", "/api/public/comparison", onSite(company, siteA, guest.token)),
+      await request("GET", "/api/public/comparison", onSite(company, siteA, guest.token)),
       200,
       ComparisonSchema,
     );
@@ -351,34 +349,38 @@ describe("site flags in a shared session", () => {
   it("likewise for a customer: JWT on site B and the cross-site token on site B are refused", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const [p0] = (await seedProducts(company.companyId, 1)) as [string];
-    const customer = await newCustomer(company.companyId);
+    const [p0] = (await seedManyProducts(company.companyId, 1)) as [string];
+    const customer = await customerCredentials(company.companyId);
     const { sessionToken } = await crossSiteSessionOf(customer, siteA);
     await problemOf(
-      await send("GET", "/api/comparison", { ...customer.headers, "x-site-id": siteB }),
+      await request("GET", "/api/comparison", { ...customer.headers, "x-site-id": siteB }),
       403,
       "FEATURE_DISABLED",
     );
     await problemOf(
-      await send("POST", "/api/comparison/items", { ...customer.headers, "x-site-id": siteB }, { productId: p0 }),
+      await request("POST", "/api/comparison/items", { ...customer.headers, "x-site-id": siteB }, { productId: p0 }),
       403,
       "FEATURE_DISABLED",
     );
     await problemOf(
-      await send("GET", "/api/public/comparison", onSite(company, siteB, sessionToken)),
+      await request("GET", "/api/public/comparison", onSite(company, siteB, sessionToken)),
       403,
       "FEATURE_DISABLED",
     );
     // On site A both work and see the same comparison.
-    const added = await addToComparison(company, siteA, sessionToken, p0);
+    const added = await addToComparison(onSiteAs(company, siteA, sessionToken), p0);
     const viaJwt = await bodyOf(
-      await send("GET", "/api/comparison", { ...customer.headers, "x-site-id": siteA }),
+      await request("GET", "/api/comparison", { ...customer.headers, "x-site-id": siteA }),
       200,
       ComparisonSchema,
     );
     expect(viaJwt.id).toBe(added.id);
     // The cart read on site B is fine.
-    await bodyOf(await send("GET", "/api/cart", { ...customer.headers, "x-site-id": siteB }), 200, CartSchema);
-    await bodyOf(await send("GET", "/api/public/wishlist", onSite(company, siteB, sessionToken)), 200, WishlistSchema);
+    await bodyOf(await request("GET", "/api/cart", { ...customer.headers, "x-site-id": siteB }), 200, CartSchema);
+    await bodyOf(
+      await request("GET", "/api/public/wishlist", onSite(company, siteB, sessionToken)),
+      200,
+      WishlistSchema,
+    );
   });
 });

@@ -7,25 +7,19 @@ import { describe, expect, it } from "vitest";
 import { crossSiteSessions } from "../../../src/db/schema";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { CrossSiteSessionSchema, TransferCodeSchema } from "../../../src/modules/cross-site/schema";
-import { bearer, signToken } from "../helpers";
+import { bearer, bodyOf, problemOf, request, signToken } from "../../support/app";
+import { addSite, createCompany } from "../../support/catalog";
 import {
-  bodyOf,
   claim,
   claimed,
-  createCompany,
   crossSiteSessionOf,
-  expireCodes,
-  newCustomer,
-  newGuest,
+  newCrossSiteGuest,
   onSite,
-  problemOf,
   publicCart,
-  replicateNow,
-  send,
-  storedCodes,
   transferCode,
-  withDatabase,
-} from "./fixtures";
+} from "../../support/cross-site";
+import { withDatabase } from "../../support/db";
+import { customerCredentials, expireCodes, replicateNow, storedCodes } from "../../support/sessions";
 
 const sessionRow = (sessionId: string) =>
   withDatabase(async (db) => (await db.select().from(crossSiteSessions).where(eq(crossSiteSessions.id, sessionId)))[0]);
@@ -34,9 +28,9 @@ describe("POST /api/public/session/transfer", () => {
   it("returns a one-time code for the target site and the target's URL carrying it (no-store)", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     const requestedAt = Date.now();
-    const response = await send("POST", "/api/public/session/transfer", onSite(company, siteA, guest.token), {
+    const response = await request("POST", "/api/public/session/transfer", onSite(company, siteA, guest.token), {
       targetSiteId: siteB,
     });
     expect(response.headers.get("cache-control")).toBe("no-store");
@@ -51,7 +45,7 @@ describe("POST /api/public/session/transfer", () => {
     expect(transfer.url).not.toContain(guest.token);
 
     // Stored as its digest, with a 120-second life.
-    const [stored] = await storedCodes(guest.address);
+    const [stored] = await storedCodes(guest);
     expect(stored).toMatchObject({
       purpose: "transfer",
       targetSiteId: siteB,
@@ -64,10 +58,10 @@ describe("POST /api/public/session/transfer", () => {
   it("claim on the target site yields the token, records the site and counts the transfer (API and Postgres)", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const guest = await newGuest(company, siteA);
-    await replicateNow(guest.address);
+    const guest = await newCrossSiteGuest(company, siteA);
+    await replicateNow(guest);
     const before = await bodyOf(
-      await send("GET", "/api/public/session", onSite(company, siteA, guest.token)),
+      await request("GET", "/api/public/session", onSite(company, siteA, guest.token)),
       200,
       CrossSiteSessionSchema,
     );
@@ -83,14 +77,14 @@ describe("POST /api/public/session/transfer", () => {
     expect(result.session.version).toBeGreaterThan(before.version);
 
     const after = await bodyOf(
-      await send("GET", "/api/public/session", onSite(company, siteB, guest.token)),
+      await request("GET", "/api/public/session", onSite(company, siteB, guest.token)),
       200,
       CrossSiteSessionSchema,
     );
     expect(after).toMatchObject({ transferCount: 1, sitesVisited: [siteA, siteB], version: result.session.version });
 
     // The claim is a change like any other: the alarm replicates it.
-    await replicateNow(guest.address);
+    await replicateNow(guest);
     const row = await sessionRow(guest.session.id);
     expect(row).toMatchObject({
       transferCount: 1,
@@ -104,7 +98,7 @@ describe("POST /api/public/session/transfer", () => {
   it("counts every transfer; a second site visit is recorded once", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     for (const [from, to] of [
       [siteA, siteB],
       [siteB, siteA],
@@ -114,19 +108,19 @@ describe("POST /api/public/session/transfer", () => {
       await claimed(await claim(company, to, code));
     }
     const session = await bodyOf(
-      await send("GET", "/api/public/session", onSite(company, siteA, guest.token)),
+      await request("GET", "/api/public/session", onSite(company, siteA, guest.token)),
       200,
       CrossSiteSessionSchema,
     );
     expect(session).toMatchObject({ transferCount: 3, sitesVisited: [siteA, siteB] });
-    await replicateNow(guest.address);
+    await replicateNow(guest);
     expect(await sessionRow(guest.session.id)).toMatchObject({ transferCount: 3, sitesVisited: [siteA, siteB] });
   });
 
   it("a code is single use: the second claim (also a concurrent one) is a 404", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     const { code } = await transferCode(company, siteA, guest.token, siteB);
     await claimed(await claim(company, siteB, code));
     await problemOf(await claim(company, siteB, code), 404, "NOT_FOUND");
@@ -136,7 +130,7 @@ describe("POST /api/public/session/transfer", () => {
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 404, 404]);
     expect(
       await bodyOf(
-        await send("GET", "/api/public/session", onSite(company, siteB, guest.token)),
+        await request("GET", "/api/public/session", onSite(company, siteB, guest.token)),
         200,
         CrossSiteSessionSchema,
       ),
@@ -146,13 +140,13 @@ describe("POST /api/public/session/transfer", () => {
   it("a code expires after 120 s (the stored expiry is moved into the past)", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     const { code } = await transferCode(company, siteA, guest.token, siteB);
-    expect(await expireCodes(guest.address)).toBe(1);
+    expect(await expireCodes(guest)).toBe(1);
     await problemOf(await claim(company, siteB, code), 404, "NOT_FOUND");
     // Nothing was counted.
     const session = await bodyOf(
-      await send("GET", "/api/public/session", onSite(company, siteA, guest.token)),
+      await request("GET", "/api/public/session", onSite(company, siteA, guest.token)),
       200,
       CrossSiteSessionSchema,
     );
@@ -163,7 +157,7 @@ describe("POST /api/public/session/transfer", () => {
     const company = await createCompany();
     const other = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     const { code } = await transferCode(company, siteA, guest.token, siteB);
     // The other company on its own site, and naming the real target site (not one of its sites).
     await problemOf(await claim(other, other.siteIds[1], code), 404, "NOT_FOUND");
@@ -173,20 +167,21 @@ describe("POST /api/public/session/transfer", () => {
 
   it("a site other than the transfer's target cannot claim the code (404)", async () => {
     const company = await createCompany();
+    const inactiveSiteId = await addSite(company, { enableCompare: true, active: false });
     const [siteA, siteB] = company.siteIds;
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     const { code } = await transferCode(company, siteA, guest.token, siteB);
     await problemOf(await claim(company, siteA, code), 404, "NOT_FOUND");
     // Without x-site-id the claim is on the default site, which is site A: refused too.
     await problemOf(
-      await send("POST", "/api/public/session/claim", { "x-company-id": company.companyId }, { code }),
+      await request("POST", "/api/public/session/claim", { "x-company-id": company.companyId }, { code }),
       404,
       "NOT_FOUND",
     );
     // The inactive site is no site at all.
-    await problemOf(await claim(company, company.inactiveSiteId, code), 404, "NOT_FOUND");
+    await problemOf(await claim(company, inactiveSiteId, code), 404, "NOT_FOUND");
     const session = await bodyOf(
-      await send("GET", "/api/public/session", onSite(company, siteA, guest.token)),
+      await request("GET", "/api/public/session", onSite(company, siteA, guest.token)),
       200,
       CrossSiteSessionSchema,
     );
@@ -197,7 +192,7 @@ describe("POST /api/public/session/transfer", () => {
   it("unknown and malformed codes are a 404; a code longer than 256 characters is a 400", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     const { code } = await transferCode(company, siteA, guest.token, siteB);
     for (const candidate of [
       "",
@@ -212,7 +207,7 @@ describe("POST /api/public/session/transfer", () => {
     }
     await problemOf(await claim(company, siteB, "a".repeat(257)), 400, "VALIDATION_FAILED");
     await problemOf(
-      await send("POST", "/api/public/session/claim", onSite(company, siteB), { token: code }),
+      await request("POST", "/api/public/session/claim", onSite(company, siteB), { token: code }),
       400,
       "VALIDATION_FAILED",
     );
@@ -221,41 +216,46 @@ describe("POST /api/public/session/transfer", () => {
 
   it("the target must be an active site of the same company (else 404); a malformed one is a 400", async () => {
     const company = await createCompany();
+    const inactiveSiteId = await addSite(company, { enableCompare: true, active: false });
     const other = await createCompany();
     const [siteA] = company.siteIds;
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     const headers = onSite(company, siteA, guest.token);
-    for (const targetSiteId of [other.siteIds[0], other.siteIds[1], company.inactiveSiteId, crypto.randomUUID()]) {
-      await problemOf(await send("POST", "/api/public/session/transfer", headers, { targetSiteId }), 404, "NOT_FOUND");
+    for (const targetSiteId of [other.siteIds[0], other.siteIds[1], inactiveSiteId, crypto.randomUUID()]) {
+      await problemOf(
+        await request("POST", "/api/public/session/transfer", headers, { targetSiteId }),
+        404,
+        "NOT_FOUND",
+      );
     }
     await problemOf(
-      await send("POST", "/api/public/session/transfer", headers, { targetSiteId: "site-b" }),
+      await request("POST", "/api/public/session/transfer", headers, { targetSiteId: "site-b" }),
       400,
       "VALIDATION_FAILED",
     );
-    expect(await storedCodes(guest.address)).toEqual([]);
+    expect(await storedCodes(guest)).toEqual([]);
   });
 
   it("needs a session token of an existing session", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
     await problemOf(
-      await send("POST", "/api/public/session/transfer", onSite(company, siteA), { targetSiteId: siteB }),
+      await request("POST", "/api/public/session/transfer", onSite(company, siteA), { targetSiteId: siteB }),
       400,
       "VALIDATION_FAILED",
     );
     await problemOf(
-      await send("POST", "/api/public/session/transfer", onSite(company, siteA, "b".repeat(64)), {
+      await request("POST", "/api/public/session/transfer", onSite(company, siteA, "b".repeat(64)), {
         targetSiteId: siteB,
       }),
       404,
       "NOT_FOUND",
     );
     // A guest token of this company sent with another company's id names no session there.
-    const guest = await newGuest(company, siteA);
+    const guest = await newCrossSiteGuest(company, siteA);
     const other = await createCompany();
     await problemOf(
-      await send("POST", "/api/public/session/transfer", onSite(other, other.siteIds[0], guest.token), {
+      await request("POST", "/api/public/session/transfer", onSite(other, other.siteIds[0], guest.token), {
         targetSiteId: other.siteIds[1],
       }),
       404,
@@ -268,9 +268,9 @@ describe("POST /api/cross-site-session/transfer (customer)", () => {
   it("hands the customer's session to a site where they are not signed in", async () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
-    const customer = await newCustomer(company.companyId);
+    const customer = await customerCredentials(company.companyId);
     const transfer = await bodyOf(
-      await send(
+      await request(
         "POST",
         "/api/cross-site-session/transfer",
         { ...customer.headers, "x-site-id": siteA },
@@ -294,7 +294,7 @@ describe("POST /api/cross-site-session/transfer (customer)", () => {
     const viaToken = await publicCart(company, siteB, result.sessionToken);
     expect(viaToken.customerId).toBe(customer.customerId);
 
-    await replicateNow(customer.address);
+    await replicateNow(customer);
     expect(await sessionRow(session.id)).toMatchObject({
       customerId: customer.customerId,
       transferCount: 1,
@@ -306,9 +306,9 @@ describe("POST /api/cross-site-session/transfer (customer)", () => {
   it("refuses a target site of another company (404)", async () => {
     const company = await createCompany();
     const other = await createCompany();
-    const customer = await newCustomer(company.companyId);
+    const customer = await customerCredentials(company.companyId);
     await problemOf(
-      await send("POST", "/api/cross-site-session/transfer", customer.headers, { targetSiteId: other.siteIds[0] }),
+      await request("POST", "/api/cross-site-session/transfer", customer.headers, { targetSiteId: other.siteIds[0] }),
       404,
       "NOT_FOUND",
     );
@@ -317,8 +317,8 @@ describe("POST /api/cross-site-session/transfer (customer)", () => {
   it("is for customers only: no JWT is a 401, an admin JWT a 403", async () => {
     const company = await createCompany();
     const body = { targetSiteId: company.siteIds[1] };
-    await problemOf(await send("POST", "/api/cross-site-session/transfer", {}, body), 401, "UNAUTHORIZED");
+    await problemOf(await request("POST", "/api/cross-site-session/transfer", {}, body), 401, "UNAUTHORIZED");
     const admin = bearer(await signToken({ role: "admin", companyId: company.companyId }));
-    await problemOf(await send("POST", "/api/cross-site-session/transfer", admin, body), 403, "FORBIDDEN");
+    await problemOf(await request("POST", "/api/cross-site-session/transfer", admin, body), 403, "FORBIDDEN");
   });
 });

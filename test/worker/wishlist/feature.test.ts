@@ -2,18 +2,10 @@
 // Each test makes a fresh company whose sites carry the flag from the start: company and
 // site settings are cached per isolate for 30 s.
 import { describe, expect, it } from "vitest";
-import {
-  addToWishlist,
-  createCompany,
-  MISSING_ID,
-  newShopper,
-  problemOf,
-  readWishlist,
-  type Shopper,
-  seedProduct,
-  send,
-  VARIANTS,
-} from "./fixtures";
+import { problemOf } from "../../support/app";
+import { createCompany, seedProduct } from "../../support/catalog";
+import { addToWishlist, MISSING_ID, readWishlist } from "../../support/lists";
+import { newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 /** Every wishlist route of the shopper's variant, with a plausible body. */
 function everyRoute(shopper: Shopper, productId: string): [string, string, unknown?][] {

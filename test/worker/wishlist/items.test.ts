@@ -1,24 +1,10 @@
 // Wishlist items: POST /items, PATCH /items/:itemId, DELETE /items/:itemId — for customers
 // (/api/wishlist/...) and anonymous sessions (/api/public/wishlist/...).
 import { describe, expect, it } from "vitest";
-import { api } from "../helpers";
-import {
-  addToWishlist,
-  createCompany,
-  MISSING_ID,
-  newGuest,
-  newShopper,
-  problemOf,
-  readWishlist,
-  type Shopper,
-  seedProduct,
-  seedProducts,
-  seedVariant,
-  send,
-  VARIANTS,
-  type Wishlist,
-  wishlistOf,
-} from "./fixtures";
+import { api, problemOf } from "../../support/app";
+import { createCompany, seedProduct, seedProducts, seedVariant } from "../../support/catalog";
+import { addToWishlist, MISSING_ID, readWishlist, type Wishlist, wishlistOf } from "../../support/lists";
+import { newGuest, newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 const patch = (shopper: Shopper, itemId: string, body: unknown) =>
   send(shopper, "PATCH", shopper.path("wishlist", `/items/${itemId}`), body);

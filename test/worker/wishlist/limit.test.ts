@@ -2,19 +2,11 @@
 import { describe, expect, it } from "vitest";
 import { loadProducts } from "../../../src/catalog/products";
 import { MAX_WISHLIST_ITEMS } from "../../../src/domain/wishlist";
-import { testDatabase } from "../helpers";
-import {
-  addToWishlist,
-  createCompany,
-  newShopper,
-  problemOf,
-  readWishlist,
-  type Shopper,
-  seedManyProducts,
-  send,
-  VARIANTS,
-  wishlistOf,
-} from "./fixtures";
+import { problemOf } from "../../support/app";
+import { createCompany, seedManyProducts } from "../../support/catalog";
+import { testDatabase } from "../../support/db";
+import { addToWishlist, readWishlist, wishlistOf } from "../../support/lists";
+import { newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 /**
  * Loads the products into the catalog cache in one query. The Worker and the Durable Object

@@ -1,19 +1,10 @@
 // GET /api/wishlist and GET /api/public/wishlist: happy, error, security — and the
 // authentication every wishlist route shares.
 import { describe, expect, it } from "vitest";
-import { api, bearer, signToken } from "../helpers";
-import {
-  addToWishlist,
-  createCompany,
-  customerToken,
-  newCustomer,
-  newGuest,
-  problemOf,
-  readWishlist,
-  seedProduct,
-  send,
-  wishlistOf,
-} from "./fixtures";
+import { api, bearer, customerToken, problemOf, signToken } from "../../support/app";
+import { createCompany, seedProduct } from "../../support/catalog";
+import { addToWishlist, readWishlist, wishlistOf } from "../../support/lists";
+import { newCustomer, newGuest, send } from "../../support/sessions";
 
 describe("GET /api/wishlist — happy", () => {
   it("an empty wishlist on first read, the same one afterwards", async () => {

@@ -3,22 +3,10 @@
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { WishlistShareSchema } from "../../../src/modules/wishlist/schema";
-import {
-  addToWishlist,
-  bodyOf,
-  createCompany,
-  flushReplication,
-  newShopper,
-  readWishlist,
-  type Shopper,
-  seedProducts,
-  seedVariant,
-  send,
-  VARIANTS,
-  type Wishlist,
-  wishlistOf,
-  wishlistRows,
-} from "./fixtures";
+import { bodyOf } from "../../support/app";
+import { createCompany, seedProducts, seedVariant } from "../../support/catalog";
+import { addToWishlist, readWishlist, type Wishlist, wishlistOf, wishlistRows } from "../../support/lists";
+import { newShopper, replicateNow, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 /** Asserts that Postgres holds exactly the wishlist the API shows. */
 async function expectReplicated(shopper: Shopper, view: Wishlist, shareTokenHash: string | null) {
@@ -82,7 +70,7 @@ describe.each(VARIANTS)("wishlist replication (%s)", (variant) => {
       WishlistShareSchema,
     );
 
-    await flushReplication(shopper);
+    await replicateNow(shopper);
     const view = await readWishlist(shopper);
     expect(view.itemCount).toBe(3);
     const rows = await expectReplicated(shopper, view, await sha256Hex(shared.token));
@@ -103,14 +91,14 @@ describe.each(VARIANTS)("wishlist replication (%s)", (variant) => {
       200,
       WishlistShareSchema,
     );
-    await flushReplication(shopper);
+    await replicateNow(shopper);
     await expectReplicated(shopper, await readWishlist(shopper), await sha256Hex(shared.token));
 
     await wishlistOf(await send(shopper, "DELETE", shopper.path("wishlist", "/share")), 200);
     const added = await addToWishlist(shopper, { productId: b as string, priority: 5 });
     const itemA = added.items.find((item) => item.productId === a);
     await wishlistOf(await send(shopper, "DELETE", shopper.path("wishlist", `/items/${itemA?.id}`)), 200);
-    await flushReplication(shopper);
+    await replicateNow(shopper);
     const view = await readWishlist(shopper);
     const { wishlist } = await expectReplicated(shopper, view, null);
     expect(wishlist?.sharedAt).toBeNull();
@@ -121,7 +109,7 @@ describe.each(VARIANTS)("wishlist replication (%s)", (variant) => {
     const company = await createCompany();
     const shopper = await newShopper(variant, company);
     const view = await readWishlist(shopper);
-    await flushReplication(shopper);
+    await replicateNow(shopper);
     expect((await wishlistRows(view.id)).wishlist).toBeUndefined();
   });
 });

@@ -2,21 +2,10 @@
 // the cart uses too).
 import { describe, expect, it } from "vitest";
 import { WishlistShareSchema } from "../../../src/modules/wishlist/schema";
-import { api } from "../helpers";
-import {
-  addToWishlist,
-  bodyOf,
-  createCompany,
-  newShopper,
-  problemOf,
-  readWishlist,
-  type Shopper,
-  seedProducts,
-  send,
-  VARIANTS,
-  VersionProblemSchema,
-  wishlistOf,
-} from "./fixtures";
+import { api, bodyOf, problemOf, VersionProblemSchema } from "../../support/app";
+import { createCompany, seedProducts } from "../../support/catalog";
+import { addToWishlist, readWishlist, wishlistOf } from "../../support/lists";
+import { newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 const addWithKey = (shopper: Shopper, key: string, body: unknown) =>
   send(shopper, "POST", shopper.path("wishlist", "/items"), body, { "Idempotency-Key": key });

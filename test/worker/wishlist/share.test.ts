@@ -2,22 +2,10 @@
 // GET /api/public/wishlist/shared/:token.
 import { describe, expect, it } from "vitest";
 import { SharedWishlistSchema, WishlistShareSchema } from "../../../src/modules/wishlist/schema";
-import { api } from "../helpers";
-import {
-  addToWishlist,
-  bodyOf,
-  createCompany,
-  newShopper,
-  type Problem,
-  problemOf,
-  readWishlist,
-  SHARE_TOKEN,
-  type Shopper,
-  seedProducts,
-  send,
-  VARIANTS,
-  wishlistOf,
-} from "./fixtures";
+import { api, bodyOf, type Problem, problemOf } from "../../support/app";
+import { createCompany, seedProducts } from "../../support/catalog";
+import { addToWishlist, readWishlist, SHARE_TOKEN, wishlistOf } from "../../support/lists";
+import { newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
 const share = async (shopper: Shopper) =>
   bodyOf(await send(shopper, "POST", shopper.path("wishlist", "/share")), 200, WishlistShareSchema);

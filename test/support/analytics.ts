@@ -12,17 +12,17 @@ import {
   type NewCartItem,
   productComparisonItems,
   productComparisons,
-  products,
   wishlistItems,
   wishlists,
-} from "../../../src/db/schema";
-import { ProblemSchema } from "../../../src/lib/openapi";
-import { api, bearer, createTestCompany, signToken, testDatabase } from "../helpers";
+} from "../../src/db/schema";
+import { api, bearer, signToken } from "./app";
+import { createCompany, seedProducts } from "./catalog";
+import { withDatabase } from "./db";
 
 export const RANGE = "startDate=2025-03-01&endDate=2025-03-03";
 export const DAYS = ["2025-03-01", "2025-03-02", "2025-03-03"];
 
-export interface Fixture {
+export interface AnalyticsDataset {
   companyId: string;
   /** A1 (default site), A2 */
   siteIds: [string, string];
@@ -38,26 +38,19 @@ export interface Fixture {
 const at = (iso: string) => new Date(iso);
 const uuid = () => crypto.randomUUID();
 
-export async function loadFixture(): Promise<Fixture> {
-  const company = await createTestCompany();
-  const other = await createTestCompany();
+export async function loadAnalyticsDataset(): Promise<AnalyticsDataset> {
+  const company = await createCompany();
+  const other = await createCompany();
   const [A1, A2] = company.siteIds;
-  const productIds = [uuid(), uuid(), uuid(), uuid()].sort() as Fixture["productIds"];
+  const productIds = [uuid(), uuid(), uuid(), uuid()].sort() as AnalyticsDataset["productIds"];
   const [P1, P2, P3, P4] = productIds;
   const [B1, B2] = [uuid(), uuid()];
-  const { db, close } = testDatabase();
-  try {
-    // P1–P3 are in the catalog; P4 is not (its name and sku come back null).
-    await db.insert(products).values(
-      [P1, P2, P3].map((id, index) => ({
-        id,
-        companyId: company.companyId,
-        sku: `SKU-P${index + 1}`,
-        name: `Product ${index + 1}`,
-        price: 1000,
-        currency: "USD",
-      })),
-    );
+  // P1–P3 are in the catalog; P4 is not (its name and sku come back null).
+  await seedProducts(
+    company.companyId,
+    [P1, P2, P3].map((id, index) => ({ id, sku: `SKU-P${index + 1}`, price: 1000 })),
+  );
+  await withDatabase(async (db) => {
     await db.insert(bundles).values({ id: B1, companyId: company.companyId, name: "Trail set" });
 
     // ── Carts ──────────────────────────────────────────────────────────────────────────────
@@ -274,9 +267,7 @@ export async function loadFixture(): Promise<Fixture> {
       createdAt: at("2025-03-02T10:00:00Z"),
       expiresAt: at("2025-04-01T00:00:00Z"),
     });
-  } finally {
-    await close();
-  }
+  });
   return {
     companyId: company.companyId,
     siteIds: company.siteIds,
@@ -299,11 +290,4 @@ export async function fetchAnalytics<T extends z.ZodType>(
   const response = await api(`/api/analytics/ecommerce/${path}?${query}&fresh=1`, { headers: bearer(token) });
   if (response.status !== 200) throw new Error(`${path}?${query}: ${response.status} ${await response.text()}`);
   return schema.parse(await response.json());
-}
-
-export async function problemOf(response: Response, status: number) {
-  if (response.status !== status) {
-    throw new Error(`expected ${status}, got ${response.status}: ${await response.clone().text()}`);
-  }
-  return ProblemSchema.parse(await response.json());
 }
