@@ -62,6 +62,14 @@ export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 export const customerToken = (companyId: string, customerId: string) =>
   signToken({ companyId, role: "customer", customerId, sub: `customer-${customerId}` });
 
+/** A token for the company in this role (a customer gets a fresh customer id). */
+export const tokenFor = (companyId: string, role = "service") =>
+  signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
+
+/** A catalog feed write: PUT /api/catalog/{resource} with a JSON body, as the token's holder. */
+export const putCatalog = (resource: string, body: unknown, token?: string) =>
+  request("PUT", `/api/catalog/${resource}`, token ? bearer(token) : {}, body);
+
 // ── Responses ────────────────────────────────────────────────────────────────
 
 export type Problem = z.infer<typeof ProblemSchema>;

@@ -4,7 +4,7 @@ import { carts } from "../../../src/db/schema";
 import { OverviewSchema, WishlistAnalyticsSchema } from "../../../src/modules/analytics/schema";
 import { type AnalyticsDataset, loadAnalyticsDataset, RANGE } from "../../support/analytics";
 import { api, bearer, signToken } from "../../support/app";
-import { testDatabase } from "../../support/db";
+import { withDatabase } from "../../support/db";
 
 let f: AnalyticsDataset;
 beforeAll(async () => {
@@ -39,12 +39,9 @@ describe("analytics cache (5 minutes, Cache API)", () => {
     expect(second.response.headers.get("cache-control")).toMatch(/^private, max-age=(29\d|300)$/);
 
     // A change in Postgres is not seen from the cache, but is with fresh=1, which refreshes the entry.
-    const { db, close } = testDatabase();
-    try {
+    await withDatabase(async (db) => {
       await db.update(carts).set({ status: "CONVERTED" }).where(eq(carts.companyId, f.companyId));
-    } finally {
-      await close();
-    }
+    });
     expect(OverviewSchema.parse((await untilCached(query)).body).carts.converted).toBe(2);
     const fresh = await get(`${query}&fresh=1`);
     expect(fresh.response.headers.get("x-analytics-cache")).toBe("BYPASS");

@@ -9,7 +9,7 @@ import {
 } from "../../../src/modules/analytics/schema";
 import { type AnalyticsDataset, fetchAnalytics, loadAnalyticsDataset, RANGE } from "../../support/analytics";
 import { api, apiWithEnv, bearer, problemOf, signToken } from "../../support/app";
-import { testDatabase } from "../../support/db";
+import { withDatabase } from "../../support/db";
 
 const ENDPOINTS = ["overview", "cart", "wishlist", "comparison", "cross-site-sessions"];
 const SESSION_TABLES = [
@@ -32,17 +32,14 @@ const get = (endpoint: string, query: string, token?: string) =>
   api(`/api/analytics/ecommerce/${endpoint}?${query}`, { headers: token ? bearer(token) : {} });
 
 async function rowCounts(): Promise<Record<string, number>> {
-  const { db, close } = testDatabase();
-  try {
+  return withDatabase(async (db) => {
     const counts: Record<string, number> = {};
     for (const table of SESSION_TABLES) {
       const { rows } = await db.execute(sql`SELECT count(*)::int AS n FROM ${sql.identifier(table)}`);
       counts[table] = Number(rows[0]?.n);
     }
     return counts;
-  } finally {
-    await close();
-  }
+  });
 }
 
 describe("analytics access", () => {

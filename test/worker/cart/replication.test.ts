@@ -7,7 +7,7 @@ import { replicate } from "../../../durable-objects/replication";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { addItem, cartOf, cartRows, expectReplicated, readCart, sessionCartRows } from "../../support/cart";
 import { createCompany, seedBundle, seedProduct, seedVariant } from "../../support/catalog";
-import { testDatabase } from "../../support/db";
+import { withDatabase } from "../../support/db";
 import { newCustomer, newGuest, replicateNow, type Shopper, send, sessionStubOf } from "../../support/sessions";
 
 /** A cart with a variant line, a plain line, a bundle, a saved line and a discount. */
@@ -180,12 +180,9 @@ describe("replication is guarded by version", () => {
     const latest = await addItem(guest, productId, 4);
     await replicateNow(guest);
 
-    const { db, close } = testDatabase();
-    try {
+    await withDatabase(async (db) => {
       await replicate(db, { session: older.session, carts: [older.cart] });
-    } finally {
-      await close();
-    }
+    });
     await expectReplicated(latest, await tokenHashOf(guest));
     expect((await cartRows(latest.id)).items[0]?.quantity).toBe(5);
   });

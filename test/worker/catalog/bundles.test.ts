@@ -1,21 +1,10 @@
 import { asc, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { bundleItems, bundles } from "../../../src/db/schema";
-import { ProblemSchema } from "../../../src/lib/openapi";
 import { UpsertResultSchema } from "../../../src/modules/catalog/schema";
-import { api, bearer, signToken } from "../../support/app";
+import { problemOf, putCatalog, tokenFor } from "../../support/app";
 import { createCompany } from "../../support/catalog";
-import { testDatabase } from "../../support/db";
-
-const tokenFor = (companyId: string, role = "service") =>
-  signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
-
-const put = (path: string, body: unknown, token?: string) =>
-  api(`/api/catalog/${path}`, {
-    method: "PUT",
-    headers: { "content-type": "application/json", ...(token ? bearer(token) : {}) },
-    body: JSON.stringify(body),
-  });
+import { withDatabase } from "../../support/db";
 
 interface Catalog {
   companyId: string;
@@ -31,7 +20,7 @@ async function catalogWithProducts(): Promise<Catalog> {
   const token = await tokenFor(companyId);
   const productIds: [string, string, string] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
   const variantId = crypto.randomUUID();
-  const response = await put(
+  const response = await putCatalog(
     "products",
     {
       products: productIds.map((id, index) => ({
@@ -59,8 +48,7 @@ const bundle = (items: unknown[], overrides: Record<string, unknown> = {}) => ({
 });
 
 async function stored(ids: string[]) {
-  const { db, close } = testDatabase();
-  try {
+  return withDatabase(async (db) => {
     const heads = await db.select().from(bundles).where(inArray(bundles.id, ids));
     const items = await db
       .select({
@@ -73,14 +61,7 @@ async function stored(ids: string[]) {
       .where(inArray(bundleItems.bundleId, ids))
       .orderBy(asc(bundleItems.quantity));
     return { heads, items };
-  } finally {
-    await close();
-  }
-}
-
-async function problemOf(response: Response, status: number) {
-  expect(response.status).toBe(status);
-  return ProblemSchema.parse(await response.json());
+  });
 }
 
 describe("PUT /api/catalog/bundles — happy", () => {
@@ -93,7 +74,7 @@ describe("PUT /api/catalog/bundles — happy", () => {
       ],
       { sku: "KIT-1" },
     );
-    const response = await put("bundles", { bundles: [kit] }, token);
+    const response = await putCatalog("bundles", { bundles: [kit] }, token);
     expect(response.status).toBe(200);
     expect(UpsertResultSchema.parse(await response.json())).toEqual({ upserted: 1, ids: [kit.id] });
     const { heads, items } = await stored([kit.id]);
@@ -120,8 +101,8 @@ describe("PUT /api/catalog/bundles — happy", () => {
       { productId: productIds[0], quantity: 1 },
       { productId: productIds[1], quantity: 2 },
     ]);
-    expect((await put("bundles", { bundles: [kit] }, token)).status).toBe(200);
-    expect((await put("bundles", { bundles: [kit] }, token)).status).toBe(200);
+    expect((await putCatalog("bundles", { bundles: [kit] }, token)).status).toBe(200);
+    expect((await putCatalog("bundles", { bundles: [kit] }, token)).status).toBe(200);
     expect((await stored([kit.id])).items).toHaveLength(2);
 
     const changed = {
@@ -130,7 +111,7 @@ describe("PUT /api/catalog/bundles — happy", () => {
       discountValue: 500,
       items: [{ productId: productIds[2], quantity: 3 }],
     };
-    expect((await put("bundles", { bundles: [changed] }, token)).status).toBe(200);
+    expect((await putCatalog("bundles", { bundles: [changed] }, token)).status).toBe(200);
     const { heads, items } = await stored([kit.id]);
     expect(heads).toEqual([expect.objectContaining({ discountType: "FIXED", discountValue: 500 })]);
     expect(items).toEqual([{ bundleId: kit.id, productId: productIds[2], variantId: null, quantity: 3 }]);
@@ -145,7 +126,7 @@ describe("PUT /api/catalog/bundles — errors", () => {
       { productId: productIds[1], quantity: 1 },
       { productId: crypto.randomUUID(), quantity: 1 },
     ]);
-    const problem = await problemOf(await put("bundles", { bundles: [good, bad] }, token), 422);
+    const problem = await problemOf(await putCatalog("bundles", { bundles: [good, bad] }, token), 422);
     expect(problem.code).toBe("BUNDLE_UNAVAILABLE");
     expect(problem.errors?.map((error) => error.field)).toEqual(["body.bundles.1.items.1.productId"]);
     expect(await stored([good.id, bad.id])).toEqual({ heads: [], items: [] });
@@ -154,7 +135,7 @@ describe("PUT /api/catalog/bundles — errors", () => {
   it("a variant of another product is 422 BUNDLE_UNAVAILABLE", async () => {
     const { token, productIds, variantId } = await catalogWithProducts();
     const kit = bundle([{ productId: productIds[1], variantId, quantity: 1 }]);
-    const problem = await problemOf(await put("bundles", { bundles: [kit] }, token), 422);
+    const problem = await problemOf(await putCatalog("bundles", { bundles: [kit] }, token), 422);
     expect(problem.errors?.map((error) => error.field)).toEqual(["body.bundles.0.items.0.variantId"]);
     expect((await stored([kit.id])).heads).toEqual([]);
   });
@@ -170,7 +151,7 @@ describe("PUT /api/catalog/bundles — errors", () => {
       bundle([item, item]),
       bundle([{ ...item, quantity: 0 }], { discountType: "SOMETIMES" }),
     ];
-    const problem = await problemOf(await put("bundles", { bundles: batch }, token), 400);
+    const problem = await problemOf(await putCatalog("bundles", { bundles: batch }, token), 400);
     expect(problem.errors?.map((error) => error.field).sort()).toEqual([
       "body.bundles.0.discountValue",
       "body.bundles.1.discountValue",
@@ -184,7 +165,10 @@ describe("PUT /api/catalog/bundles — errors", () => {
 
   it("is 404 when the company does not exist yet", async () => {
     const kit = bundle([{ productId: crypto.randomUUID(), quantity: 1 }]);
-    const problem = await problemOf(await put("bundles", { bundles: [kit] }, await tokenFor(crypto.randomUUID())), 404);
+    const problem = await problemOf(
+      await putCatalog("bundles", { bundles: [kit] }, await tokenFor(crypto.randomUUID())),
+      404,
+    );
     expect(problem.code).toBe("NOT_FOUND");
   });
 });
@@ -194,9 +178,10 @@ describe("PUT /api/catalog/bundles — security", () => {
     const { companyId, productIds } = await catalogWithProducts();
     const kit = bundle([{ productId: productIds[0], quantity: 1 }]);
     expect(
-      (await problemOf(await put("bundles", { bundles: [kit] }, await tokenFor(companyId, "customer")), 403)).code,
+      (await problemOf(await putCatalog("bundles", { bundles: [kit] }, await tokenFor(companyId, "customer")), 403))
+        .code,
     ).toBe("FORBIDDEN");
-    expect((await problemOf(await put("bundles", { bundles: [kit] }), 401)).code).toBe("UNAUTHORIZED");
+    expect((await problemOf(await putCatalog("bundles", { bundles: [kit] }), 401)).code).toBe("UNAUTHORIZED");
     expect((await stored([kit.id])).heads).toEqual([]);
   });
 
@@ -208,7 +193,7 @@ describe("PUT /api/catalog/bundles — security", () => {
       { productId: a.productIds[1], quantity: 1 },
       { productId: a.productIds[0], variantId: a.variantId, quantity: 1 },
     ]);
-    const problem = await problemOf(await put("bundles", { bundles: [kit] }, b.token), 422);
+    const problem = await problemOf(await putCatalog("bundles", { bundles: [kit] }, b.token), 422);
     expect(problem.code).toBe("BUNDLE_UNAVAILABLE");
     expect(problem.errors?.map((error) => error.field)).toEqual([
       "body.bundles.0.items.1.productId",
@@ -221,12 +206,12 @@ describe("PUT /api/catalog/bundles — security", () => {
     const a = await catalogWithProducts();
     const b = await catalogWithProducts();
     const owned = bundle([{ productId: a.productIds[0], quantity: 1 }]);
-    expect((await put("bundles", { bundles: [owned] }, a.token)).status).toBe(200);
+    expect((await putCatalog("bundles", { bundles: [owned] }, a.token)).status).toBe(200);
     const before = await stored([owned.id]);
 
     const innocent = bundle([{ productId: b.productIds[0], quantity: 1 }]);
     const hijack = { ...owned, name: "Hijacked", items: [{ productId: b.productIds[1], quantity: 5 }] };
-    const problem = await problemOf(await put("bundles", { bundles: [innocent, hijack] }, b.token), 404);
+    const problem = await problemOf(await putCatalog("bundles", { bundles: [innocent, hijack] }, b.token), 404);
     expect(problem.code).toBe("NOT_FOUND");
     expect(problem.detail).toContain(owned.id);
     expect(await stored([owned.id])).toEqual(before);

@@ -3,30 +3,19 @@ import { describe, expect, it } from "vitest";
 import { companies } from "../../../src/db/schema";
 import { ProblemSchema } from "../../../src/lib/openapi";
 import { CompanySchema } from "../../../src/modules/catalog/schema";
-import { api, bearer, signToken } from "../../support/app";
+import { api, bearer, putCatalog, tokenFor } from "../../support/app";
 import { createCompany } from "../../support/catalog";
-import { testDatabase } from "../../support/db";
-
-const tokenFor = (companyId: string, role = "service") =>
-  signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
+import { withDatabase } from "../../support/db";
 
 const getCompany = async (token?: string) => api("/api/catalog/company", { headers: token ? bearer(token) : {} });
 
-const putCompany = (body: unknown, token?: string) =>
-  api("/api/catalog/company", {
-    method: "PUT",
-    headers: { "content-type": "application/json", ...(token ? bearer(token) : {}) },
-    body: JSON.stringify(body),
-  });
+const putCompany = (body: unknown, token?: string) => putCatalog("company", body, token);
 
 async function companyRow(id: string) {
-  const { db, close } = testDatabase();
-  try {
+  return withDatabase(async (db) => {
     const [row] = await db.select().from(companies).where(eq(companies.id, id));
     return row;
-  } finally {
-    await close();
-  }
+  });
 }
 
 describe("PUT /api/catalog/company", () => {

@@ -1,49 +1,24 @@
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { products, productVariants } from "../../../src/db/schema";
-import { ProblemSchema } from "../../../src/lib/openapi";
 import { UpsertResultSchema } from "../../../src/modules/catalog/schema";
-import { api, bearer, signToken } from "../../support/app";
+import { api, bearer, problemOf, putCatalog, tokenFor } from "../../support/app";
 import { createCompany } from "../../support/catalog";
-import { testDatabase } from "../../support/db";
+import { withDatabase } from "../../support/db";
 
-const tokenFor = (companyId: string, role = "service") =>
-  signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
-
-const putProducts = (body: unknown, token?: string) =>
-  api("/api/catalog/products", {
-    method: "PUT",
-    headers: { "content-type": "application/json", ...(token ? bearer(token) : {}) },
-    body: JSON.stringify(body),
-  });
+const putProducts = (body: unknown, token?: string) => putCatalog("products", body, token);
 
 const product = (overrides: Record<string, unknown> = {}) => {
   const id = crypto.randomUUID();
   return { id, sku: `SKU-${id.slice(0, 8)}`, name: "Trail pack", price: 12900, currency: "USD", ...overrides };
 };
 
-async function rows(ids: string[]) {
-  const { db, close } = testDatabase();
-  try {
-    return await db.select().from(products).where(inArray(products.id, ids));
-  } finally {
-    await close();
-  }
+function rows(ids: string[]) {
+  return withDatabase((db) => db.select().from(products).where(inArray(products.id, ids)));
 }
 
-async function variantRows(ids: string[]) {
-  const { db, close } = testDatabase();
-  try {
-    return await db.select().from(productVariants).where(inArray(productVariants.id, ids));
-  } finally {
-    await close();
-  }
-}
-
-async function problemOf(response: Response, status: number) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("content-type")).toBe("application/problem+json");
-  return ProblemSchema.parse(await response.json());
+function variantRows(ids: string[]) {
+  return withDatabase((db) => db.select().from(productVariants).where(inArray(productVariants.id, ids)));
 }
 
 describe("PUT /api/catalog/products — happy", () => {
@@ -123,12 +98,9 @@ describe("PUT /api/catalog/products — happy", () => {
     const response = await putProducts({ products: batch }, await tokenFor(companyId));
     expect(response.status).toBe(200);
     expect(UpsertResultSchema.parse(await response.json()).upserted).toBe(500);
-    const { db, close } = testDatabase();
-    try {
+    await withDatabase(async (db) => {
       expect(await db.$count(products, eq(products.companyId, companyId))).toBe(500);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it("lets two companies use the same sku", async () => {

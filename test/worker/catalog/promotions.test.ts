@@ -1,39 +1,20 @@
 import { inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { promotions } from "../../../src/db/schema";
-import { ProblemSchema } from "../../../src/lib/openapi";
 import { UpsertResultSchema } from "../../../src/modules/catalog/schema";
-import { api, bearer, signToken } from "../../support/app";
+import { problemOf, putCatalog, tokenFor } from "../../support/app";
 import { createCompany } from "../../support/catalog";
-import { testDatabase } from "../../support/db";
+import { withDatabase } from "../../support/db";
 
-const tokenFor = (companyId: string, role = "service") =>
-  signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
-
-const putPromotions = (body: unknown, token?: string) =>
-  api("/api/catalog/promotions", {
-    method: "PUT",
-    headers: { "content-type": "application/json", ...(token ? bearer(token) : {}) },
-    body: JSON.stringify(body),
-  });
+const putPromotions = (body: unknown, token?: string) => putCatalog("promotions", body, token);
 
 const promotion = (overrides: Record<string, unknown> = {}) => {
   const id = crypto.randomUUID();
   return { id, code: `P${id.slice(0, 8)}`.toUpperCase(), type: "PERCENT", value: 15, ...overrides };
 };
 
-async function rows(ids: string[]) {
-  const { db, close } = testDatabase();
-  try {
-    return await db.select().from(promotions).where(inArray(promotions.id, ids));
-  } finally {
-    await close();
-  }
-}
-
-async function problemOf(response: Response, status: number) {
-  expect(response.status).toBe(status);
-  return ProblemSchema.parse(await response.json());
+function rows(ids: string[]) {
+  return withDatabase((db) => db.select().from(promotions).where(inArray(promotions.id, ids)));
 }
 
 describe("PUT /api/catalog/promotions — happy", () => {

@@ -1,21 +1,12 @@
 import { inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { sites } from "../../../src/db/schema";
-import { ProblemSchema } from "../../../src/lib/openapi";
 import { CompanySchema, UpsertResultSchema } from "../../../src/modules/catalog/schema";
-import { api, bearer, signToken } from "../../support/app";
+import { api, bearer, problemOf, putCatalog, tokenFor } from "../../support/app";
 import { createCompany } from "../../support/catalog";
-import { testDatabase } from "../../support/db";
+import { withDatabase } from "../../support/db";
 
-const tokenFor = (companyId: string, role = "service") =>
-  signToken({ companyId, role, ...(role === "customer" ? { customerId: crypto.randomUUID() } : {}) });
-
-const putSites = (body: unknown, token?: string) =>
-  api("/api/catalog/sites", {
-    method: "PUT",
-    headers: { "content-type": "application/json", ...(token ? bearer(token) : {}) },
-    body: JSON.stringify(body),
-  });
+const putSites = (body: unknown, token?: string) => putCatalog("sites", body, token);
 
 const site = (overrides: Record<string, unknown> = {}) => ({
   id: crypto.randomUUID(),
@@ -26,18 +17,8 @@ const site = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-async function rows(ids: string[]) {
-  const { db, close } = testDatabase();
-  try {
-    return await db.select().from(sites).where(inArray(sites.id, ids));
-  } finally {
-    await close();
-  }
-}
-
-async function problemOf(response: Response, status: number) {
-  expect(response.status).toBe(status);
-  return ProblemSchema.parse(await response.json());
+function rows(ids: string[]) {
+  return withDatabase((db) => db.select().from(sites).where(inArray(sites.id, ids)));
 }
 
 describe("PUT /api/catalog/sites", () => {

@@ -1,18 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { products } from "../../../src/db/schema";
 import { api, bearer, signToken } from "../../support/app";
-import { createCompany } from "../../support/catalog";
-import { testDatabase } from "../../support/db";
-
-async function seedProduct(companyId: string) {
-  const id = crypto.randomUUID();
-  const { db, close } = testDatabase();
-  await db
-    .insert(products)
-    .values({ id, companyId, sku: `X-${id.slice(0, 8)}`, name: "Thing", price: 1200, currency: "USD" });
-  await close();
-  return id;
-}
+import { createCompany, seedProduct } from "../../support/catalog";
 
 const jsonHeaders = (headers: Record<string, string>) => ({ ...headers, "content-type": "application/json" });
 

@@ -4,7 +4,7 @@ import { loadProducts } from "../../../src/catalog/products";
 import { MAX_WISHLIST_ITEMS } from "../../../src/domain/wishlist";
 import { problemOf } from "../../support/app";
 import { createCompany, seedManyProducts } from "../../support/catalog";
-import { testDatabase } from "../../support/db";
+import { withDatabase } from "../../support/db";
 import { addToWishlist, readWishlist, wishlistOf } from "../../support/lists";
 import { newShopper, type Shopper, send, VARIANTS } from "../../support/sessions";
 
@@ -14,12 +14,9 @@ import { newShopper, type Shopper, send, VARIANTS } from "../../support/sessions
  * one Postgres round trip each (without it the test is only slower, not different).
  */
 async function warmCatalog(companyId: string, productIds: string[]) {
-  const { db, close } = testDatabase();
-  try {
+  await withDatabase(async (db) => {
     await loadProducts(() => db, companyId, productIds);
-  } finally {
-    await close();
-  }
+  });
 }
 
 /** Adds the products, 25 requests at a time (the session object serializes them). */
