@@ -8,7 +8,7 @@ import {
   mergeComparisons,
   removeFromComparison,
 } from "../../src/domain/comparison";
-import { DomainError } from "../../src/domain/errors";
+import { expectDomainError } from "../support/domain";
 
 const T0 = new Date("2026-01-01T00:00:00.000Z");
 const ids = (prefix = "id") => {
@@ -25,17 +25,6 @@ const item = (productId: string, variantId: string | null = null): ComparisonIte
 });
 
 const stateOf = (...productIds: string[]): ComparisonState => ({ items: productIds.map((id) => item(id)) });
-
-function expectDomainError(run: () => unknown, code: string) {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(DomainError);
-  expect((caught as DomainError).code).toBe(code);
-}
 
 describe("addToComparison", () => {
   it("appends the product with its site and time", () => {

@@ -1,6 +1,5 @@
 // The wishlist's pure core: ordering, add-twice, limits, update/remove, merge.
 import { describe, expect, it } from "vitest";
-import { DomainError } from "../../src/domain/errors";
 import {
   addToWishlist,
   MAX_WISHLIST_ITEMS,
@@ -11,6 +10,7 @@ import {
   type WishlistItem,
   type WishlistState,
 } from "../../src/domain/wishlist";
+import { expectDomainError } from "../support/domain";
 
 const T0 = new Date("2026-01-01T00:00:00.000Z");
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -31,17 +31,6 @@ function item(productId: string, spec: Partial<WishlistItem> = {}): WishlistItem
     updatedAt: T0.toISOString(),
     ...spec,
   };
-}
-
-function expectDomainError(run: () => unknown, code: string) {
-  let caught: unknown;
-  try {
-    run();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(DomainError);
-  expect((caught as DomainError).code).toBe(code);
 }
 
 const products = (state: WishlistState) => orderWishlist(state.items).map((entry) => entry.productId);

@@ -4,7 +4,6 @@ import {
   addLine,
   type BundleDefinition,
   type CartState,
-  DomainError,
   MAX_LINES,
   type PricedItem,
   quoteBundle,
@@ -13,27 +12,10 @@ import {
   saveForLater,
   updateQuantity,
 } from "../../../src/domain/cart";
+import { deepFreeze, errorCode, NOW, pricedItem, sequence } from "../../support/domain";
 
-const NOW = new Date("2025-06-01T12:00:00.000Z");
-
-function sequence(prefix = "id"): () => string {
-  let n = 0;
-  return () => `${prefix}-${++n}`;
-}
-
-function item(productId: string, unitPrice: number, overrides: Partial<PricedItem> = {}): PricedItem {
-  return {
-    productId,
-    variantId: null,
-    companyId: "c1",
-    sku: `SKU-${productId}`,
-    name: productId,
-    unitPrice,
-    currency: "USD",
-    active: true,
-    ...overrides,
-  };
-}
+const item = (productId: string, unitPrice: number, overrides: Partial<PricedItem> = {}) =>
+  pricedItem(productId, unitPrice, { sku: `SKU-${productId}`, ...overrides });
 
 function bundle(
   prices: number[],
@@ -57,24 +39,6 @@ function bundle(
 
 function cart(overrides: Partial<CartState> = {}): CartState {
   return { currency: "USD", lines: [], savedLines: [], discounts: [], ...overrides };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
-
-function errorCode(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  return undefined;
 }
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);

@@ -10,8 +10,7 @@ import {
   type Promotion,
   removeDiscount,
 } from "../../../src/domain/cart";
-
-const NOW = new Date("2025-06-01T12:00:00.000Z");
+import { deepFreeze, NOW } from "../../support/domain";
 
 function cartWithSubtotal(subtotal: number): CartState {
   const empty: CartState = { currency: "USD", lines: [], savedLines: [], discounts: [] };
@@ -45,14 +44,6 @@ function promotion(overrides: Partial<Promotion> = {}): Promotion {
 
 function applied(code: string, overrides: Partial<AppliedDiscount> = {}): AppliedDiscount {
   return { code, type: "FIXED", value: 100, amount: 0, stackable: true, minSubtotal: 0, ...overrides };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 function failure(run: () => unknown): { code: string; detail: string } | undefined {

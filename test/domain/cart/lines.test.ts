@@ -2,20 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   addLine,
   type CartState,
-  DomainError,
   MAX_LINES,
   MAX_QUANTITY,
   type PricedItem,
   removeLine,
   updateQuantity,
 } from "../../../src/domain/cart";
-
-const NOW = new Date("2025-06-01T12:00:00.000Z");
-
-function sequence(prefix = "id"): () => string {
-  let n = 0;
-  return () => `${prefix}-${++n}`;
-}
+import { deepFreeze, errorCode, NOW, sequence } from "../../support/domain";
 
 function item(overrides: Partial<PricedItem> = {}): PricedItem {
   return {
@@ -33,24 +26,6 @@ function item(overrides: Partial<PricedItem> = {}): PricedItem {
 
 function cart(overrides: Partial<CartState> = {}): CartState {
   return { currency: "USD", lines: [], savedLines: [], discounts: [], ...overrides };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
-
-function errorCode(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  return undefined;
 }
 
 /** A cart with `count` distinct ordinary lines. */

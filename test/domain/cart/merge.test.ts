@@ -9,30 +9,14 @@ import {
   MAX_LINES,
   type MergeStrategy,
   mergeCarts,
-  type PricedItem,
   type SavedLine,
 } from "../../../src/domain/cart";
+import { deepFreeze, NOW, pricedItem, sequence } from "../../support/domain";
 
-const NOW = new Date("2025-06-01T12:00:00.000Z");
 const MERGED_AT = new Date("2025-06-05T09:30:00.000Z");
 
-function sequence(prefix = "id"): () => string {
-  let n = 0;
-  return () => `${prefix}-${++n}`;
-}
-
-function item(productId: string, variantId: string | null = null, unitPrice = 1000): PricedItem {
-  return {
-    productId,
-    variantId,
-    companyId: "c1",
-    sku: productId,
-    name: productId,
-    unitPrice,
-    currency: "USD",
-    active: true,
-  };
-}
+const item = (productId: string, variantId: string | null = null, unitPrice = 1000) =>
+  pricedItem(productId, unitPrice, { variantId });
 
 function bundle(id: string, productIds: string[]): BundleDefinition {
   return {
@@ -63,14 +47,6 @@ function savedLine(productId: string, id = `saved-${productId}`): SavedLine {
     addedAt: NOW.toISOString(),
     savedAt: NOW.toISOString(),
   };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 interface CartSpec {

@@ -7,27 +7,10 @@ import {
   type PricedItem,
   repriceLines,
 } from "../../../src/domain/cart";
+import { deepFreeze, NOW, pricedItem, sequence } from "../../support/domain";
 
-const NOW = new Date("2025-06-01T12:00:00.000Z");
-
-function sequence(prefix = "id"): () => string {
-  let n = 0;
-  return () => `${prefix}-${++n}`;
-}
-
-function item(productId: string, unitPrice: number, overrides: Partial<PricedItem> = {}): PricedItem {
-  return {
-    productId,
-    variantId: null,
-    companyId: "c1",
-    sku: `SKU-${productId}`,
-    name: productId,
-    unitPrice,
-    currency: "USD",
-    active: true,
-    ...overrides,
-  };
-}
+const item = (productId: string, unitPrice: number, overrides: Partial<PricedItem> = {}) =>
+  pricedItem(productId, unitPrice, { sku: `SKU-${productId}`, ...overrides });
 
 function bundleOf(items: PricedItem[], overrides: Partial<BundleDefinition> = {}): BundleDefinition {
   return {
@@ -45,14 +28,6 @@ function bundleOf(items: PricedItem[], overrides: Partial<BundleDefinition> = {}
     })),
     ...overrides,
   };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 const catalog =

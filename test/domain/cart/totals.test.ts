@@ -1,50 +1,16 @@
 import { describe, expect, it } from "vitest";
-import {
-  type AppliedDiscount,
-  addBundle,
-  addLine,
-  type CartState,
-  computeTotals,
-  type PricedItem,
-} from "../../../src/domain/cart";
-
-const NOW = new Date("2025-06-01T12:00:00.000Z");
-
-function sequence(prefix = "id"): () => string {
-  let n = 0;
-  return () => `${prefix}-${++n}`;
-}
-
-function item(productId: string, unitPrice: number): PricedItem {
-  return {
-    productId,
-    variantId: null,
-    companyId: "c1",
-    sku: productId,
-    name: productId,
-    unitPrice,
-    currency: "USD",
-    active: true,
-  };
-}
+import { type AppliedDiscount, addBundle, addLine, type CartState, computeTotals } from "../../../src/domain/cart";
+import { deepFreeze, NOW, pricedItem, sequence } from "../../support/domain";
 
 function discount(code: string, overrides: Partial<AppliedDiscount> = {}): AppliedDiscount {
   return { code, type: "PERCENT", value: 10, amount: 0, stackable: true, minSubtotal: 0, ...overrides };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 function cart(lines: [string, number, number][], discounts: AppliedDiscount[] = []): CartState {
   let state: CartState = { currency: "USD", lines: [], savedLines: [], discounts };
   const newId = sequence();
   for (const [productId, price, quantity] of lines)
-    state = addLine(state, item(productId, price), quantity, null, NOW, newId).state;
+    state = addLine(state, pricedItem(productId, price), quantity, null, NOW, newId).state;
   return deepFreeze(state);
 }
 
@@ -112,7 +78,7 @@ describe("computeTotals", () => {
       active: true,
       discountType: "FIXED" as const,
       discountValue: 1,
-      items: [{ productId: "x", variantId: null, quantity: 2, item: item("x", 1000) }],
+      items: [{ productId: "x", variantId: null, quantity: 2, item: pricedItem("x", 1000) }],
     };
     const state = addBundle(cart([]), bundle, 1, null, NOW, sequence()).state;
     expect(computeTotals(state).totals).toMatchObject({ subtotal: 1999, itemCount: 2 });
