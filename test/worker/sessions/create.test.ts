@@ -1,4 +1,4 @@
-// The customer's cross-site session (DESIGN §2): one per customer and company, created on
+// The customer's cross-site session: one per customer and company, created on
 // request; its token routes through its own link object to the customer's session.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";

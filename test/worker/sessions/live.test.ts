@@ -1,4 +1,4 @@
-// Live sync (DESIGN §5): two sites sharing one session see the same state at once, and every
+// Live sync: two sites sharing one session see the same state at once, and every
 // WebSocket subscribed to the session (any site) hears of every change with its new version.
 // The socket opens with a short-lived, single-use ticket, never the session token.
 import { describe, expect, it } from "vitest";

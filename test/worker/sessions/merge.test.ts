@@ -1,4 +1,4 @@
-// Merge on sign-in (DESIGN §2, §5) through POST /api/cross-site-session/merge: the guest's
+// Merge on sign-in through POST /api/cross-site-session/merge: the guest's
 // cart (by strategy), wishlist (union, higher priority wins) and comparison (union up to the
 // site's cap, the rest reported) move into the customer's session in one step; the guest
 // session becomes MERGED and its token stops working everywhere.

@@ -1,4 +1,4 @@
-// Sharing a session with another site (DESIGN §2): site A asks for a one-time transfer code
+// Sharing a session with another site: site A asks for a one-time transfer code
 // (single use, 120 s) naming site B; site B redeems it for the session token. The code is
 // refused (404, no hint why) when used twice, late, by another company, on another site, or
 // when it is not a code at all.
