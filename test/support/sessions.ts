@@ -126,9 +126,13 @@ export function runAlarm(owner: Owner): Promise<boolean> {
   return runDurableObjectAlarm(sessionStubOf(owner));
 }
 
-/** Runs each session's pending alarm now: its outbox reaches Postgres (unless the flush fails). */
+/**
+ * Each session's outbox reaches Postgres now. Running the alarm once is not enough: the
+ * object's own alarm may be mid-flush (then there is none to run), so this waits for the
+ * outbox to drain.
+ */
 export async function flush(...owners: Owner[]): Promise<void> {
-  for (const owner of owners) await runAlarm(owner);
+  for (const owner of owners) await replicateNow(owner);
 }
 
 /** The session's replication bookkeeping: pending outbox rows, failures so far, next alarm. */
