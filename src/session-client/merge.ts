@@ -8,7 +8,8 @@ import { sessionObjectName } from "./address";
 /**
  * Guest → customer merge, used by POST /api/cross-site-session/merge and /api/cart/merge:
  * freeze the guest session (a dry run only reads it), then merge its cart, wishlist and
- * comparison into the customer's session in one step. Retrying is safe at every point.
+ * comparison into the customer's session (the one `call` addresses) in one step. Retrying
+ * is safe at every point.
  */
 export async function mergeGuestIntoCustomer(
   env: Env,

@@ -11,10 +11,11 @@ import { ApiError } from "../../lib/errors";
 import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
 import { newSessionToken, sha256Hex } from "../../lib/tokens";
-import { requireFeature, sessionCall } from "../../middleware/shopper";
+import { requireFeature } from "../../middleware/shopper";
 import { callSession, sessionStub, unwrap } from "../../session-client";
 import { mergeGuestIntoCustomer } from "../../session-client/merge";
 import type { AppEnv } from "../../types";
+import { sessionCall } from "../shopper-call";
 import {
   AddBundleSchema,
   AddItemSchema,

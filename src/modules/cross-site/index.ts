@@ -7,10 +7,11 @@ import { ApiError } from "../../lib/errors";
 import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
 import { newSessionToken, sha256Hex } from "../../lib/tokens";
-import { resolveSite, sessionCall } from "../../middleware/shopper";
+import { resolveSite } from "../../middleware/shopper";
 import { callSession, newShareToken, sessionStub, sharedSessionStub, unwrap } from "../../session-client";
 import { mergeGuestIntoCustomer } from "../../session-client/merge";
 import type { AppEnv } from "../../types";
+import { sessionCall } from "../shopper-call";
 import {
   ClaimResultSchema,
   ClaimSchema,

@@ -7,9 +7,10 @@ import { ApiError } from "../../lib/errors";
 import { bearerAuth, jsonBody, jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter, validate } from "../../lib/router";
 import { sha256Hex } from "../../lib/tokens";
-import { requireFeature, sessionCall } from "../../middleware/shopper";
+import { requireFeature } from "../../middleware/shopper";
 import { callSession, newShareToken, sharedSessionStub, unwrap } from "../../session-client";
 import type { AppEnv } from "../../types";
+import { sessionCall } from "../shopper-call";
 import {
   AddWishlistItemSchema,
   SharedWishlistSchema,
