@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import { type RouteConfig, z } from "@hono/zod-openapi";
 import { ERROR_CODES } from "./errors";
 
 export const ProblemSchema = z
@@ -38,3 +38,18 @@ export const publicSessionHeaders = z.object({
     .openapi({ description: "The storefront's site id (else the company's default site)" }),
   "x-session-token": z.string().optional().openapi({ description: "The shopper's session token (64 lowercase hex)" }),
 });
+
+/** Who a shopper route serves: signed-in customers (JWT) or anonymous sessions (storefront headers). */
+export type Audience = "customer" | "public";
+
+/**
+ * A shopper route as its audience calls it: customers with a bearer JWT, public routes with
+ * the storefront's headers (checked again here, after `publicSession` has resolved them).
+ */
+export function shopperRoute<R extends RouteConfig>(audience: Audience, route: R): R {
+  if (audience === "customer") return { ...route, security: bearerAuth };
+  return { ...route, request: { headers: publicSessionHeaders, ...route.request } };
+}
+
+/** The errors any route acting on a shopper's cart, wishlist or comparison may answer. */
+export const SHOPPER_ERRORS = problemResponses(400, 401, 403, 404, 409, 412, 413, 422, 429, 503);
