@@ -4,7 +4,6 @@ import { ProductSummarySchema } from "../wishlist/schema";
 export const AddComparisonItemSchema = z
   .object({ productId: z.uuid(), variantId: z.uuid().nullish() })
   .openapi("AddComparisonItem");
-export const ComparisonItemParams = z.object({ itemId: z.uuid() });
 
 const AttributeValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 export const AttributeRowsSchema = z

@@ -13,11 +13,6 @@ export const UpdateWishlistItemSchema = z
   .refine((body) => body.priority !== undefined || body.note !== undefined, { message: "give priority and/or note" })
   .openapi("UpdateWishlistItem");
 
-export const WishlistItemParams = z.object({ itemId: z.uuid() });
-// No shape rules here: a malformed token must be the same 404 as a revoked or unknown one
-// (sharedSessionStub checks the shape), not a 400 that tells a prober which it was.
-export const ShareTokenParams = z.object({ token: z.string() });
-
 export const ProductSummarySchema = z
   .object({
     name: z.string(),

@@ -1,0 +1,6 @@
+import { z } from "@hono/zod-openapi";
+
+export const ListItemParams = z.object({ itemId: z.uuid() });
+// No shape rules here: a malformed token must be the same 404 as a revoked or unknown one
+// (sharedSessionStub checks the shape), not a 400 that tells a prober which it was.
+export const ShareTokenParams = z.object({ token: z.string() });
