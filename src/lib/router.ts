@@ -1,7 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { zValidator } from "@hono/zod-validator";
-import type { ValidationTargets } from "hono";
-import type { ZodError, z } from "zod";
+import type { ZodError } from "zod";
 import type { AppEnv } from "../types";
 import { ApiError, type FieldError } from "./errors";
 
@@ -26,12 +24,3 @@ export function createRouter() {
     },
   });
 }
-
-/**
- * `zValidator` with the API's hook, for routes registered without `openapi()` (whose
- * OpenAPI entry is added with `openAPIRegistry.registerPath` from the same schema).
- */
-export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) =>
-  zValidator(target, schema, (result) => {
-    if (!result.success) throw validationError(result.error as Pick<ZodError, "issues">, target);
-  });

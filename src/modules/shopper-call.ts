@@ -3,8 +3,9 @@
 import type { Context } from "hono";
 import type { SessionAddress, SessionCall } from "../../durable-objects/contract";
 import { ApiError } from "../lib/errors";
-import { sha256Hex } from "../lib/tokens";
+import { newSessionToken, sha256Hex } from "../lib/tokens";
 import { rateLimitSession } from "../middleware/rate-limit";
+import { sessionStub, unwrap } from "../session-client";
 import type { AppEnv } from "../types";
 
 /** The session this request acts on: the customer's, or the one the session token names. */
@@ -52,4 +53,18 @@ export async function sessionCall(
     call.idempotency = { key, fingerprint: await sha256Hex(request) };
   }
   return call;
+}
+
+/**
+ * A new anonymous session and its cart. Session tokens are minted only here, never taken
+ * from a client (a token the server never issued must not become a session: fixation).
+ */
+export async function openAnonymousSession(c: Context<AppEnv>, currency: string | undefined) {
+  const { company, site } = c.var.shopper;
+  const sessionToken = newSessionToken();
+  const address = { kind: "anonymous", companyId: company.id, tokenHash: await sha256Hex(sessionToken) } as const;
+  const call: SessionCall = { address, site };
+  const stub = sessionStub(c.env, address);
+  const { body: cart } = unwrap(await stub.openCart(call, currency));
+  return { sessionToken, call, stub, cart };
 }

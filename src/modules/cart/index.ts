@@ -6,11 +6,10 @@ import type { CartView, Outcome, RpcError } from "../../../durable-objects/contr
 import { ApiError } from "../../lib/errors";
 import { type Audience, jsonBody, jsonContent, SHOPPER_ERRORS, shopperRoute } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
-import { newSessionToken, sha256Hex } from "../../lib/tokens";
 import { requireFeature } from "../../middleware/shopper";
-import { callSession, sessionStub, unwrap } from "../../session-client";
+import { callSession } from "../../session-client";
 import { mergeGuestIntoCustomer } from "../../session-client/merge";
-import { sessionCall } from "../shopper-call";
+import { openAnonymousSession, sessionCall } from "../shopper-call";
 import { cartChanges, sendCart } from "./changes";
 import { CartSchema, CreateCartSchema, CreatedCartSchema, MergeCartSchema, MergeResultSchema } from "./schema";
 
@@ -78,22 +77,14 @@ export const publicCart = cartRouter("public").openapi(
     if (shopper.sessionToken) {
       const call = await sessionCall(c, { body });
       // Only read here: a token the server never issued must not become a session (session
-      // fixation); every session token comes from newSessionToken() below.
+      // fixation); every session token comes from openAnonymousSession() below.
       const outcome: Outcome<CartView> = await callSession(c.env, call, (stub, routed) => stub.getCart(routed));
       // A token whose session has expired or was merged, or never existed, starts a new session.
       const failure = "error" in outcome ? (outcome.error as RpcError) : undefined;
       const startOver = failure && ["SESSION_EXPIRED", "SESSION_MERGED", "NOT_FOUND"].includes(failure.code);
       if (!startOver) return sendCart<200>(c, outcome);
     }
-    const sessionToken = newSessionToken();
-    const address = {
-      kind: "anonymous",
-      companyId: shopper.company.id,
-      tokenHash: await sha256Hex(sessionToken),
-    } as const;
-    const { body: cart } = unwrap(
-      await sessionStub(c.env, address).openCart({ address, site: shopper.site }, body.currency),
-    );
+    const { sessionToken, cart } = await openAnonymousSession(c, body.currency);
     c.header("ETag", `"${cart.version}"`);
     c.header("Cache-Control", "no-store");
     return c.json({ ...cart, sessionToken }, 201);
