@@ -1,43 +1,62 @@
 // Cart routes. One implementation, mounted twice: for signed-in customers at /api/cart
 // (customer JWT) and for anonymous sessions at /api/public/cart (session token), where
 // routes that change a cart name it in the path.
-import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { CartView, Outcome, RpcError } from "../../../durable-objects/contract";
 import { ApiError } from "../../lib/errors";
-import { type Audience, jsonBody, jsonContent, SHOPPER_ERRORS, shopperRoute } from "../../lib/openapi";
+import { type Audience, jsonBody, jsonContent, SHOPPER_ERRORS } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { requireFeature } from "../../middleware/shopper";
 import { callSession } from "../../session-client";
 import { mergeGuestIntoCustomer } from "../../session-client/merge";
 import { openAnonymousSession, sessionCall } from "../shopper-call";
-import { cartChanges, sendCart } from "./changes";
-import { CartSchema, CreateCartSchema, CreatedCartSchema, MergeCartSchema, MergeResultSchema } from "./schema";
+import { bundleAndDiscountRoutes } from "./bundles-discounts";
+import { CART, cartRoute, change, changeRoute, sendCart } from "./change";
+import { itemRoutes } from "./items";
+import {
+  CartSchema,
+  ConvertCartSchema,
+  CreateCartSchema,
+  CreatedCartSchema,
+  MergeCartSchema,
+  MergeResultSchema,
+} from "./schema";
 
-const cartRoute = <R extends Omit<RouteConfig, "tags">>(audience: Audience, route: R) =>
-  shopperRoute(audience, createRoute({ ...route, tags: ["cart"] }));
-
-/** The cart routes both audiences share: reading the cart and every change to it. */
+/** The cart routes both audiences share: reading the cart, converting it, and every change to it. */
 function cartRouter(audience: Audience) {
   const router = createRouter();
   router.use("*", requireFeature("cart"));
-  router.openapi(
-    cartRoute(audience, {
-      method: "get",
-      path: "/",
-      summary: audience === "customer" ? "The customer's cart" : "The session's cart",
-      responses: { 200: jsonContent(CartSchema, "The cart"), ...SHOPPER_ERRORS },
-    }),
-    async (c) => {
-      const call = await sessionCall(c);
-      return sendCart(c, await callSession(c.env, call, (stub, routed) => stub.getCart(routed)));
-    },
-  );
-  return cartChanges(router, audience);
+  router
+    .openapi(
+      cartRoute(audience)({
+        method: "get",
+        path: "/",
+        summary: audience === "customer" ? "The customer's cart" : "The session's cart",
+        responses: CART,
+      }),
+      async (c) => {
+        const call = await sessionCall(c);
+        return sendCart(c, await callSession(c.env, call, (stub, routed) => stub.getCart(routed)));
+      },
+    )
+    .openapi(
+      changeRoute(audience)({
+        method: "post",
+        path: "/convert",
+        summary: "Mark the cart CONVERTED for an order (idempotent by orderId)",
+        request: jsonBody(ConvertCartSchema),
+        responses: CART,
+      }),
+      (c) => {
+        const body = c.req.valid("json");
+        return change(c, { type: "convert", orderId: body.orderId }, body);
+      },
+    );
+  return bundleAndDiscountRoutes(itemRoutes(router, audience), audience);
 }
 
 /** /api/cart: the signed-in customer's cart, plus merge of a guest cart. */
 export const customerCart = cartRouter("customer").openapi(
-  cartRoute("customer", {
+  cartRoute("customer")({
     method: "post",
     path: "/merge",
     summary: "Merge a guest cart into the customer's cart (strategies max|sum|replace, dryRun)",
@@ -57,7 +76,7 @@ export const customerCart = cartRouter("customer").openapi(
 
 /** /api/public/cart: anonymous sessions, identified by x-session-token. */
 export const publicCart = cartRouter("public").openapi(
-  cartRoute("public", {
+  cartRoute("public")({
     method: "post",
     path: "/",
     summary: "Create a session and its cart (or return the cart of the session token sent)",
