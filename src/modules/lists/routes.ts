@@ -35,7 +35,7 @@ export interface ListSpec<
   feature: "wishlist" | "compare";
   /** Share links point to COMPANY_PORTAL_URL/{portalPath}/{token}. */
   portalPath: string;
-  /** The list as its owner sees it, and as a share link shows it. */
+  /** The list as its owner sees it, the answer to POST /share, and what a share link shows. */
   schema: Shown;
   shareSchema: Share;
   sharedSchema: Shared;
