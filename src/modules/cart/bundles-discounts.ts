@@ -1,6 +1,5 @@
 // Bundles (added and removed as one group of lines) and discount codes.
-import type { Audience } from "../../lib/openapi";
-import { jsonBody } from "../../lib/openapi";
+import { type Audience, jsonBody } from "../../lib/openapi";
 import { CART, CART_CREATED, type CartRouter, change, changeRoute } from "./change";
 import { AddBundleSchema, ApplyDiscountSchema, BundleGroupParams, CodeParams } from "./schema";
 

@@ -1,6 +1,5 @@
 // Cart lines: add, change, remove, and move to and from saved-for-later.
-import type { Audience } from "../../lib/openapi";
-import { jsonBody } from "../../lib/openapi";
+import { type Audience, jsonBody } from "../../lib/openapi";
 import { CART, CART_CREATED, type CartRouter, change, changeRoute } from "./change";
 import { AddItemSchema, ItemParams, SavedParams, UpdateItemSchema } from "./schema";
 
