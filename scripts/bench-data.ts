@@ -13,15 +13,14 @@
 // The database is DATABASE_URL, else the one in .dev.vars (written by `npm run dev`) when it
 // answers, else the embedded one `npm run dev` uses, started here for the run. It is migrated
 // and the demo catalog upserted first (the bench rows belong to the demo companies).
-import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { explainAnalytics } from "./lib/bench-data-explain.ts";
 import { benchCounts, deleteBenchData, loadBenchData } from "./lib/bench-data-load.ts";
+import { devVarsDatabaseUrl } from "./lib/database-url.ts";
 import { seedDemoData } from "./lib/demo-data.ts";
 import { migrateDatabase } from "./lib/migrate.ts";
-import { describeStartFailure, devDatabase, REPO_ROOT, redact, type Stack, startStack } from "./lib/supervisor.ts";
+import { describeStartFailure, devDatabase, redact, type Stack, startStack } from "./lib/supervisor.ts";
 
 let stack: Stack | undefined;
 
@@ -77,20 +76,6 @@ async function main(): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-function devVarsDatabaseUrl(): string | undefined {
-  const file = resolve(REPO_ROOT, ".dev.vars");
-  if (!existsSync(file)) return undefined;
-  const line = readFileSync(file, "utf8")
-    .split("\n")
-    .find((entry) => entry.startsWith("DATABASE_URL="));
-  return (
-    line
-      ?.slice("DATABASE_URL=".length)
-      .trim()
-      .replace(/^"(.*)"$/, "$1") || undefined
-  );
 }
 
 /** false is not an error: an unreachable dev database means "start the embedded one" */

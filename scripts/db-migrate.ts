@@ -1,20 +1,17 @@
-// `npm run db:migrate`: applies the drizzle-kit migrations in migrations/ to DATABASE_URL.
+// `npm run db:migrate`: applies the drizzle-kit migrations in migrations/ to DATABASE_URL, or
+// to the local database of `npm run dev` (.dev.vars) when DATABASE_URL is unset.
 import { pathToFileURL } from "node:url";
 import { errorText } from "../src/lib/error-fields.ts";
+import { onTargetDatabase } from "./lib/database-url.ts";
 import { migrateDatabase } from "./lib/migrate.ts";
 
 export { migrateDatabase };
 
 async function main(): Promise<void> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    console.error("DATABASE_URL is not set: point it at the Postgres database to migrate, e.g.");
-    console.error("  DATABASE_URL=postgres://user:password@host:5432/crosscart npm run db:migrate");
-    process.exitCode = 1;
-    return;
-  }
-  const { applied } = await migrateDatabase(url);
-  console.log(applied.length ? `applied: ${applied.join(", ")}` : "database is up to date; nothing applied");
+  await onTargetDatabase("db:migrate", async (url) => {
+    const { applied } = await migrateDatabase(url);
+    console.log(applied.length ? `applied: ${applied.join(", ")}` : "database is up to date; nothing applied");
+  });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

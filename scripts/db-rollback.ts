@@ -2,19 +2,19 @@
 // session-state tables and two enums (migrations/rollback/0001_session_state.down.sql) and
 // forgets the migration in drizzle's journal, in one transaction; `npm run db:migrate` then
 // re-creates them empty. Every cart, wishlist, comparison and cross-site session is lost.
+// Acts on DATABASE_URL, or on the local database of `npm run dev` (.dev.vars) when it is unset.
 import { pathToFileURL } from "node:url";
 import { errorText } from "../src/lib/error-fields.ts";
+import { onTargetDatabase } from "./lib/database-url.ts";
 import { rollbackSessionState, SESSION_STATE_MIGRATION } from "./lib/migrate.ts";
 
 export { rollbackSessionState };
 
 async function main(): Promise<void> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    console.error("DATABASE_URL is not set: point it at the Postgres database to roll back.");
-    process.exitCode = 1;
-    return;
-  }
+  await onTargetDatabase("db:rollback", rollback);
+}
+
+async function rollback(url: string): Promise<void> {
   const confirmed = process.argv.slice(2).includes("--yes") || process.env.CONFIRM === "yes";
   if (!confirmed) {
     console.error(`This drops every table of ${SESSION_STATE_MIGRATION} and ALL of its data`);
