@@ -117,7 +117,12 @@ export function createApp() {
         "Carts, wishlists, product comparisons and cross-site shopper sessions at the edge. Errors are RFC 9457 problem+json.",
     },
   });
-  app.get("/api/docs", swaggerUI({ url: "/api/openapi.json" }));
+  // Swagger UI's script and styles are static assets of this Worker (public/vendor/swagger-ui-dist/),
+  // not a CDN's, so the page works offline; the online validator badge is off for the same reason.
+  app.get(
+    "/api/docs",
+    swaggerUI({ url: "/api/openapi.json", baseUrl: "/vendor", validatorUrl: "none", title: "crosscart API" }),
+  );
 
   app.notFound((c) =>
     renderProblem(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
