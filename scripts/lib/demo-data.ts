@@ -1,7 +1,7 @@
 // The demo catalog `npm run dev` and `npm run db:seed` load: one company with two sites, a
 // customer, products with comparable attributes (one with size variants), a bundle and a
 // promotion — plus a second company for tenant-isolation demos. Every id is fixed (and listed
-// in the README) so scripts, docs and storefront developers can rely on them.
+// in docs/development.md) so scripts, docs and storefront developers can rely on them.
 // seedDemoData() upserts all of it: running it twice changes nothing.
 import { and, eq, getTableColumns, notInArray, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
