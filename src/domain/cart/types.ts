@@ -2,7 +2,8 @@
 // functions and stores again. Money is integer minor units of `CartState.currency`; timestamps
 // are ISO-8601 strings so the state survives JSON and structured clone unchanged.
 
-export interface CartLine {
+/** What a cart line and a saved line both are: a product, its quantity and price, the site it came from. */
+interface ProductLine {
   id: string;
   productId: string;
   variantId: string | null;
@@ -10,6 +11,10 @@ export interface CartLine {
   name: string;
   quantity: number;
   unitPrice: number;
+  siteId: string | null;
+}
+
+export interface CartLine extends ProductLine {
   /**
    * unitPrice × quantity for ordinary lines. For bundle component lines it is the line's exact
    * share of the bundle price and unitPrice is that share per unit rounded down, because an
@@ -19,7 +24,6 @@ export interface CartLine {
   /** Lines added together by one addBundle share this id; such lines are edited only as a group. */
   bundleGroupId: string | null;
   bundleId: string | null;
-  siteId: string | null;
   addedAt: string;
   /**
    * The catalog no longer sells this product (inactive, deleted, or now priced in another
@@ -29,16 +33,8 @@ export interface CartLine {
   unavailable: boolean;
 }
 
-export interface SavedLine {
-  id: string;
-  productId: string;
-  variantId: string | null;
-  sku: string;
-  name: string;
-  quantity: number;
-  /** Price when saved, for display only; restoring re-reads the catalog. */
-  unitPrice: number;
-  siteId: string | null;
+/** A line put aside; its unitPrice is the price when saved, for display only (restoring re-reads the catalog). */
+export interface SavedLine extends ProductLine {
   addedAt: string;
   savedAt: string;
 }

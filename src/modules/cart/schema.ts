@@ -34,23 +34,25 @@ export const BundleGroupParams = z.object({ bundleGroupId: Uuid });
 export const CodeParams = z.object({ code: z.string().min(1).max(64) });
 export const CartIdParams = z.object({ id: Uuid });
 
-export const CartItemSchema = z
-  .object({
-    id: z.string(),
-    productId: z.string(),
-    variantId: z.string().nullable(),
-    sku: z.string(),
-    name: z.string(),
-    quantity: z.number().int(),
-    unitPrice: z.number().int(),
-    lineTotal: z.number().int(),
-    bundleGroupId: z.string().nullable(),
-    bundleId: z.string().nullable(),
-    siteId: z.string().nullable(),
-    unavailable: z.boolean(),
-    addedAt: z.string(),
-  })
-  .openapi("CartItem");
+/** What a cart line and a saved line both show: a product, its quantity and price, the site it came from. */
+const ProductLineSchema = z.object({
+  id: z.string(),
+  productId: z.string(),
+  variantId: z.string().nullable(),
+  sku: z.string(),
+  name: z.string(),
+  quantity: z.number().int(),
+  unitPrice: z.number().int(),
+  siteId: z.string().nullable(),
+});
+
+export const CartItemSchema = ProductLineSchema.extend({
+  lineTotal: z.number().int(),
+  bundleGroupId: z.string().nullable(),
+  bundleId: z.string().nullable(),
+  unavailable: z.boolean(),
+  addedAt: z.string(),
+}).openapi("CartItem");
 
 export const CartSchema = z
   .object({
@@ -62,19 +64,7 @@ export const CartSchema = z
     status: z.enum(["ACTIVE", "MERGED", "CONVERTED", "ABANDONED", "EXPIRED"]),
     currency: z.string(),
     items: z.array(CartItemSchema),
-    savedItems: z.array(
-      z.object({
-        id: z.string(),
-        productId: z.string(),
-        variantId: z.string().nullable(),
-        sku: z.string(),
-        name: z.string(),
-        quantity: z.number().int(),
-        unitPrice: z.number().int(),
-        siteId: z.string().nullable(),
-        savedAt: z.string(),
-      }),
-    ),
+    savedItems: z.array(ProductLineSchema.extend({ savedAt: z.string() })),
     discounts: z.array(
       z.object({
         code: z.string(),
