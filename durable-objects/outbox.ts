@@ -14,6 +14,24 @@ import type { UnitOfWork } from "./unit-of-work";
 
 const MAX_BACKOFF_MS = 5 * 60_000;
 
+/** The replication retry state the object keeps (document REPLICATION). */
+export interface ReplicationState {
+  failures: number;
+  /** when the next attempt is due after a failure; changes made meanwhile wait for it */
+  retryAt?: number;
+  lastError?: string;
+  lastErrorAt?: string;
+}
+
+/**
+ * How long to wait after the n-th failure in a row: doubling from 2 s up to 5 min, with
+ * "equal jitter" (half fixed, half random) so sessions that failed together retry apart.
+ */
+export function backoffMs(failures: number, random = Math.random()): number {
+  const ceiling = Math.min(1_000 * 2 ** Math.min(failures, 10), MAX_BACKOFF_MS);
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
+
 export class Outbox {
   constructor(
     private readonly env: Env,
@@ -43,7 +61,7 @@ export class Outbox {
       .filter((cart): cart is CartDoc => cart !== undefined);
     const wishlist = pending.resources.includes(WISHLIST) ? this.store.read<WishlistDoc>(WISHLIST) : undefined;
     const comparison = pending.resources.includes(COMPARISON) ? this.store.read<ComparisonDoc>(COMPARISON) : undefined;
-    const retry = this.store.read<{ failures: number }>(REPLICATION) ?? { failures: 0 };
+    const retry = this.store.read<ReplicationState>(REPLICATION) ?? { failures: 0 };
     try {
       // A customer's cross-site token is kept raw in the object; Postgres gets its digest.
       const tokenHash = session.tokenHash ?? (session.crossSiteToken ? await sha256Hex(session.crossSiteToken) : null);
@@ -53,26 +71,27 @@ export class Outbox {
       );
     } catch (error) {
       const failures = retry.failures + 1;
-      const delay = Math.min(1_000 * 2 ** Math.min(failures, 10), MAX_BACKOFF_MS);
-      await this.work.apply(() =>
-        this.store.write(REPLICATION, {
-          failures,
-          lastError: errorFields(error).message,
-          lastErrorAt: new Date().toISOString(),
-        }),
-      );
+      const delay = backoffMs(failures);
+      const retryAt = Date.now() + delay;
+      const state: ReplicationState = {
+        failures,
+        retryAt,
+        lastError: errorFields(error).message,
+        lastErrorAt: new Date().toISOString(),
+      };
+      await this.work.apply(() => this.store.write(REPLICATION, state));
       this.log.warn("replication failed; will retry", {
         sessionId: session.id,
         failures,
         retryInMs: delay,
         error,
       });
-      await this.alarm.runAt(Date.now() + delay);
+      await this.alarm.runAt(retryAt);
       return;
     }
     await this.work.apply(() => {
       this.store.acknowledge(pending.lastSeq);
-      if (retry.failures) this.store.write(REPLICATION, { failures: 0 });
+      if (retry.failures) this.store.write(REPLICATION, { failures: 0 } satisfies ReplicationState);
       // Converted carts live here until Postgres has their final state and their order is
       // no longer remembered (a repeated conversion of a remembered order returns its cart).
       const remembered = new Set(Object.values(session.conversions));

@@ -5,11 +5,19 @@
 export const FLUSH_DELAY_MS = 500;
 
 export class AlarmScheduler {
-  constructor(private readonly storage: DurableObjectStorage) {}
+  /**
+   * @param retryNotBefore when a failed replication may be tried again: new changes never pull
+   *   the alarm before it, so an outage's backoff holds and recovery does not meet every
+   *   session at once.
+   */
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly retryNotBefore: () => number,
+  ) {}
 
-  /** After a change: replicate it shortly, batched with whatever follows. */
+  /** After a change: replicate it shortly, batched with whatever follows (or when the backoff ends). */
   async flushSoon(): Promise<void> {
-    await this.runBy(Date.now() + FLUSH_DELAY_MS);
+    await this.runBy(Math.max(Date.now() + FLUSH_DELAY_MS, this.retryNotBefore()));
   }
 
   /** Makes sure the alarm runs no later than `due`; an earlier alarm already set stays. */

@@ -29,11 +29,11 @@ import { Lifecycle } from "./lifecycle";
 import { COMPARISON_KIND, type Comparison, ShareableList, WISHLIST_KIND, type Wishlist } from "./lists";
 import { LiveSync } from "./live-sync";
 import { Merge } from "./merge";
-import { Outbox } from "./outbox";
+import { Outbox, type ReplicationState } from "./outbox";
 import { answer, type Mutation } from "./outcome";
 import { AlarmScheduler } from "./scheduler";
 import { SessionState } from "./session-state";
-import { SessionStorage } from "./storage";
+import { REPLICATION, SessionStorage } from "./storage";
 import { UnitOfWork } from "./unit-of-work";
 
 export class ShopperSession extends DurableObject<Env> implements ShopperSessionRpc {
@@ -51,7 +51,7 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
     const log = createLogger({ component: "ShopperSession" });
     const store = new SessionStorage(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => store.migrate());
-    const alarm = new AlarmScheduler(ctx.storage);
+    const alarm = new AlarmScheduler(ctx.storage, () => store.read<ReplicationState>(REPLICATION)?.retryAt ?? 0);
     this.live = new LiveSync(ctx);
     const work = new UnitOfWork(ctx, store, this.live, alarm);
     const state = new SessionState(store, work);

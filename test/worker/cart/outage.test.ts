@@ -6,6 +6,7 @@
 // proxy is shared with the test files running in parallel. `databaseUp()` always runs.
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { backoffMs } from "../../../durable-objects/outbox";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { problemOf } from "../../support/app";
 import { addItem, cartOf, cartRows, expectReplicated, readCart } from "../../support/cart";
@@ -47,6 +48,15 @@ async function warmCart(shopper: Shopper) {
   await replicateNow(shopper);
   return { a: a as string, b: b as string, cart };
 }
+
+describe("replication backoff", () => {
+  it("doubles from 2 s to 5 min, with half of each wait random so sessions that failed together retry apart", () => {
+    expect([1, 2, 3].map((failures) => backoffMs(failures, 0))).toEqual([1_000, 2_000, 4_000]);
+    expect([1, 2, 3].map((failures) => backoffMs(failures, 1))).toEqual([2_000, 4_000, 8_000]);
+    expect(backoffMs(50, 0)).toBe(150_000);
+    expect(backoffMs(50, 1)).toBe(300_000);
+  });
+});
 
 // vitest 5 has no describe.sequential; `concurrent: false` pins the order even if a config turns concurrency on.
 describe("Postgres outage", { concurrent: false }, () => {
@@ -101,6 +111,23 @@ describe("Postgres outage", { concurrent: false }, () => {
     await replicateNow(customer);
     await expectReplicated(second, null);
     expect((await cartRows(second.id)).items.map((item) => item.quantity).sort()).toEqual([2, 6]);
+  });
+
+  it("a change during the backoff does not pull the retry forward: the backoff holds", async () => {
+    const guest = await newGuest();
+    const { a } = await warmCart(guest);
+    await withOutage(async () => {
+      await addItem(guest, a, 1);
+      await runAlarm(guest); // the flush fails: the retry is set 1–2 s ahead
+      const backingOff = await replicationState(guest);
+      expect(backingOff.failures).toBe(1);
+      expect(backingOff.alarm).toBeGreaterThan(Date.now() + 500);
+
+      await addItem(guest, a, 1); // would have pulled the alarm to 500 ms from now
+      expect((await replicationState(guest)).alarm).toBe(backingOff.alarm);
+    });
+    await replicateNow(guest);
+    expect((await replicationState(guest)).failures).toBe(0);
   });
 
   it("expiring a session while Postgres is down keeps its live state; the next run finishes the job", async () => {
