@@ -6,10 +6,10 @@ import type { Logger } from "../src/lib/logger";
 import { sha256Hex } from "../src/lib/tokens";
 import type { CartDoc, ComparisonDoc, WishlistDoc } from "./contract";
 import { withDatabase } from "./database";
-import { replicate } from "./replication";
+import { type DeadLetter, replicate } from "./replication";
 import { type AlarmScheduler, FLUSH_DELAY_MS } from "./scheduler";
 import type { SessionState } from "./session-state";
-import { COMPARISON, cartDocName, REPLICATION, SESSION, type SessionStorage, WISHLIST } from "./storage";
+import { COMPARISON, cartDocName, DEAD_LETTERS, REPLICATION, SESSION, type SessionStorage, WISHLIST } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
 
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -62,11 +62,12 @@ export class Outbox {
     const wishlist = pending.resources.includes(WISHLIST) ? this.store.read<WishlistDoc>(WISHLIST) : undefined;
     const comparison = pending.resources.includes(COMPARISON) ? this.store.read<ComparisonDoc>(COMPARISON) : undefined;
     const retry = this.store.read<ReplicationState>(REPLICATION) ?? { failures: 0 };
+    let refused: DeadLetter[];
     try {
       // A customer's cross-site token is kept raw in the object; Postgres gets its digest.
       const tokenHash = session.tokenHash ?? (session.crossSiteToken ? await sha256Hex(session.crossSiteToken) : null);
       const sessionRow = pending.resources.includes(SESSION) ? { tokenHash } : undefined;
-      await withDatabase(this.env, (db) =>
+      refused = await withDatabase(this.env, (db) =>
         replicate(db(), { session, sessionRow, carts: cartsToSend, wishlist, comparison }),
       );
     } catch (error) {
@@ -91,6 +92,7 @@ export class Outbox {
     }
     await this.work.apply(() => {
       this.store.acknowledge(pending.lastSeq);
+      if (refused.length) this.setAside(session.id, refused);
       if (retry.failures) this.store.write(REPLICATION, { failures: 0 } satisfies ReplicationState);
       // Converted carts live here until Postgres has their final state and their order is
       // no longer remembered (a repeated conversion of a remembered order returns its cart).
@@ -102,4 +104,31 @@ export class Outbox {
     // Changes made while this flush was in flight are still in the outbox.
     if (!this.isEmpty()) await this.alarm.runAt(Date.now() + FLUSH_DELAY_MS);
   }
+
+  /**
+   * Inside the acknowledging change: remembers what Postgres refused for good (the most recent
+   * MAX_DEAD_LETTERS, with how often each came back) and says so in an error log line. The
+   * rest of the session's changes have gone through; the refused resource is tried again only
+   * when it changes again.
+   */
+  private setAside(sessionId: string, refused: DeadLetter[]): void {
+    const now = new Date().toISOString();
+    const kept = this.store.read<StoredDeadLetter[]>(DEAD_LETTERS) ?? [];
+    for (const letter of refused) {
+      const same = kept.find((known) => known.resourceId === letter.resourceId && known.sqlState === letter.sqlState);
+      if (same) Object.assign(same, { version: letter.version, count: same.count + 1, lastSeenAt: now });
+      else kept.push({ ...letter, count: 1, firstSeenAt: now, lastSeenAt: now });
+      this.log.error("replication refused a resource; the rest went through", { sessionId, ...letter });
+    }
+    this.store.write(DEAD_LETTERS, kept.slice(-MAX_DEAD_LETTERS));
+  }
 }
+
+/** A dead letter as the object keeps it: no document body, token or SQL parameter. */
+export interface StoredDeadLetter extends DeadLetter {
+  count: number;
+  firstSeenAt: string;
+  lastSeenAt: string;
+}
+
+const MAX_DEAD_LETTERS = 20;

@@ -26,59 +26,119 @@ export interface ReplicationSnapshot {
 
 type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
-export async function replicate(db: Database, snapshot: ReplicationSnapshot): Promise<void> {
+/**
+ * A resource Postgres refused for good — its data (SQLSTATE class 22) or a constraint (class
+ * 23), not the connection. Retrying cannot help, so it is set aside and the rest of the
+ * session's changes go through.
+ */
+export interface DeadLetter {
+  resource: "session" | "cart" | "wishlist" | "comparison";
+  resourceId: string;
+  version: number;
+  sqlState: string;
+}
+
+const PERMANENT_SQLSTATE_CLASSES = new Set(["22", "23"]);
+
+/** The SQLSTATE an error (or one of its causes: drizzle wraps the driver's) carries, if any. */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (let link = error, depth = 0; link instanceof Error && depth < 5; link = link.cause, depth++) {
+    const code = (link as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/**
+ * Writes the snapshot in one transaction, each resource under its own savepoint: a resource
+ * Postgres refuses for good is rolled back alone and reported; a transient failure (the
+ * connection, a timeout) fails the whole flush, which is retried with backoff.
+ */
+export async function replicate(db: Database, snapshot: ReplicationSnapshot): Promise<DeadLetter[]> {
+  const { session } = snapshot;
+  const refused: DeadLetter[] = [];
   await db.transaction(async (tx) => {
-    if (snapshot.sessionRow) await replicateSession(tx, snapshot.session, snapshot.sessionRow.tokenHash);
-    if (snapshot.wishlist) await replicateWishlist(tx, snapshot.session, snapshot.wishlist);
-    if (snapshot.comparison) await replicateComparison(tx, snapshot.session, snapshot.comparison);
+    const isolated = async (letter: Omit<DeadLetter, "sqlState">, write: (sp: Transaction) => Promise<void>) => {
+      try {
+        await tx.transaction(write);
+      } catch (error) {
+        const sqlState = sqlStateOf(error);
+        if (!sqlState || !PERMANENT_SQLSTATE_CLASSES.has(sqlState.slice(0, 2))) throw error;
+        refused.push({ ...letter, sqlState });
+      }
+    };
+    if (snapshot.sessionRow) {
+      const { tokenHash } = snapshot.sessionRow;
+      await isolated({ resource: "session", resourceId: session.id, version: session.version }, (sp) =>
+        replicateSession(sp, session, tokenHash),
+      );
+    }
+    const { wishlist, comparison } = snapshot;
+    if (wishlist) {
+      await isolated({ resource: "wishlist", resourceId: wishlist.id, version: wishlist.version }, (sp) =>
+        replicateWishlist(sp, session, wishlist),
+      );
+    }
+    if (comparison) {
+      await isolated({ resource: "comparison", resourceId: comparison.id, version: comparison.version }, (sp) =>
+        replicateComparison(sp, session, comparison),
+      );
+    }
     // Archived (converted) carts first: they give up the session's token hash, which is
     // unique, before the current cart claims it.
     const ordered = [...snapshot.carts].sort(
-      (a, b) => Number(a.id === snapshot.session.cartId) - Number(b.id === snapshot.session.cartId),
+      (a, b) => Number(a.id === session.cartId) - Number(b.id === session.cartId),
     );
     for (const cart of ordered) {
-      const { tokenHash } = snapshot.session;
-      if (cart.id === snapshot.session.cartId && tokenHash) {
-        // The token hash is unique and moves to the current cart. The converted cart that
-        // held it may have been replicated by an earlier flush (so it is not in `ordered`):
-        // it gives the hash up here, or this insert would fail on every retry.
-        await tx
-          .update(carts)
-          // updated_at stays: giving up the hash is bookkeeping, not a change to that cart.
-          .set({ sessionTokenHash: null, updatedAt: sql`${carts.updatedAt}` })
-          .where(and(eq(carts.sessionTokenHash, tokenHash), ne(carts.id, cart.id)));
-      }
-      const written = await tx
-        .insert(carts)
-        .values(cartRow(snapshot.session, cart))
-        .onConflictDoUpdate(whenNewerVersion(carts))
-        .returning({ id: carts.id });
-      // Lines are replaced wholesale, only when the cart row itself moved forward.
-      if (written.length === 0) continue;
-      await tx.delete(cartItems).where(eq(cartItems.cartId, cart.id));
-      await tx.delete(savedCartItems).where(eq(savedCartItems.cartId, cart.id));
-      if (cart.state.lines.length) {
-        // A line's fields are its columns (all but `unavailable`, which only the API shows).
-        await tx.insert(cartItems).values(
-          cart.state.lines.map(({ unavailable: _shownNotStored, ...line }) => ({
-            ...line,
-            cartId: cart.id,
-            addedAt: new Date(line.addedAt),
-            updatedAt: new Date(cart.updatedAt),
-          })),
-        );
-      }
-      if (cart.state.savedLines.length) {
-        await tx.insert(savedCartItems).values(
-          cart.state.savedLines.map(({ addedAt: _whenFirstAdded, ...saved }) => ({
-            ...saved,
-            cartId: cart.id,
-            savedAt: new Date(saved.savedAt),
-          })),
-        );
-      }
+      await isolated({ resource: "cart", resourceId: cart.id, version: cart.version }, (sp) =>
+        replicateCart(sp, session, cart),
+      );
     }
   });
+  return refused;
+}
+
+async function replicateCart(tx: Transaction, session: SessionDoc, cart: CartDoc): Promise<void> {
+  const { tokenHash } = session;
+  if (cart.id === session.cartId && tokenHash) {
+    // The token hash is unique and moves to the current cart. The converted cart that
+    // held it may have been replicated by an earlier flush (so it is not in `ordered`):
+    // it gives the hash up here, or this insert would fail on every retry.
+    await tx
+      .update(carts)
+      // updated_at stays: giving up the hash is bookkeeping, not a change to that cart.
+      .set({ sessionTokenHash: null, updatedAt: sql`${carts.updatedAt}` })
+      .where(and(eq(carts.sessionTokenHash, tokenHash), ne(carts.id, cart.id)));
+  }
+  const written = await tx
+    .insert(carts)
+    .values(cartRow(session, cart))
+    .onConflictDoUpdate(whenNewerVersion(carts))
+    .returning({ id: carts.id });
+  // Lines are replaced wholesale, only when the cart row itself moved forward.
+  if (written.length === 0) return;
+  await tx.delete(cartItems).where(eq(cartItems.cartId, cart.id));
+  await tx.delete(savedCartItems).where(eq(savedCartItems.cartId, cart.id));
+  if (cart.state.lines.length) {
+    // A line's fields are its columns (all but `unavailable`, which only the API shows).
+    await tx.insert(cartItems).values(
+      cart.state.lines.map(({ unavailable: _shownNotStored, ...line }) => ({
+        ...line,
+        cartId: cart.id,
+        addedAt: new Date(line.addedAt),
+        updatedAt: new Date(cart.updatedAt),
+      })),
+    );
+  }
+  if (cart.state.savedLines.length) {
+    await tx.insert(savedCartItems).values(
+      cart.state.savedLines.map(({ addedAt: _whenFirstAdded, ...saved }) => ({
+        ...saved,
+        cartId: cart.id,
+        savedAt: new Date(saved.savedAt),
+      })),
+    );
+  }
 }
 
 async function replicateSession(tx: Transaction, session: SessionDoc, tokenHash: string | null): Promise<void> {

@@ -10,6 +10,8 @@ export const WISHLIST = "wishlist";
 export const COMPARISON = "comparison";
 /** the replication retry state */
 export const REPLICATION = "replication";
+/** what Postgres refused for good (replication.ts, DeadLetter), newest last, for ops to inspect */
+export const DEAD_LETTERS = "dead-letters";
 export const cartDocName = (cartId: string) => `cart:${cartId}`;
 
 /** Bump when the SQL below changes; `migrate()` brings older objects forward. */
