@@ -204,6 +204,17 @@ async function replicateWishlist(tx: Transaction, session: SessionDoc, wishlist:
 }
 
 async function replicateComparison(tx: Transaction, session: SessionDoc, comparison: ComparisonDoc): Promise<void> {
+  if (session.tokenHash) {
+    // A comparison is renewed with a new id 90 days after it was created (lists.ts); the old
+    // row keeps the session's token hash until the weekly purge deletes it. The hash is unique,
+    // so the old row gives it up here, as a converted cart does, or this insert would be refused
+    // for good and the new comparison would never reach Postgres. (A wishlist keeps its id for
+    // the session's life, so it never needs this.)
+    await tx
+      .update(productComparisons)
+      .set({ sessionTokenHash: null, updatedAt: sql`${productComparisons.updatedAt}` })
+      .where(and(eq(productComparisons.sessionTokenHash, session.tokenHash), ne(productComparisons.id, comparison.id)));
+  }
   const written = await tx
     .insert(productComparisons)
     .values({

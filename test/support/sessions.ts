@@ -188,3 +188,18 @@ export function expireCodes(owner: Owner): Promise<number> {
     return aged.length;
   });
 }
+
+/**
+ * Ages the session's comparison past its 90 days, as if they had gone by: rewrites `expiresAt`
+ * in the stored document, so the next comparison call starts a new one (with a new id).
+ */
+export function expireComparison(owner: Owner): Promise<void> {
+  return runInDurableObject(sessionStubOf(owner), (_instance, state) => {
+    const row = state.storage.sql
+      .exec<{ body: string }>("SELECT body FROM documents WHERE name = 'comparison'")
+      .toArray()[0];
+    if (!row) throw new Error("the session has no comparison");
+    const aged = { ...JSON.parse(row.body), expiresAt: new Date(Date.now() - 1).toISOString() };
+    state.storage.sql.exec("UPDATE documents SET body = ? WHERE name = 'comparison'", JSON.stringify(aged));
+  });
+}

@@ -4,9 +4,18 @@ import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { ComparisonShareSchema } from "../../../src/modules/comparison/schema";
 import { bodyOf } from "../../support/app";
+import { addItem, expectReplicated as expectCartReplicated, readCart } from "../../support/cart";
 import { createCompany, seedProducts, seedVariant } from "../../support/catalog";
 import { addToComparison, type Comparison, comparisonOf, comparisonRows, readComparison } from "../../support/lists";
-import { newShopper, replicateNow, type Shopper, send, VARIANTS } from "../../support/sessions";
+import {
+  expireComparison,
+  newGuest,
+  newShopper,
+  replicateNow,
+  type Shopper,
+  send,
+  VARIANTS,
+} from "../../support/sessions";
 
 async function expectReplicated(shopper: Shopper, view: Comparison, shareTokenHash: string | null) {
   const { comparison, items } = await comparisonRows(view.id);
@@ -74,5 +83,39 @@ describe.each(VARIANTS)("comparison replication (%s)", (variant) => {
     const view = await readComparison(shopper);
     const { comparison } = await expectReplicated(shopper, view, null);
     expect(comparison?.itemCount).toBe(2);
+  });
+});
+
+describe("a renewed comparison (after 90 days)", () => {
+  it("the old row gives up the token hash to the new one; both stay, and later changes keep replicating", async () => {
+    const company = await createCompany();
+    const guest = await newGuest(company);
+    const tokenHash = await sha256Hex(guest.sessionToken as string);
+    const [a, b, c] = await seedProducts(company.companyId, [{}, {}, {}]);
+    const old = await addToComparison(guest, a as string);
+    await replicateNow(guest);
+    expect((await comparisonRows(old.id)).comparison?.sessionTokenHash).toBe(tokenHash);
+
+    await expireComparison(guest);
+    const renewed = await addToComparison(guest, b as string);
+    expect(renewed.id).not.toBe(old.id);
+    expect(renewed.items.map((item) => item.productId)).toEqual([b]);
+    await replicateNow(guest);
+
+    // The old row stays until the weekly purge, without the hash; the new one holds it.
+    const before = await comparisonRows(old.id);
+    expect(before.comparison).toMatchObject({ id: old.id, sessionTokenHash: null, version: old.version });
+    expect(before.items.map((item) => item.productId)).toEqual([a]);
+    await expectReplicated(guest, await readComparison(guest), null);
+
+    // The session's later changes keep reaching Postgres, its cart's too.
+    await addToComparison(guest, c as string);
+    await addItem(guest, c as string, 2);
+    await replicateNow(guest);
+    await expectCartReplicated(await readCart(guest), tokenHash);
+    const later = await readComparison(guest);
+    expect(later.items.map((item) => item.productId)).toEqual([b, c]);
+    await expectReplicated(guest, later, null);
+    expect((await comparisonRows(old.id)).comparison?.sessionTokenHash).toBeNull();
   });
 });
