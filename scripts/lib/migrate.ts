@@ -12,12 +12,17 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations/", impo
 export const SESSION_STATE_MIGRATION = "0001_session_state";
 /**
  * The session-state migration and the later ones whose every object lives in the eight
- * session-state tables (indexes on them, say): the runbook rollback drops those tables, which
+ * session-state tables (indexes on them, column type changes): the runbook rollback drops those tables, which
  * undoes all of these, so it un-records them all and the next migrate re-applies them. A
  * migration belongs here only if that is true of it; any other later migration makes the
  * rollback refuse.
  */
-export const SESSION_STATE_MIGRATIONS = [SESSION_STATE_MIGRATION, "0002_analytics_indexes"];
+export const SESSION_STATE_MIGRATIONS = [
+  SESSION_STATE_MIGRATION,
+  "0002_analytics_indexes",
+  // Only widens money columns of carts, cart_items and saved_cart_items to bigint.
+  "0003_cart_money_bigint",
+];
 const SESSION_STATE_DOWN_FILE = `${MIGRATIONS_FOLDER}rollback/${SESSION_STATE_MIGRATION}.down.sql`;
 
 // drizzle's defaults, spelled out because the rollback edits that table.

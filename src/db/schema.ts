@@ -1,9 +1,12 @@
 // Postgres schema (drizzle). SQL names are snake_case, TypeScript properties camelCase.
-// Money is integer minor units everywhere, with the ISO 4217 currency beside it.
+// Money is integer minor units everywhere, with the ISO 4217 currency beside it. Catalog amounts
+// (prices, discount values) are `integer`, bounded at the edge; a cart's amounts are `bigint`
+// (`money()`), since price × quantity and the sums over 250 lines pass 2^31 (docs/design.md).
 // `drizzle-kit generate` turns this file into the SQL under migrations/; never edit that SQL by hand.
 import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
+  bigint,
   boolean,
   check,
   index,
@@ -27,6 +30,11 @@ const updatedAt = () =>
     .notNull()
     .defaultNow()
     .$onUpdate(() => new Date());
+/**
+ * A cart's money column (minor units): `bigint`, read and written as a JS number. The domain
+ * keeps every cart amount a safe integer (src/domain/cart/limits.ts), so `mode: "number"` is exact.
+ */
+const money = (name: string) => bigint(name, { mode: "number" });
 const currencyIsIso = (name: string, column: AnyPgColumn) => check(name, sql`${column} ~ '^[A-Z]{3}$'`);
 
 // ---------------------------------------------------------------------------------------------
@@ -293,11 +301,11 @@ export const carts = pgTable(
     visitorId: text("visitor_id"),
     status: cartStatus("status").notNull().default("ACTIVE"),
     currency: text("currency").notNull(),
-    subtotal: integer("subtotal").notNull().default(0),
-    discountTotal: integer("discount_total").notNull().default(0),
-    taxTotal: integer("tax_total").notNull().default(0),
-    shippingTotal: integer("shipping_total").notNull().default(0),
-    grandTotal: integer("grand_total").notNull().default(0),
+    subtotal: money("subtotal").notNull().default(0),
+    discountTotal: money("discount_total").notNull().default(0),
+    taxTotal: money("tax_total").notNull().default(0),
+    shippingTotal: money("shipping_total").notNull().default(0),
+    grandTotal: money("grand_total").notNull().default(0),
     itemCount: integer("item_count").notNull().default(0),
     discounts: jsonb("discounts").$type<CartDiscount[]>().notNull().default([]),
     orderId: text("order_id"),
@@ -344,14 +352,14 @@ const cartLine = () => ({
   sku: text("sku").notNull(),
   name: text("name").notNull(),
   quantity: integer("quantity").notNull(),
-  unitPrice: integer("unit_price").notNull(),
+  unitPrice: money("unit_price").notNull(),
 });
 
 export const cartItems = pgTable(
   "cart_items",
   {
     ...cartLine(),
-    lineTotal: integer("line_total").notNull(),
+    lineTotal: money("line_total").notNull(),
     /** lines added together from one bundle share this id */
     bundleGroupId: uuid("bundle_group_id"),
     bundleId: uuid("bundle_id"),

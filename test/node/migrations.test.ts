@@ -37,6 +37,26 @@ const CATALOG_TABLES = [
   "promotions",
 ];
 
+/** Widened by 0003_cart_money_bigint: a cart's sums and products pass 2^31 minor units. */
+const BIGINT_MONEY_COLUMNS = [
+  "cart_items.line_total",
+  "cart_items.unit_price",
+  "carts.discount_total",
+  "carts.grand_total",
+  "carts.shipping_total",
+  "carts.subtotal",
+  "carts.tax_total",
+  "saved_cart_items.unit_price",
+];
+/** Catalog amounts stay integer: single values bounded at the edge (MAX_INT4), never sums. */
+const INTEGER_CATALOG_MONEY_COLUMNS = [
+  "bundles.discount_value",
+  "product_variants.price",
+  "products.price",
+  "promotions.min_subtotal",
+  "promotions.value",
+];
+
 interface ExpectedIndex {
   table: string;
   name: string;
@@ -150,7 +170,7 @@ afterAll(async () => {
 });
 
 describe("migrations round trip", () => {
-  it("applies both migrations and records them the way drizzle does", async () => {
+  it("applies every migration and records them the way drizzle does", async () => {
     const journal = await readJournal();
     expect(journal.map((entry) => entry.tag)).toEqual(["0000_catalog", ...SESSION_STATE_MIGRATIONS]);
 
@@ -190,6 +210,29 @@ describe("migrations round trip", () => {
       nullsNotDistinct: expected.nullsNotDistinct ?? false,
       partial: false,
     });
+  });
+
+  it("makes a cart's money columns bigint and leaves the catalog's integer", async () => {
+    expect(await columnTypes(BIGINT_MONEY_COLUMNS)).toEqual(BIGINT_MONEY_COLUMNS.map(() => "bigint"));
+    expect(await columnTypes(INTEGER_CATALOG_MONEY_COLUMNS)).toEqual(
+      INTEGER_CATALOG_MONEY_COLUMNS.map(() => "integer"),
+    );
+  });
+
+  it("stores cart totals above 2^31 exactly", async () => {
+    const { rows } = await client.query<{ id: string }>(
+      "INSERT INTO companies (name, slug) VALUES ('Big', $1) RETURNING id",
+      [`big-${databaseName}`],
+    );
+    // 250 lines × 999 × (2^31 - 1): the largest subtotal the domain allows.
+    const subtotal = 250 * 999 * 2_147_483_647;
+    const cart = await client.query<{ subtotal: string; grand_total: string }>(
+      `INSERT INTO carts (company_id, session_id, currency, subtotal, grand_total)
+       VALUES ($1, 's1', 'USD', $2, $2) RETURNING subtotal, grand_total`,
+      [rows[0]?.id, subtotal],
+    );
+    expect(cart.rows[0]).toEqual({ subtotal: String(subtotal), grand_total: String(subtotal) });
+    await client.query("DELETE FROM companies WHERE id = $1", [rows[0]?.id]);
   });
 
   it("keeps a product without variant once per wishlist (NULLS NOT DISTINCT)", async () => {
@@ -256,6 +299,8 @@ describe("migrations round trip", () => {
     expect(await existingTypes(SESSION_ENUMS)).toEqual([...SESSION_ENUMS].sort());
     const names = new Set((await indexesOf(...SESSION_TABLES)).map((index) => index.name));
     for (const expected of [...RUNBOOK_INDEXES, ...EXTRA_SESSION_INDEXES]) expect(names).toContain(expected.name);
+    // 0001 re-creates the columns as integer; 0003, re-applied after it, widens them again.
+    expect(await columnTypes(BIGINT_MONEY_COLUMNS)).toEqual(BIGINT_MONEY_COLUMNS.map(() => "bigint"));
     expect(await migrateDatabase(databaseUrl)).toEqual({ applied: [] });
   });
 
@@ -321,6 +366,17 @@ async function existingTypes(names: string[]): Promise<string[]> {
     [names],
   );
   return rows.map((row) => row.typname);
+}
+
+/** The data type of each `table.column`, in the order given. */
+async function columnTypes(columns: string[]): Promise<string[]> {
+  const { rows } = await client.query<{ name: string; data_type: string }>(
+    `SELECT table_name || '.' || column_name AS name, data_type FROM information_schema.columns
+     WHERE table_schema = 'public' AND table_name || '.' || column_name = ANY($1)`,
+    [columns],
+  );
+  const types = new Map(rows.map((row) => [row.name, row.data_type]));
+  return columns.map((column) => types.get(column) ?? "(missing)");
 }
 
 async function enumLabels(name: string): Promise<string[]> {

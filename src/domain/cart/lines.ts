@@ -1,5 +1,5 @@
 import { DomainError, type DomainErrorCode } from "../errors";
-import { MAX_LINES, MAX_QUANTITY, MIN_QUANTITY } from "./limits";
+import { MAX_LINES, MAX_QUANTITY, MAX_UNIT_PRICE, MIN_QUANTITY } from "./limits";
 import { isMinorUnits } from "./money";
 import type { CartLine, CartState, PricedItem } from "./types";
 
@@ -56,6 +56,13 @@ export function unsellableReason(
   if (!item.active) return { code: "PRODUCT_UNAVAILABLE", detail: `product ${item.productId} is not available` };
   if (!isMinorUnits(item.unitPrice)) {
     return { code: "PRODUCT_UNAVAILABLE", detail: `product ${item.productId} has no valid price` };
+  }
+  // The bound that keeps every cart amount exact (limits.ts, MAX_CART_TOTAL).
+  if (item.unitPrice > MAX_UNIT_PRICE) {
+    return {
+      code: "PRODUCT_UNAVAILABLE",
+      detail: `product ${item.productId} costs more than a cart line takes (${MAX_UNIT_PRICE} minor units)`,
+    };
   }
   if (item.currency !== currency) {
     return {

@@ -1,4 +1,5 @@
 import { allocateDiscounts } from "./discounts";
+import { MAX_TAX_RATE_BPS } from "./limits";
 import { subtotalOf } from "./lines";
 import { mulDivHalfUp } from "./money";
 import type { AppliedDiscount, CartState, Totals } from "./types";
@@ -11,7 +12,9 @@ import type { AppliedDiscount, CartState, Totals } from "./types";
  */
 export function computeTotals(state: CartState, taxRateBps = 0): { totals: Totals; discounts: AppliedDiscount[] } {
   // A bad rate is the caller's configuration bug, not the shopper's input: a plain error (→ 500).
-  if (!Number.isSafeInteger(taxRateBps) || taxRateBps < 0) throw new RangeError(`invalid tax rate ${taxRateBps} bps`);
+  if (!Number.isSafeInteger(taxRateBps) || taxRateBps < 0 || taxRateBps > MAX_TAX_RATE_BPS) {
+    throw new RangeError(`invalid tax rate ${taxRateBps} bps`);
+  }
 
   const subtotal = subtotalOf(state.lines);
   const discounts = allocateDiscounts(subtotal, state.discounts);

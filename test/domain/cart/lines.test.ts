@@ -4,6 +4,7 @@ import {
   type CartState,
   MAX_LINES,
   MAX_QUANTITY,
+  MAX_UNIT_PRICE,
   type PricedItem,
   removeLine,
   updateQuantity,
@@ -57,6 +58,13 @@ describe("addLine", () => {
       unavailable: false,
     });
     expect(state.lines).toEqual([line]);
+  });
+
+  it("takes a price up to MAX_UNIT_PRICE and refuses a higher one as unavailable", () => {
+    const top = addLine(cart(), item({ unitPrice: MAX_UNIT_PRICE }), MAX_QUANTITY, null, NOW, () => "line-1").line;
+    expect(top.lineTotal).toBe(MAX_UNIT_PRICE * MAX_QUANTITY);
+    const tooDear = () => addLine(cart(), item({ unitPrice: MAX_UNIT_PRICE + 1 }), 1, null, NOW, () => "line-1");
+    expect(errorCode(tooDear)).toBe("PRODUCT_UNAVAILABLE");
   });
 
   it("adds to the existing line of the same product+variant, keeping its id and site but taking the new price", () => {

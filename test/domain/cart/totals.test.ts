@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { type AppliedDiscount, addBundle, addLine, type CartState, computeTotals } from "../../../src/domain/cart";
+import {
+  type AppliedDiscount,
+  addBundle,
+  addLine,
+  type CartState,
+  computeTotals,
+  MAX_CART_TOTAL,
+  MAX_LINES,
+  MAX_QUANTITY,
+  MAX_TAX_RATE_BPS,
+  MAX_UNIT_PRICE,
+} from "../../../src/domain/cart";
 import { deepFreeze, NOW, pricedItem, sequence } from "../../support/domain";
 
 function discount(code: string, overrides: Partial<AppliedDiscount> = {}): AppliedDiscount {
@@ -84,7 +95,21 @@ describe("computeTotals", () => {
     expect(computeTotals(state).totals).toMatchObject({ subtotal: 1999, itemCount: 2 });
   });
 
-  it.each([-1, 1.5, Number.NaN])("treats tax rate %s as a programming error", (rate) => {
+  it("stays exact at the limits: every line at the cap, at the highest price, taxed 100 %", () => {
+    const lines = Array.from({ length: MAX_LINES }, (_, i): [string, number, number] => [
+      `p-${i}`,
+      MAX_UNIT_PRICE,
+      MAX_QUANTITY,
+    ]);
+    const { totals } = computeTotals(cart(lines), MAX_TAX_RATE_BPS);
+    const subtotal = MAX_LINES * MAX_QUANTITY * MAX_UNIT_PRICE;
+    expect(totals).toMatchObject({ subtotal, taxTotal: subtotal, grandTotal: 2 * subtotal });
+    expect(totals.grandTotal).toBe(MAX_CART_TOTAL);
+    expect(Number.isSafeInteger(MAX_CART_TOTAL)).toBe(true);
+    expect(MAX_CART_TOTAL).toBeGreaterThan(2 ** 31);
+  });
+
+  it.each([-1, 1.5, Number.NaN, MAX_TAX_RATE_BPS + 1])("treats tax rate %s as a programming error", (rate) => {
     expect(() => computeTotals(cart([]), rate)).toThrow(RangeError);
   });
 });

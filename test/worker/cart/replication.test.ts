@@ -4,6 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CartDoc, SessionDoc } from "../../../durable-objects/contract";
 import { replicate } from "../../../durable-objects/replication";
+import { MAX_QUANTITY, MAX_UNIT_PRICE } from "../../../src/domain/cart";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { addItem, cartOf, cartRows, expectReplicated, readCart, sessionCartRows } from "../../support/cart";
 import { createCompany, seedBundle, seedProduct, seedVariant } from "../../support/catalog";
@@ -95,6 +96,30 @@ describe("replication of a cart", () => {
     await replicateNow(guest);
     await expectReplicated(empty, await tokenHashOf(guest));
     expect((await cartRows(empty.id)).cart).toMatchObject({ subtotal: 0, itemCount: 0 });
+  });
+
+  it("totals above 2^31 minor units replicate exactly (bigint money columns)", async () => {
+    const company = await createCompany({ taxRateBps: 825 });
+    const guest = await newGuest(company);
+    const dear = await seedProduct(company.companyId, { price: MAX_UNIT_PRICE });
+    const other = await seedProduct(company.companyId, { price: 1_999_999_999 });
+    const later = await seedProduct(company.companyId, { price: MAX_UNIT_PRICE });
+    await addItem(guest, dear, MAX_QUANTITY);
+    await addItem(guest, other, 3);
+    const withSaved = await addItem(guest, later, 1);
+    const savedLine = withSaved.items.find((item) => item.productId === later);
+    const view = await cartOf(await send(guest, "POST", guest.cartPath(`/items/${savedLine?.id}/save`)), 200);
+    await replicateNow(guest);
+
+    const subtotal = MAX_UNIT_PRICE * MAX_QUANTITY + 1_999_999_999 * 3;
+    const taxTotal = Math.round((subtotal * 825) / 10_000);
+    expect(view.totals).toMatchObject({ subtotal, taxTotal, grandTotal: subtotal + taxTotal });
+    expect(view.totals.grandTotal).toBeGreaterThan(2 ** 31);
+    await expectReplicated(view, await tokenHashOf(guest));
+    const { cart, items, saved } = await cartRows(view.id);
+    expect(cart).toMatchObject({ subtotal, taxTotal, grandTotal: subtotal + taxTotal });
+    expect(items.find((item) => item.productId === dear)?.lineTotal).toBe(MAX_UNIT_PRICE * MAX_QUANTITY);
+    expect(saved.map((line) => line.unitPrice)).toEqual([MAX_UNIT_PRICE]);
   });
 });
 
