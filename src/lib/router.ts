@@ -8,7 +8,8 @@ export function validationError(error: Pick<ZodError, "issues">, target: string)
   const part = target === "json" ? "body" : target;
   const errors: FieldError[] = error.issues.map((issue) => ({
     field: [part, ...issue.path.map(String)].join("."),
-    message: issue.message,
+    // A refused record key says why (e.g. a control character), not only "Invalid key in record".
+    message: issue.code === "invalid_key" && issue.issues[0] ? `key ${issue.issues[0].message}` : issue.message,
   }));
   return new ApiError("VALIDATION_FAILED", `The request ${part} is invalid`, { errors });
 }

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_QUANTITY, MIN_QUANTITY } from "../../domain/cart";
+import { singleLineText } from "../../lib/text";
 import { SESSION_TOKEN } from "../../middleware/public-session";
 
 const Quantity = z.number().int().min(MIN_QUANTITY).max(MAX_QUANTITY);
@@ -10,7 +11,9 @@ export const AddItemSchema = z
   .openapi("AddCartItem");
 export const UpdateItemSchema = z.object({ quantity: Quantity }).openapi("UpdateCartItem");
 export const AddBundleSchema = z.object({ bundleId: Uuid, quantity: Quantity.default(1) }).openapi("AddCartBundle");
-export const ApplyDiscountSchema = z.object({ code: z.string().trim().min(1).max(64) }).openapi("ApplyDiscount");
+export const ApplyDiscountSchema = z
+  .object({ code: singleLineText(z.string().trim().min(1).max(64)) })
+  .openapi("ApplyDiscount");
 export const CreateCartSchema = z
   .object({
     currency: z
@@ -19,7 +22,9 @@ export const CreateCartSchema = z
       .optional(),
   })
   .openapi("CreateCart");
-export const ConvertCartSchema = z.object({ orderId: z.string().min(1).max(128) }).openapi("ConvertCart");
+export const ConvertCartSchema = z
+  .object({ orderId: singleLineText(z.string().min(1).max(128)) })
+  .openapi("ConvertCart");
 export const MergeCartSchema = z
   .object({
     sessionToken: z.string().regex(SESSION_TOKEN, "the guest's session token (64 lowercase hex)"),
@@ -31,7 +36,7 @@ export const MergeCartSchema = z
 export const ItemParams = z.object({ itemId: Uuid });
 export const SavedParams = z.object({ savedItemId: Uuid });
 export const BundleGroupParams = z.object({ bundleGroupId: Uuid });
-export const CodeParams = z.object({ code: z.string().min(1).max(64) });
+export const CodeParams = z.object({ code: singleLineText(z.string().min(1).max(64)) });
 export const CartIdParams = z.object({ id: Uuid });
 
 /** What a cart line and a saved line both show: a product, its quantity and price, the site it came from. */

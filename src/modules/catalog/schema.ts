@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { multiLineText, singleLineText } from "../../lib/text";
 
 // Catalog feed request and response schemas. Every constraint the Postgres schema enforces
 // (checks, int4 range, no NUL in text) is repeated here, so bad input is a 400 naming the
-// field and never reaches Postgres as a 500.
+// field and never reaches Postgres as a 500. Text refuses control characters (src/lib/text.ts):
+// only a product's description may hold tabs and newlines.
 
 const MAX_INT4 = 2_147_483_647;
 export const MAX_PRODUCTS_PER_CALL = 500;
@@ -12,16 +14,13 @@ export const MAX_PROMOTIONS_PER_CALL = 500;
 export const MAX_VARIANTS_PER_PRODUCT = 100;
 export const MAX_ITEMS_PER_BUNDLE = 20;
 
-const noNul = (value: string) => !value.includes("\u0000");
-
 /** A platform id: any 8-4-4-4-12 hex uuid (what the uuid columns accept), lower-cased. */
 const Id = z
   .guid()
   .overwrite((value) => value.toLowerCase())
   .openapi({ format: "uuid", example: "b0000000-0000-4000-8000-000000000001" });
 
-const text = (max: number) =>
-  z.string().trim().min(1).max(max).refine(noNul, { message: "must not contain NUL characters" });
+const text = (max: number) => singleLineText(z.string().trim().min(1).max(max));
 
 const Sku = text(100).openapi({ example: "TRAIL-PACK-30" });
 const Name = text(200);
@@ -31,11 +30,11 @@ const Currency = z
   .openapi({ example: "USD" });
 /** Integer minor units of the currency (cents for USD). */
 const MinorUnits = z.int().min(0).max(MAX_INT4);
-const Url = z.url({ protocol: /^https?$/ }).max(2048);
+const Url = singleLineText(z.url({ protocol: /^https?$/ }).max(2048));
 
-const AttributeValue = z.union([z.string().max(1000).refine(noNul), z.number(), z.boolean(), z.null()]);
+const AttributeValue = z.union([singleLineText(z.string().max(1000)), z.number(), z.boolean(), z.null()]);
 const Attributes = z
-  .record(z.string().min(1).max(100).refine(noNul), AttributeValue)
+  .record(singleLineText(z.string().min(1).max(100)), AttributeValue)
   .refine((record) => Object.keys(record).length <= 100, { message: "at most 100 attributes" })
   .openapi("ProductAttributes", {
     description: "Compared side by side by the comparison module",
@@ -153,7 +152,7 @@ export type VariantInput = z.infer<typeof VariantInputSchema>;
 export const ProductInputSchema = z
   .object({
     ...sellableFields,
-    description: z.string().trim().max(5000).refine(noNul).nullable().default(null),
+    description: multiLineText(z.string().trim().max(5000)).nullable().default(null),
     price: MinorUnits.openapi({ description: "Integer minor units of `currency`", example: 12900 }),
     currency: Currency,
     active: z.boolean().default(true),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { singleLineText } from "../../lib/text";
 import { SESSION_TOKEN } from "../../middleware/public-session";
 import { CartSchema } from "../cart/schema";
 import { ComparisonSchema } from "../comparison/schema";
@@ -32,7 +33,7 @@ export const TransferCodeSchema = z
     targetSiteId: z.string(),
   })
   .openapi("TransferCode");
-export const ClaimSchema = z.object({ code: z.string().max(256) }).openapi("ClaimRequest");
+export const ClaimSchema = z.object({ code: singleLineText(z.string().max(256)) }).openapi("ClaimRequest");
 export const ClaimResultSchema = z
   .object({ sessionToken: z.string(), session: CrossSiteSessionSchema })
   .openapi("ClaimResult");

@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_PRIORITY, MIN_PRIORITY } from "../../domain/wishlist";
+import { multiLineText } from "../../lib/text";
 
 const Priority = z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY);
-const Note = z.string().trim().max(500).nullable();
+/** Multi-line: tabs and newlines are kept, other control characters are a 400. */
+const Note = multiLineText(z.string().trim().max(500)).nullable();
 
 export const AddWishlistItemSchema = z
   .object({ productId: z.uuid(), variantId: z.uuid().nullish(), priority: Priority.optional(), note: Note.optional() })
