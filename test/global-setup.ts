@@ -19,7 +19,12 @@ declare module "vitest" {
   }
 }
 
+/** Projects that never touch Postgres, the proxy or the JWKS server: plain Node over pure code. */
+const PURE_PROJECTS = new Set(["domain"]);
+
 export default async function setup(project: TestProject) {
+  // `--project domain` alone runs in well under a second: it needs none of what follows.
+  if (project.vitest.projects.every((running) => PURE_PROJECTS.has(running.name))) return;
   const stops: Array<() => Promise<void>> = [];
   let databaseUrl = process.env.TEST_DATABASE_URL;
   if (!databaseUrl) {
