@@ -5,7 +5,7 @@ import { applyCartCommand, type CartCommand, type CommandCatalog, finishChange }
 import type { SiteSettings } from "../src/domain/catalog";
 import type { CatalogAccess } from "./catalog-access";
 import { type CartDoc, type CartView, cartView, type SessionCall, type SessionDoc } from "./contract";
-import { type Mutation, refuse } from "./outcome";
+import { type Mutation, refuse, requireVersion } from "./outcome";
 import { DAY_MS, type SessionState } from "./session-state";
 import { cartDocName, type SessionStorage } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
@@ -50,9 +50,7 @@ export class Carts {
     return this.work.run(call.idempotency, () => {
       const session = this.state.ensure(call);
       const cart = this.active(session, call);
-      if (call.ifMatch !== undefined && call.ifMatch !== cart.version) {
-        refuse("VERSION_MISMATCH", `The cart is at version ${cart.version}`, { version: cart.version });
-      }
+      requireVersion(call, cart.version, "The cart");
       if (command.type === "convert") return this.convert(session, cart, command.orderId);
       const now = new Date();
       const changed = applyCartCommand(cart.state, command, {

@@ -151,12 +151,6 @@ export type WishlistCommand = WishlistItemCommand | ShareCommand;
 export type ComparisonItemCommand = AddProduct | RemoveItem;
 export type ComparisonCommand = ComparisonItemCommand | ShareCommand;
 
-export interface MergeRequest {
-  guest: SessionAddress;
-  strategy: MergeStrategy;
-  dryRun: boolean;
-}
-
 export interface RpcError {
   /** LINKED is internal: the token's object points at a customer's session (see client.ts). */
   code: ErrorCode | "LINKED";

@@ -25,7 +25,7 @@ import {
   type WishlistView,
   wishlistView,
 } from "./contract";
-import { type Mutation, refuse } from "./outcome";
+import { type Mutation, refuse, requireVersion } from "./outcome";
 import { DAY_MS, type SessionState } from "./session-state";
 import { COMPARISON, type SessionStorage, WISHLIST } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
@@ -122,9 +122,7 @@ export class ShareableList<Doc extends ListDoc<unknown>, Command extends ListCom
     return this.work.run(call.idempotency, () => {
       const session = this.state.usable(call) ?? this.state.ensure(call);
       const doc = this.current(call.site);
-      if (call.ifMatch !== undefined && call.ifMatch !== doc.version) {
-        refuse("VERSION_MISMATCH", `The resource is at version ${doc.version}`, { version: doc.version });
-      }
+      requireVersion(call, doc.version, "The resource");
       const now = new Date();
       const changed = isShare(command)
         ? { doc: { ...doc, ...shareChange(command, now) }, status: 200 }

@@ -1,7 +1,7 @@
 // How a part says no, and how an RPC method answers. RPC results carry errors as data:
 // a thrown error loses its fields crossing the RPC boundary.
 import { DomainError } from "../src/domain/errors";
-import type { LinkDoc, Outcome, RpcError } from "./contract";
+import type { LinkDoc, Outcome, RpcError, SessionCall } from "./contract";
 
 /** A call refused for a reason the caller should hear; thrown inside a part, answered as data. */
 class Refusal extends Error {
@@ -13,6 +13,13 @@ class Refusal extends Error {
 export const refuse = (code: RpcError["code"], detail: string, extensions?: Record<string, unknown>): never => {
   throw new Refusal({ code, detail, ...(extensions ? { extensions } : {}) });
 };
+
+/** `If-Match`: a change applies only to the version the client last saw of `what` (else 412). */
+export function requireVersion(call: SessionCall, current: number, what: string): void {
+  if (call.ifMatch !== undefined && call.ifMatch !== current) {
+    refuse("VERSION_MISMATCH", `${what} is at version ${current}`, { version: current });
+  }
+}
 
 /** What a method answers when it succeeds: the HTTP status the route should send, and the body. */
 export interface Mutation<T> {

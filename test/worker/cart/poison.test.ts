@@ -60,6 +60,15 @@ describe("replication survives poison", () => {
       expect.objectContaining({ resource: "wishlist", resourceId: wishlist.id, version: poisonedVersion, count: 1 }),
     ]);
     expect((await deadLetters(guest))[0]?.sqlState.slice(0, 2)).toBe("22");
+
+    // The wishlist is tried again when it changes again: still refused, counted, never looping.
+    const otherProduct = await seedProduct(guest.companyId);
+    const changed = await addToWishlist(guest, { productId: otherProduct });
+    await replicateNow(guest);
+    expect(await replicationState(guest)).toMatchObject({ pending: 0, failures: 0 });
+    expect(await deadLetters(guest)).toEqual([
+      expect.objectContaining({ resourceId: wishlist.id, version: changed.version, count: 2 }),
+    ]);
   });
 
   it("two carts converted with one order id: the second is set aside, its session keeps replicating", async () => {
