@@ -1,10 +1,13 @@
 // Dependencies point one way (docs/development.md, "Layout"):
 //   pure domain ← catalog reads ← Durable Object + its contract ← session client ← HTTP modules ← app
+//   src/replication (message contract, producer, queue consumer) sits beside the catalog reads: the
+//   Durable Object produces with it, the entry point consumes with it, and it knows neither.
 // `npm run lint` fails when an import points back. src/lib and src/db are shared infrastructure
 // below all of these (they import none of them).
 const layer = {
   domain: "^src/domain/",
   catalog: "^src/catalog/",
+  replication: "^src/replication/",
   durableObject: "^durable-objects/",
   contract: "^durable-objects/contract\\.ts$",
   sessionClient: "^src/session-client/",
@@ -21,8 +24,21 @@ module.exports = {
       pathNot: layer.domain,
     }),
     forbid("infrastructure-imports-no-feature", "src/lib and src/db sit below every layer.", "^src/(lib|db)/", {
-      path: [layer.catalog, layer.durableObject, layer.sessionClient, "^src/(modules|jobs)/", layer.app],
+      path: [
+        layer.catalog,
+        layer.replication,
+        layer.durableObject,
+        layer.sessionClient,
+        "^src/(modules|jobs)/",
+        layer.app,
+      ],
     }),
+    forbid(
+      "replication-below-sessions",
+      "The replication contract, producer and consumer know Postgres and Queues, never sessions, HTTP or jobs.",
+      layer.replication,
+      { path: [layer.catalog, layer.durableObject, layer.sessionClient, layer.http, layer.jobs, layer.app] },
+    ),
     forbid("catalog-below-sessions", "Catalog reads know nothing of sessions or HTTP.", layer.catalog, {
       path: [layer.durableObject, layer.sessionClient, layer.http, layer.jobs, layer.app],
     }),
@@ -51,7 +67,7 @@ module.exports = {
     forbid(
       "callers-see-only-the-contract",
       "Routes and jobs reach a session through src/session-client and the contract, never the class or its parts.",
-      "^src/(modules|middleware|jobs|lib|db|catalog|domain|session-client)/",
+      "^src/(modules|middleware|jobs|lib|db|catalog|replication|domain|session-client)/",
       { path: layer.durableObject, pathNot: layer.contract },
     ),
     forbid("nothing-imports-the-app", "Only the entry point composes the app.", "^(src|durable-objects)/", {

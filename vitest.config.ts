@@ -13,6 +13,17 @@ const workerProject = (
     cloudflareTest(({ inject }) => ({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
+        // The replication consumer of wrangler.toml, with a short batch window: a test that waits
+        // for Postgres waits for one window per replication (1 s in deployed environments).
+        queueConsumers: {
+          "crosscart-replication": {
+            maxBatchSize: 100,
+            maxBatchTimeout: 0.05,
+            maxRetries: 20,
+            deadLetterQueue: "crosscart-replication-dlq",
+          },
+          "crosscart-replication-dlq": { maxBatchSize: 100, maxBatchTimeout: 0.05, maxRetries: 100 },
+        },
         // Real limiters with tiny limits, swapped in by the rate-limit tests.
         ratelimits: {
           TIGHT_SESSION_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } },

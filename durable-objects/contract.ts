@@ -303,4 +303,7 @@ export interface ShopperSessionRpc extends Rpc.DurableObjectBranded {
   expire(idleBefore: string): Promise<{ expired: boolean; reason?: string }>;
   dropComparison(comparisonId: string): Promise<{ dropped: boolean }>;
   forget(sessionId: string): Promise<{ forgotten: boolean; reason?: string }>;
+
+  /** Puts every resource the object holds on the replication queue again (replaying dead letters). */
+  resendReplicas(): Promise<{ resources: number }>;
 }

@@ -4,7 +4,7 @@ import type { CartDoc, ComparisonDoc, SessionDoc } from "./contract";
 import type { Outbox } from "./outbox";
 import type { AlarmScheduler } from "./scheduler";
 import type { SessionState } from "./session-state";
-import { COMPARISON, SESSION, type SessionStorage } from "./storage";
+import { COMPARISON, REPLICATION, SESSION, type SessionStorage } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
 
 export class Lifecycle {
@@ -59,7 +59,8 @@ export class Lifecycle {
     await this.outbox.flush();
     if (!this.outbox.isEmpty()) return { expired: false, reason: "replication pending; retried by the next run" };
     await this.work.apply(() => {
-      this.store.clearLiveState([SESSION]);
+      // The replication bookkeeping stays with the session document: what was sent, and when.
+      this.store.clearLiveState([SESSION, REPLICATION]);
     });
     return { expired: true };
   }

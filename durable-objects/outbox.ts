@@ -1,15 +1,16 @@
-// The outbox's way out: pending changes are replicated to Postgres by the alarm, with
-// backoff while Postgres is unreachable. Nothing leaves the outbox until Postgres has it.
+// The outbox's way out: the alarm puts pending changes on the replication queue (the Worker's
+// queue consumer writes them to Postgres), with backoff while Queues cannot take them. Nothing
+// leaves the outbox until Queues has it.
 
 import { errorFields } from "../src/lib/error-fields";
 import type { Logger } from "../src/lib/logger";
 import { sha256Hex } from "../src/lib/tokens";
-import type { CartDoc, ComparisonDoc, WishlistDoc } from "./contract";
-import { withDatabase } from "./database";
-import { type DeadLetter, replicate } from "./replication";
+import { type Replica, sendReplicas } from "../src/replication/producer";
+import type { CartDoc, ComparisonDoc, SessionDoc, WishlistDoc } from "./contract";
+import { cartReplica, comparisonReplica, sessionReplica, wishlistReplica } from "./replica-messages";
 import { type AlarmScheduler, FLUSH_DELAY_MS } from "./scheduler";
 import type { SessionState } from "./session-state";
-import { COMPARISON, cartDocName, DEAD_LETTERS, REPLICATION, SESSION, type SessionStorage, WISHLIST } from "./storage";
+import { COMPARISON, cartDocName, REPLICATION, SESSION, type SessionStorage, WISHLIST } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
 
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -21,7 +22,15 @@ export interface ReplicationState {
   retryAt?: number;
   lastError?: string;
   lastErrorAt?: string;
+  /**
+   * What Queues has taken, newest last: `<kind>:<id>` → the version and when (ms since epoch),
+   * at most MAX_SENT. Tells ops (and the tests) which version of each resource is on its way
+   * to Postgres.
+   */
+  sent?: Record<string, { version: number; at: number }>;
 }
+
+const MAX_SENT = 20;
 
 /**
  * How long to wait after the n-th failure in a row: doubling from 2 s up to 5 min, with
@@ -32,9 +41,14 @@ export function backoffMs(failures: number, random = Math.random()): number {
   return Math.round(ceiling / 2 + (ceiling / 2) * random);
 }
 
+/** The documents that are replicated, by outbox resource name. */
+const REPLICATED = (name: string) =>
+  name === SESSION || name === WISHLIST || name === COMPARISON || name.startsWith("cart:");
+
 export class Outbox {
   constructor(
     private readonly env: Env,
+    private readonly objectId: string,
     private readonly store: SessionStorage,
     private readonly state: SessionState,
     private readonly work: UnitOfWork,
@@ -46,7 +60,7 @@ export class Outbox {
     return this.store.outboxSize() === 0;
   }
 
-  /** Replicates every pending change; on failure keeps them and retries with backoff. */
+  /** Sends every pending change to the replication queue; on failure keeps them and retries with backoff. */
   async flush(): Promise<void> {
     const pending = this.store.pending();
     if (!pending) return;
@@ -55,33 +69,32 @@ export class Outbox {
       await this.work.apply(() => this.store.acknowledge(pending.lastSeq));
       return;
     }
-    const cartsToSend = pending.resources
+    const cartsSent = pending.resources
       .filter((resource) => resource.startsWith("cart:"))
       .map((resource) => this.store.read<CartDoc>(resource))
       .filter((cart): cart is CartDoc => cart !== undefined);
-    const wishlist = pending.resources.includes(WISHLIST) ? this.store.read<WishlistDoc>(WISHLIST) : undefined;
-    const comparison = pending.resources.includes(COMPARISON) ? this.store.read<ComparisonDoc>(COMPARISON) : undefined;
     const retry = this.store.read<ReplicationState>(REPLICATION) ?? { failures: 0 };
-    let refused: DeadLetter[];
+    let replicas: Replica[];
     try {
-      // A customer's cross-site token is kept raw in the object; Postgres gets its digest.
-      const tokenHash = session.tokenHash ?? (session.crossSiteToken ? await sha256Hex(session.crossSiteToken) : null);
-      const sessionRow = pending.resources.includes(SESSION) ? { tokenHash } : undefined;
-      refused = await withDatabase(this.env, (db) =>
-        replicate(db(), { session, sessionRow, carts: cartsToSend, wishlist, comparison }),
+      replicas = await this.replicasOf(session, pending.resources, cartsSent);
+      await sendReplicas(
+        this.env,
+        { objectId: this.objectId, companyId: session.companyId, sessionId: session.id },
+        replicas,
       );
     } catch (error) {
       const failures = retry.failures + 1;
       const delay = backoffMs(failures);
       const retryAt = Date.now() + delay;
       const state: ReplicationState = {
+        ...retry,
         failures,
         retryAt,
         lastError: errorFields(error).message,
         lastErrorAt: new Date().toISOString(),
       };
       await this.work.apply(() => this.store.write(REPLICATION, state));
-      this.log.warn("replication failed; will retry", {
+      this.log.warn("replication send failed; will retry", {
         sessionId: session.id,
         failures,
         retryInMs: delay,
@@ -92,43 +105,56 @@ export class Outbox {
     }
     await this.work.apply(() => {
       this.store.acknowledge(pending.lastSeq);
-      if (refused.length) this.setAside(session.id, refused);
-      if (retry.failures) this.store.write(REPLICATION, { failures: 0 } satisfies ReplicationState);
-      // Converted carts live here until Postgres has their final state and their order is
-      // no longer remembered (a repeated conversion of a remembered order returns its cart).
+      const sent = { ...retry.sent };
+      const at = Date.now();
+      for (const replica of replicas) {
+        const key = `${replica.kind}:${replica.resourceId}`;
+        delete sent[key]; // re-inserted last: the newest stay when the oldest are dropped
+        sent[key] = { version: replica.version, at };
+      }
+      const kept = Object.fromEntries(Object.entries(sent).slice(-MAX_SENT));
+      this.store.write(REPLICATION, { failures: 0, sent: kept } satisfies ReplicationState);
+      // Converted carts live here until their final state is on its way to Postgres and their
+      // order is no longer remembered (a repeated conversion of a remembered order returns its cart).
       const remembered = new Set(Object.values(session.conversions));
-      for (const cart of cartsToSend) {
+      for (const cart of cartsSent) {
         if (cart.id !== session.cartId && !remembered.has(cart.id)) this.store.remove(cartDocName(cart.id));
       }
     });
-    // Changes made while this flush was in flight are still in the outbox.
+    // Changes made while this send was in flight are still in the outbox.
     if (!this.isEmpty()) await this.alarm.runAt(Date.now() + FLUSH_DELAY_MS);
   }
 
   /**
-   * Inside the acknowledging change: remembers what Postgres refused for good (the most recent
-   * MAX_DEAD_LETTERS, with how often each came back) and says so in an error log line. The
-   * rest of the session's changes have gone through; the refused resource is tried again only
-   * when it changes again.
+   * Puts every replicated document the object holds in the outbox again, at its current
+   * version (an ops replay of dead letters): Postgres' version guard ignores what it already has.
    */
-  private setAside(sessionId: string, refused: DeadLetter[]): void {
-    const now = new Date().toISOString();
-    const kept = this.store.read<StoredDeadLetter[]>(DEAD_LETTERS) ?? [];
-    for (const letter of refused) {
-      const same = kept.find((known) => known.resourceId === letter.resourceId && known.sqlState === letter.sqlState);
-      if (same) Object.assign(same, { version: letter.version, count: same.count + 1, lastSeenAt: now });
-      else kept.push({ ...letter, count: 1, firstSeenAt: now, lastSeenAt: now });
-      this.log.error("replication refused a resource; the rest went through", { sessionId, ...letter });
+  async resendAll(): Promise<number> {
+    let resources: string[] = [];
+    await this.work.apply(() => {
+      resources = this.store.documentNames().filter(REPLICATED);
+      const now = Date.now();
+      for (const resource of resources) {
+        const version = this.store.read<{ version: number }>(resource)?.version ?? 0;
+        this.store.enqueue(resource, version, now);
+      }
+    });
+    if (resources.length) await this.alarm.flushSoon();
+    return resources.length;
+  }
+
+  private async replicasOf(session: SessionDoc, resources: string[], carts: CartDoc[]): Promise<Replica[]> {
+    const replicas: Replica[] = [];
+    if (resources.includes(SESSION)) {
+      // A customer's cross-site token is kept raw in the object; Postgres gets its digest.
+      const tokenHash = session.tokenHash ?? (session.crossSiteToken ? await sha256Hex(session.crossSiteToken) : null);
+      replicas.push(sessionReplica(session, tokenHash));
     }
-    this.store.write(DEAD_LETTERS, kept.slice(-MAX_DEAD_LETTERS));
+    const wishlist = resources.includes(WISHLIST) ? this.store.read<WishlistDoc>(WISHLIST) : undefined;
+    if (wishlist) replicas.push(wishlistReplica(session, wishlist));
+    const comparison = resources.includes(COMPARISON) ? this.store.read<ComparisonDoc>(COMPARISON) : undefined;
+    if (comparison) replicas.push(comparisonReplica(session, comparison));
+    for (const cart of carts) replicas.push(cartReplica(session, cart));
+    return replicas;
   }
 }
-
-/** A dead letter as the object keeps it: no document body, token or SQL parameter. */
-export interface StoredDeadLetter extends DeadLetter {
-  count: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-}
-
-const MAX_DEAD_LETTERS = 20;

@@ -45,6 +45,7 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
   private readonly merge: Merge;
   private readonly lifecycle: Lifecycle;
   private readonly housekeeping: Housekeeping;
+  private readonly outbox: Outbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -56,7 +57,8 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
     const work = new UnitOfWork(ctx, store, this.live, alarm);
     const state = new SessionState(store, work);
     const catalog = new CatalogAccess(env, log);
-    const outbox = new Outbox(env, store, state, work, alarm, log);
+    const outbox = new Outbox(env, ctx.id.toString(), store, state, work, alarm, log);
+    this.outbox = outbox;
     this.crossSite = new CrossSite(store, state, work, alarm, this.live);
     this.carts = new Carts(store, state, work, catalog);
     this.wishlist = new ShareableList(WISHLIST_KIND, store, state, work, catalog);
@@ -154,6 +156,11 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
   }
   forget(sessionId: string): Promise<{ forgotten: boolean; reason?: string }> {
     return this.lifecycle.forget(sessionId);
+  }
+
+  // ── Replication (ops replay of dead letters) ────────────────────────────────
+  async resendReplicas(): Promise<{ resources: number }> {
+    return { resources: await this.outbox.resendAll() };
   }
 
   // ── Runtime entry points ────────────────────────────────────────────────────

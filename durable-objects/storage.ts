@@ -10,8 +10,6 @@ export const WISHLIST = "wishlist";
 export const COMPARISON = "comparison";
 /** the replication retry state */
 export const REPLICATION = "replication";
-/** what Postgres refused for good (replication.ts, DeadLetter), newest last, for ops to inspect */
-export const DEAD_LETTERS = "dead-letters";
 export const cartDocName = (cartId: string) => `cart:${cartId}`;
 
 /** Bump when the SQL below changes; `migrate()` brings older objects forward. */
@@ -59,6 +57,14 @@ export class SessionStorage {
       name,
       JSON.stringify(body),
     );
+  }
+
+  /** The names of every document kept. */
+  documentNames(): string[] {
+    return this.sql
+      .exec<{ name: string }>("SELECT name FROM documents")
+      .toArray()
+      .map((row) => row.name);
   }
 
   remove(name: string): void {

@@ -17,6 +17,7 @@ import { catalog } from "./modules/catalog";
 import { customerComparison, publicComparison } from "./modules/comparison";
 import { customerSessions, live, publicSessions } from "./modules/cross-site";
 import { health } from "./modules/health";
+import { replication } from "./modules/replication";
 import { site } from "./modules/site";
 import { customerWishlist, publicWishlist } from "./modules/wishlist";
 import type { AppEnv } from "./types";
@@ -55,6 +56,7 @@ const ROUTERS = {
   "/api/live": live,
   "/api/catalog": catalog,
   "/api/analytics/ecommerce": analytics,
+  "/api/admin/replication": replication,
 };
 
 export function createApp() {
@@ -98,6 +100,7 @@ export function createApp() {
     app.use(`${prefix}/*`, authenticate, customerShopper);
   }
   app.use("/api/analytics/*", authenticate, requireRole("admin"));
+  app.use("/api/admin/*", authenticate, requireRole("admin"));
   app.use("/api/catalog/*", authenticate, requireRole("admin", "service"));
   app.use("/api/public/*", publicSession);
 

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { runScheduled } from "./jobs/schedule";
+import { handleReplicationQueue } from "./replication";
 
 export { ShopperSession } from "../durable-objects/shopper-session";
 
@@ -10,5 +11,9 @@ export default {
   // Cron Triggers (wrangler.toml [triggers]): the lifecycle jobs of src/jobs, by cron.
   scheduled: async (controller: ScheduledController, env: Env, _ctx: ExecutionContext) => {
     await runScheduled(controller, env);
+  },
+  // The replication queue and its dead-letter queue (wrangler.toml [[queues.consumers]]).
+  queue: async (batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext) => {
+    await handleReplicationQueue(batch, env);
   },
 } satisfies ExportedHandler<Env>;

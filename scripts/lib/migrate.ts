@@ -23,7 +23,14 @@ export const SESSION_STATE_MIGRATIONS = [
   // Only widens money columns of carts, cart_items and saved_cart_items to bigint.
   "0003_cart_money_bigint",
 ];
-const SESSION_STATE_DOWN_FILE = `${MIGRATIONS_FOLDER}rollback/${SESSION_STATE_MIGRATION}.down.sql`;
+/**
+ * Later migrations whose objects only make sense with the session-state tables (the replication
+ * dead letters): the rollback undoes each with its own `rollback/<tag>.down.sql`, newest first,
+ * right before the runbook's SQL and in the same transaction, and un-records it too.
+ */
+export const SESSION_STATE_DEPENDENT_MIGRATIONS = ["0004_replication_dead_letters"];
+const downFile = (tag: string) => `${MIGRATIONS_FOLDER}rollback/${tag}.down.sql`;
+const SESSION_STATE_DOWN_FILE = downFile(SESSION_STATE_MIGRATION);
 
 // drizzle's defaults, spelled out because the rollback edits that table.
 const JOURNAL_TABLE = `"drizzle"."__drizzle_migrations"`;
@@ -84,8 +91,12 @@ export async function rollbackSessionState(url: string): Promise<RollbackResult>
   const journal = await readJournal();
   const entry = journal.find((candidate) => candidate.tag === SESSION_STATE_MIGRATION);
   if (!entry) throw new Error(`${SESSION_STATE_MIGRATION} is not in migrations/meta/_journal.json`);
-  const undone = journal.filter((candidate) => SESSION_STATE_MIGRATIONS.includes(candidate.tag)).map((m) => m.when);
-  const downSql = await readFile(SESSION_STATE_DOWN_FILE, "utf8");
+  const undoneTags = [...SESSION_STATE_MIGRATIONS, ...SESSION_STATE_DEPENDENT_MIGRATIONS];
+  const undone = journal.filter((candidate) => undoneTags.includes(candidate.tag)).map((m) => m.when);
+  const dependentDownSql = await Promise.all(
+    [...SESSION_STATE_DEPENDENT_MIGRATIONS].reverse().map((tag) => readFile(downFile(tag), "utf8")),
+  );
+  const downSql = [...dependentDownSql, await readFile(SESSION_STATE_DOWN_FILE, "utf8")].join("\n");
   const tables = namesDropped(downSql, "TABLE");
   const enums = namesDropped(downSql, "TYPE");
 

@@ -519,3 +519,40 @@ export type CrossSiteSession = typeof crossSiteSessions.$inferSelect;
 export type NewCrossSiteSession = typeof crossSiteSessions.$inferInsert;
 export type CartStatus = (typeof cartStatus.enumValues)[number];
 export type CrossSiteSessionStatus = (typeof crossSiteSessionStatus.enumValues)[number];
+
+// ---------------------------------------------------------------------------------------------
+// Replication dead letters (migration 0004). One row per resource the replication consumer could
+// not write: refused for good by Postgres, undecodable, or out of retries. Identifiers only —
+// never a document body, token, note, order id or SQL parameter. Ops list and replay them
+// (docs/operations.md); a later successful write of the resource removes its row.
+// ---------------------------------------------------------------------------------------------
+
+export const replicationDeadLetters = pgTable(
+  "replication_dead_letters",
+  {
+    id: id(),
+    /** text, not a reference: a letter must be recordable whatever its message claims */
+    companyId: text("company_id"),
+    /** the ShopperSession's Durable Object id (hex), where a replay asks for the resource again */
+    objectId: text("object_id"),
+    sessionId: text("session_id"),
+    /** session, cart, wishlist, comparison — or `message` for one that did not decode */
+    resource: text("resource").notNull(),
+    resourceId: text("resource_id").notNull(),
+    version: integer("version").notNull().default(0),
+    /** `refused` (SQLSTATE class 22/23), `invalid-message`, or `retries-exhausted` */
+    reason: text("reason").notNull(),
+    sqlState: text("sql_state"),
+    count: integer("count").notNull().default(1),
+    firstSeenAt: timestampTz("first_seen_at").notNull().defaultNow(),
+    lastSeenAt: timestampTz("last_seen_at").notNull().defaultNow(),
+    /** when ops last asked the session to send the resource again */
+    replayedAt: timestampTz("replayed_at"),
+  },
+  (t) => [
+    uniqueIndex("replication_dead_letters_resource_resource_id_key").on(t.resource, t.resourceId),
+    index("replication_dead_letters_last_seen_at_idx").on(t.lastSeenAt),
+  ],
+);
+
+export type ReplicationDeadLetter = typeof replicationDeadLetters.$inferSelect;

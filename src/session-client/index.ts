@@ -26,11 +26,17 @@ const SHARE_TOKEN = /^[0-9a-f]{128}$/;
 
 /** The session a share token points to, or undefined for anything malformed or foreign. */
 export function sharedSessionStub(env: Env, token: string): DurableObjectStub<ShopperSessionRpc> | undefined {
-  if (!SHARE_TOKEN.test(token)) return undefined;
+  return SHARE_TOKEN.test(token) ? sessionStubById(env, token.slice(0, 64)) : undefined;
+}
+
+/**
+ * The session object with this id (64 hex: what share tokens and replication messages carry),
+ * or undefined for an id this namespace never minted.
+ */
+export function sessionStubById(env: Env, objectId: string): DurableObjectStub<ShopperSessionRpc> | undefined {
   try {
-    return sessions(env).get(sessions(env).idFromString(token.slice(0, 64)));
+    return sessions(env).get(sessions(env).idFromString(objectId));
   } catch {
-    // idFromString rejects ids not minted by this namespace: the token is simply unknown.
     return undefined;
   }
 }

@@ -12,8 +12,14 @@ import {
   migrationHash,
   readJournal,
   rollbackSessionState,
+  SESSION_STATE_DEPENDENT_MIGRATIONS,
   SESSION_STATE_MIGRATIONS,
 } from "../../scripts/lib/migrate.ts";
+
+/** Every migration after the catalog: the rollback undoes all of them, and migrate re-applies them. */
+const UNDONE_BY_ROLLBACK = [...SESSION_STATE_MIGRATIONS, ...SESSION_STATE_DEPENDENT_MIGRATIONS];
+/** Dropped with the session tables: the replication dead letters describe their rows. */
+const DEPENDENT_TABLES = ["replication_dead_letters"];
 
 const SESSION_TABLES = [
   "cross_site_sessions",
@@ -172,9 +178,9 @@ afterAll(async () => {
 describe("migrations round trip", () => {
   it("applies every migration and records them the way drizzle does", async () => {
     const journal = await readJournal();
-    expect(journal.map((entry) => entry.tag)).toEqual(["0000_catalog", ...SESSION_STATE_MIGRATIONS]);
+    expect(journal.map((entry) => entry.tag)).toEqual(["0000_catalog", ...UNDONE_BY_ROLLBACK]);
 
-    expect(await migrateDatabase(databaseUrl)).toEqual({ applied: ["0000_catalog", ...SESSION_STATE_MIGRATIONS] });
+    expect(await migrateDatabase(databaseUrl)).toEqual({ applied: ["0000_catalog", ...UNDONE_BY_ROLLBACK] });
 
     const { rows } = await client.query<{ hash: string; created_at: string }>(
       "SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY created_at",
@@ -188,7 +194,7 @@ describe("migrations round trip", () => {
   it("is idempotent: a second migrate applies nothing", async () => {
     expect(await migrateDatabase(databaseUrl)).toEqual({ applied: [] });
     const { rows } = await client.query("SELECT 1 FROM drizzle.__drizzle_migrations");
-    expect(rows).toHaveLength(1 + SESSION_STATE_MIGRATIONS.length);
+    expect(rows).toHaveLength(1 + UNDONE_BY_ROLLBACK.length);
   });
 
   it("creates the eight session tables, both enums and the catalog", async () => {
@@ -266,12 +272,12 @@ describe("migrations round trip", () => {
   it("rolls back the session state with the runbook SQL and forgets the migration", async () => {
     const result = await rollbackSessionState(databaseUrl);
     expect(result).toEqual({
-      droppedTables: SESSION_TABLES,
+      droppedTables: [...DEPENDENT_TABLES, ...SESSION_TABLES],
       droppedEnums: SESSION_ENUMS,
-      journalRowsDeleted: SESSION_STATE_MIGRATIONS.length,
+      journalRowsDeleted: UNDONE_BY_ROLLBACK.length,
     });
 
-    expect(await existingTables(SESSION_TABLES)).toEqual([]);
+    expect(await existingTables([...SESSION_TABLES, ...DEPENDENT_TABLES])).toEqual([]);
     expect(await existingTypes(SESSION_ENUMS)).toEqual([]);
     expect(await existingTables(CATALOG_TABLES)).toEqual([...CATALOG_TABLES].sort());
     expect(await existingTypes(["BundleDiscountType", "PromotionType"])).toEqual([
@@ -294,8 +300,10 @@ describe("migrations round trip", () => {
   });
 
   it("re-applies the session state on the next migrate", async () => {
-    expect(await migrateDatabase(databaseUrl)).toEqual({ applied: SESSION_STATE_MIGRATIONS });
-    expect(await existingTables(SESSION_TABLES)).toEqual([...SESSION_TABLES].sort());
+    expect(await migrateDatabase(databaseUrl)).toEqual({ applied: UNDONE_BY_ROLLBACK });
+    expect(await existingTables([...SESSION_TABLES, ...DEPENDENT_TABLES])).toEqual(
+      [...SESSION_TABLES, ...DEPENDENT_TABLES].sort(),
+    );
     expect(await existingTypes(SESSION_ENUMS)).toEqual([...SESSION_ENUMS].sort());
     const names = new Set((await indexesOf(...SESSION_TABLES)).map((index) => index.name));
     for (const expected of [...RUNBOOK_INDEXES, ...EXTRA_SESSION_INDEXES]) expect(names).toContain(expected.name);

@@ -10,6 +10,7 @@ import { CartSchema, CreatedCartSchema } from "../../src/modules/cart/schema";
 import { sessionStub } from "../../src/session-client";
 import { api, bearer, bodyOf, customerToken, request } from "./app";
 import { createCompany, type TestCompany } from "./catalog";
+import { testDatabase } from "./db";
 
 export type Variant = "customer" | "public";
 export const VARIANTS: Variant[] = ["customer", "public"];
@@ -148,23 +149,88 @@ export function replicationState(owner: Owner) {
 }
 
 /**
- * Replicates the session now by running its alarm until the outbox is empty. Pending rows
- * with no alarm set would never reach Postgres: that fails here rather than hang. (While the
- * object's own alarm is running its flush — it also fires by itself 500 ms after a change —
- * no alarm is set either: hence the grace period.)
+ * Replicates the session now: runs its alarm until the outbox is empty (everything is on the
+ * replication queue), then waits until the queue consumer has written every replicated document
+ * the object holds to Postgres — or recorded it as a dead letter. Pending rows with no alarm set
+ * would never leave: that fails here rather than hang. (While the object's own alarm is sending
+ * — it also fires by itself 500 ms after a change — no alarm is set either: hence the grace.)
  */
 export async function replicateNow(owner: Owner, graceMs = 3_000): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   let lastAlarm = Date.now();
-  while (Date.now() < deadline) {
+  for (;;) {
+    if (Date.now() > deadline) throw new Error("the session's outbox did not drain");
     const ran = await runAlarm(owner);
     const { pending, alarm } = await replicationState(owner);
-    if (pending === 0) return;
+    if (pending === 0) break;
     if (ran || alarm !== null) lastAlarm = Date.now();
     else if (Date.now() - lastAlarm > graceMs) throw new Error(`${pending} outbox rows pending and no alarm scheduled`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error("the session's outbox did not drain");
+  await untilInPostgres(await heldVersions(owner), deadline);
+}
+
+const REPLICA_TABLES: Record<string, string> = {
+  session: "cross_site_sessions",
+  cart: "carts",
+  wishlist: "wishlists",
+  comparison: "product_comparisons",
+};
+
+interface HeldVersion {
+  table: string;
+  id: string;
+  version: number;
+  /** when the object handed this version to the queue */
+  sentAt: number;
+}
+
+/** What the object has handed to the replication queue: each resource at the version sent. */
+function heldVersions(owner: Owner): Promise<HeldVersion[]> {
+  return runInDurableObject(sessionStubOf(owner), (_instance, state) => {
+    const row = state.storage.sql
+      .exec<{ body: string }>("SELECT body FROM documents WHERE name = 'replication'")
+      .toArray()[0];
+    const { sent = {} } = row
+      ? (JSON.parse(row.body) as { sent?: Record<string, { version: number; at: number }> })
+      : {};
+    return Object.entries(sent).map(([key, { version, at }]) => {
+      const [kind, id] = key.split(":") as [string, string];
+      return { table: REPLICA_TABLES[kind] as string, id, version, sentAt: at };
+    });
+  });
+}
+
+/**
+ * Polls Postgres until each row has reached its version, or is a dead letter at it recorded
+ * since the last send (an older letter at that version is what a replay is meant to clear).
+ */
+async function untilInPostgres(held: HeldVersion[], deadline: number): Promise<void> {
+  if (held.length === 0) return;
+  const { pool, close } = testDatabase();
+  try {
+    for (;;) {
+      const behind: HeldVersion[] = [];
+      for (const doc of held) {
+        const { rows } = await pool.query<{ version: number }>(
+          `SELECT version FROM ${doc.table} WHERE id = $1
+           UNION ALL SELECT version FROM replication_dead_letters
+           WHERE resource_id = $1::text AND last_seen_at >= to_timestamp($2 / 1000.0)`,
+          [doc.id, doc.sentAt],
+        );
+        if (!rows.some((row) => row.version >= doc.version)) behind.push(doc);
+      }
+      if (behind.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `not replicated in time: ${behind.map((doc) => `${doc.table} ${doc.id} v${doc.version}`).join(", ")}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await close();
+  }
 }
 
 function readCodes(storage: DurableObjectStorage): PendingCode[] {

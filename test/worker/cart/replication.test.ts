@@ -3,12 +3,12 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CartDoc, SessionDoc } from "../../../durable-objects/contract";
-import { replicate } from "../../../durable-objects/replication";
+import { cartReplica } from "../../../durable-objects/replica-messages";
 import { MAX_QUANTITY, MAX_UNIT_PRICE } from "../../../src/domain/cart";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { addItem, cartOf, cartRows, expectReplicated, readCart, sessionCartRows } from "../../support/cart";
 import { createCompany, seedBundle, seedProduct, seedVariant } from "../../support/catalog";
-import { withDatabase } from "../../support/db";
+import { deadLettersFor, deliver, messageOf } from "../../support/replication";
 import { newCustomer, newGuest, replicateNow, type Shopper, send, sessionStubOf } from "../../support/sessions";
 
 /** A cart with a variant line, a plain line, a bundle, a saved line and a discount. */
@@ -189,7 +189,7 @@ describe("replication of a merge", () => {
 });
 
 describe("replication is guarded by version", () => {
-  it("an older snapshot of the cart never moves the row (or its lines) backwards", async () => {
+  it("an older version of the cart, delivered late, never moves the row (or its lines) backwards", async () => {
     const guest = await newGuest();
     const productId = await seedProduct(guest.companyId);
     await addItem(guest, productId, 1);
@@ -205,9 +205,12 @@ describe("replication is guarded by version", () => {
     const latest = await addItem(guest, productId, 4);
     await replicateNow(guest);
 
-    await withDatabase(async (db) => {
-      await replicate(db, { session: older.session, carts: [older.cart] });
-    });
+    // Delivered late (a redelivery, or out of order): acknowledged, and changes nothing.
+    const { companyId, id: sessionId } = older.session;
+    const late = await deliver([messageOf(cartReplica(older.session, older.cart), { companyId, sessionId })]);
+    expect(late.ackAll).toBe(true);
+    expect(late.retryMessages).toEqual([]);
+    expect(await deadLettersFor(latest.id)).toEqual([]);
     await expectReplicated(latest, await tokenHashOf(guest));
     expect((await cartRows(latest.id)).items[0]?.quantity).toBe(5);
   });

@@ -152,7 +152,8 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
       failed: 0,
       budgetExhausted: false,
     });
-    // The session replicated its final state before clearing itself.
+    // Each session handed its final state to replication before clearing itself.
+    await flush(abandoned, empty, customer);
     expect(await cartStatuses([abandoned, empty, customer, other])).toEqual([
       "EXPIRED",
       "EXPIRED",
@@ -209,6 +210,7 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
 
     const run = await runCron(CRONS.daily, daysFromNow(2));
     expect(counts(run.cleanupExpiredSessions)).toMatchObject({ selected: 1, changed: 1, failed: 0 });
+    await flush(shopper);
     const [row] = await withDatabase((db) =>
       db.select().from(crossSiteSessions).where(eq(crossSiteSessions.id, shopper.sessionId)),
     );

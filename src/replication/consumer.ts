@@ -1,0 +1,175 @@
+// The replication queue's consumer: a whole batch in one Postgres transaction over one
+// connection. A message Postgres refuses for good never holds the others: the batch is retried
+// message by message under savepoints, the refused ones become dead letters (in the same
+// transaction) and the rest commit. A transient failure (connection, timeout) retries the
+// batch later with backoff; after the retry limit Queues moves it to the dead-letter queue.
+import type { Database } from "../db/client";
+import type { Logger } from "../lib/logger";
+import { type DeadLetterInput, letterFromMessage, recordDeadLetters, resolveDeadLetters } from "./dead-letters";
+import { ReplicaBody, type ReplicaBodyRows, ReplicationMessage, type ReplicationMessageDecoded } from "./messages";
+import { type Transaction, writeReplicas } from "./writer";
+
+/** SQLSTATE classes no retry can fix: 22 data exceptions, 23 integrity constraint violations. */
+const PERMANENT_SQLSTATE_CLASSES = new Set(["22", "23"]);
+/** Longest wait before a transient failure is retried (Queues allows up to 12 h). */
+const MAX_RETRY_DELAY_SECONDS = 300;
+
+/** The SQLSTATE an error (or one of its causes: drizzle wraps the driver's) carries, if any. */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (let link = error, depth = 0; link instanceof Error && depth < 5; link = link.cause, depth++) {
+    const code = (link as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+const isPermanent = (sqlState: string | undefined): sqlState is string =>
+  sqlState !== undefined && PERMANENT_SQLSTATE_CLASSES.has(sqlState.slice(0, 2));
+
+/**
+ * Seconds before the n-th delivery attempt is retried: doubling from 2 s up to 5 min, with
+ * equal jitter, so a recovering Postgres is not met by every batch at once.
+ */
+export function retryDelaySeconds(attempts: number, random = Math.random()): number {
+  const ceiling = Math.min(2 ** Math.min(attempts, 12), MAX_RETRY_DELAY_SECONDS);
+  return Math.max(1, Math.round(ceiling / 2 + (ceiling / 2) * random));
+}
+
+interface Decoded {
+  message: Message<unknown>;
+  envelope: ReplicationMessageDecoded;
+  body: ReplicaBodyRows;
+}
+
+export interface ConsumerDeps {
+  db: () => Database;
+  /** Reads a body that travelled through R2 (too large for a message); null when it is gone. */
+  storedBody: (key: string) => Promise<unknown>;
+  log: Logger;
+}
+
+export interface BatchOutcome {
+  written: number;
+  superseded: number;
+  deadLetters: number;
+  retried: number;
+}
+
+export async function consumeReplicationBatch(batch: MessageBatch<unknown>, deps: ConsumerDeps): Promise<BatchOutcome> {
+  const outcome: BatchOutcome = { written: 0, superseded: 0, deadLetters: 0, retried: 0 };
+  const letters: DeadLetterInput[] = [];
+  const decoded: Decoded[] = [];
+  try {
+    for (const message of batch.messages) {
+      const result = await decode(message, deps);
+      if ("letter" in result) letters.push(result.letter);
+      else if (result.decoded) decoded.push(result.decoded);
+      else {
+        message.ack(); // its body is gone with the resource
+        outcome.superseded++;
+      }
+    }
+  } catch (error) {
+    // R2 unreachable: nothing was written; everything comes back later.
+    return retryAll(batch.messages, deps.log, error, outcome);
+  }
+
+  // Only the newest version of each resource is written; older ones in the batch are superseded.
+  const newest = new Map<string, Decoded>();
+  for (const item of decoded) {
+    const key = `${item.envelope.kind}:${item.envelope.resourceId}`;
+    const known = newest.get(key);
+    if (!known || known.envelope.version < item.envelope.version) newest.set(key, item);
+  }
+  const toWrite = [...newest.values()];
+  try {
+    await deps.db().transaction(async (tx) => {
+      const refused = await writeIsolated(tx, toWrite);
+      for (const { item, sqlState } of refused) letters.push(letterOf(item.envelope, "refused", sqlState));
+      const refusedSet = new Set(refused.map((entry) => entry.item));
+      const writtenIds = toWrite.filter((item) => !refusedSet.has(item)).map((item) => item.envelope.resourceId);
+      await resolveDeadLetters(tx, writtenIds);
+      await recordDeadLetters(tx, letters);
+      outcome.written = writtenIds.length;
+    });
+  } catch (error) {
+    return retryAll(batch.messages, deps.log, error, outcome);
+  }
+  for (const letter of letters) deps.log.error("replication dead letter", { ...letter });
+  outcome.deadLetters = letters.length;
+  outcome.superseded += decoded.length - toWrite.length;
+  batch.ackAll();
+  return outcome;
+}
+
+/**
+ * The whole batch under one savepoint; if Postgres refuses it for good, each message under its
+ * own savepoint, so only the refused ones are left out. A transient error propagates.
+ */
+async function writeIsolated(tx: Transaction, items: Decoded[]): Promise<{ item: Decoded; sqlState: string }[]> {
+  if (items.length === 0) return [];
+  try {
+    await tx.transaction((sp) =>
+      writeReplicas(
+        sp,
+        items.map((item) => item.body),
+      ),
+    );
+    return [];
+  } catch (error) {
+    if (!isPermanent(sqlStateOf(error))) throw error;
+  }
+  const refused: { item: Decoded; sqlState: string }[] = [];
+  for (const item of items) {
+    try {
+      await tx.transaction((sp) => writeReplicas(sp, [item.body]));
+    } catch (error) {
+      const sqlState = sqlStateOf(error);
+      if (!isPermanent(sqlState)) throw error;
+      refused.push({ item, sqlState });
+    }
+  }
+  return refused;
+}
+
+type DecodeResult = { decoded: Decoded } | { letter: DeadLetterInput } | { decoded: undefined };
+
+async function decode(message: Message<unknown>, deps: ConsumerDeps): Promise<DecodeResult> {
+  const envelope = ReplicationMessage.safeParse(message.body);
+  if (!envelope.success) {
+    return { letter: letterFromMessage(message, "invalid-message") };
+  }
+  let body: unknown = envelope.data.body;
+  if (envelope.data.stored) {
+    body = await deps.storedBody(envelope.data.stored);
+    // Gone: the resource was forgotten since (its body goes with it); nothing left to write.
+    if (body === null) return { decoded: undefined };
+  }
+  const parsed = ReplicaBody.safeParse(body);
+  if (!parsed.success) {
+    // Where it failed (paths and issue codes), never the values.
+    const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join(".")}: ${issue.code}`);
+    deps.log.warn("replication message does not decode", { resourceId: envelope.data.resourceId, problems });
+    return { letter: letterOf(envelope.data, "invalid-message") };
+  }
+  if (parsed.data.kind !== envelope.data.kind || parsed.data.row.id !== envelope.data.resourceId) {
+    return { letter: letterOf(envelope.data, "invalid-message") };
+  }
+  return { decoded: { message, envelope: envelope.data, body: parsed.data } };
+}
+
+function letterOf(
+  envelope: ReplicationMessageDecoded,
+  reason: DeadLetterInput["reason"],
+  sqlState: string | null = null,
+): DeadLetterInput {
+  const { companyId, objectId, sessionId, kind, resourceId, version } = envelope;
+  return { companyId, objectId, sessionId, resource: kind, resourceId, version, reason, sqlState };
+}
+
+function retryAll(messages: readonly Message<unknown>[], log: Logger, error: unknown, outcome: BatchOutcome) {
+  for (const message of messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  log.warn("replication batch failed; retried later", { messages: messages.length, error });
+  outcome.retried = messages.length;
+  return outcome;
+}

@@ -1,0 +1,60 @@
+// The Worker's `queue()` entry for replication: the replication queue and its dead-letter
+// queue (wrangler.toml [[queues.consumers]]). One Postgres connection per batch, opened on
+// first use and closed when the batch is done.
+import { type Database, openDatabase } from "../db/client";
+import { loadConfig } from "../lib/config";
+import { createLogger } from "../lib/logger";
+import { consumeReplicationBatch } from "./consumer";
+import { consumeDeadLetterBatch } from "./dead-letters";
+
+/** The dead-letter queue's name ends so (crosscart-replication-dlq, …-staging-dlq). */
+const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
+
+export async function handleReplicationQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const log = createLogger({ component: "replication", queue: batch.queue });
+  let database: ReturnType<typeof openDatabase> | undefined;
+  const db = (): Database => {
+    if (!database) {
+      const config = loadConfig(env as unknown as Record<string, unknown>);
+      database = openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
+    }
+    return database.db;
+  };
+  const started = Date.now();
+  try {
+    if (isDeadLetterQueue(batch.queue)) {
+      const recorded = await consumeDeadLetterBatch(batch, { db, log });
+      metric(env, batch.queue, "dead-letter-queue", Date.now() - started, [batch.messages.length, recorded, 0, 0]);
+      return;
+    }
+    const outcome = await consumeReplicationBatch(batch, {
+      db,
+      log,
+      storedBody: async (key) => {
+        const object = await env.ARCHIVE.get(key);
+        return object ? JSON.parse(await object.text()) : null;
+      },
+    });
+    metric(env, batch.queue, outcome.retried ? "retried" : "written", Date.now() - started, [
+      batch.messages.length,
+      outcome.written,
+      outcome.deadLetters,
+      outcome.retried,
+    ]);
+  } finally {
+    if (database) await database.close();
+  }
+}
+
+/**
+ * One data point per batch in the request metrics dataset (docs/operations.md): blob1 the
+ * queue, blob2 the outcome; double1 duration (ms), double2 messages, double3 written, double4
+ * dead letters, double5 retried.
+ */
+function metric(env: Env, queue: string, outcome: string, durationMs: number, counts: number[]): void {
+  env.METRICS?.writeDataPoint({
+    indexes: ["replication"],
+    blobs: [`queue:${queue}`, outcome],
+    doubles: [durationMs, ...counts],
+  });
+}
