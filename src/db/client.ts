@@ -5,6 +5,13 @@ import * as schema from "./schema";
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
 
+/**
+ * A connection Postgres has not accepted after this long is given up (the driver has no
+ * default: a frozen Postgres, TCP connected but silent, would hold the caller for as long as
+ * it stays frozen). Generous, so a Neon compute waking from scale-to-zero still makes it.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 export interface DatabaseSettings {
   databaseUrl: string;
   /** host:port of a local WebSocket→TCP proxy (dev and tests); unset for Neon */
@@ -18,7 +25,11 @@ export interface DatabaseSettings {
  */
 export function openDatabase(settings: DatabaseSettings): { db: Database; pool: Pool; close: () => Promise<void> } {
   if (settings.wsProxy) useLocalProxy(settings.wsProxy);
-  const pool = new Pool({ connectionString: settings.databaseUrl, max: 4 });
+  const pool = new Pool({
+    connectionString: settings.databaseUrl,
+    max: 4,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   let ending = false;
   // An idle client losing its socket emits `error` on the Pool; without a listener that
   // would be an uncaught exception that kills the isolate. Sockets closing after `end()`
