@@ -111,7 +111,8 @@ export class IsolateCache<V> {
     if (!entry || entry.staleUntil <= now) return { state: "missing" };
     if (entry.expiresAt > now) return { state: "fresh", value: entry.value };
     if (entry.refreshAt > now) return { state: "stale", value: entry.value };
-    // Claimed: the others serve the stale value until this refresh stores a new one, or fails.
+    // Claimed: the others serve the stale value until this refresh stores a new one, or for
+    // RETRY_AFTER_MS if it fails or hangs.
     entry.refreshAt = now + RETRY_AFTER_MS;
     return { state: "refresh", value: entry.value };
   }
