@@ -1,4 +1,4 @@
-import { neonConfig, Pool } from "@neondatabase/serverless";
+import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { createLogger } from "../lib/logger";
 import * as schema from "./schema";
@@ -38,6 +38,10 @@ export function openDatabase(settings: DatabaseSettings): { db: Database; pool: 
     if (ending) return;
     createLogger().error("postgres pool error", { error });
   });
+  // A client checked out of the Pool (during a query or a transaction) has no Pool listener:
+  // losing its socket then emits `error` on the client alone, an uncaught exception. The
+  // query in flight is rejected with the same error and its caller handles it.
+  pool.on("connect", (client: PoolClient) => client.on("error", () => {}));
   const db = drizzle({ client: pool, schema });
   const close = async () => {
     ending = true;
