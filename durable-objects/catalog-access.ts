@@ -1,9 +1,10 @@
 // What a change needs from the company's catalog: Postgres, through the isolate cache.
 import { type CatalogProduct, loadBundle, loadProducts, loadPromotion, priceLookup } from "../src/catalog/products";
 import type { Database } from "../src/db/client";
-import { type CartLine, type CartState, DEMO_CODES, normalizeCode } from "../src/domain/cart";
+import { type BundleDefinition, type CartLine, type CartState, DEMO_CODES, normalizeCode } from "../src/domain/cart";
 import { type CartCommand, type CommandCatalog, catalogCovers, catalogNeeds } from "../src/domain/cart/commands";
 import { loadConfig } from "../src/lib/config";
+import { NotCached, REFRESH_WAIT_MS, settleWithin } from "../src/lib/isolate-cache";
 import type { Logger } from "../src/lib/logger";
 import type { SessionCall } from "./contract";
 import { withDatabase } from "./database";
@@ -13,9 +14,6 @@ import { refuse } from "./outcome";
 const MAX_CATALOG_PASSES = 3;
 /** How many catalog loads that need Postgres one session object runs at once. */
 const MAX_CATALOG_LOADS = 4;
-
-/** A cache-only look at the catalog found something missing: it takes a turn with Postgres. */
-class NotCached extends Error {}
 
 type Needs = ReturnType<typeof catalogNeeds>;
 
@@ -37,7 +35,9 @@ export class CatalogAccess {
   async requireProduct(call: SessionCall, productId: string, variantId: string | null): Promise<void> {
     let products: Map<string, CatalogProduct>;
     try {
-      products = await withDatabase(this.env, (db) => loadProducts(db, call.address.companyId, [productId]));
+      products = await withDatabase(this.env, (db) => loadProducts(db, call.address.companyId, [productId]), {
+        awaitClose: false,
+      });
     } catch (error) {
       this.log.warn("catalog unavailable", { error });
       return refuse("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly");
@@ -62,7 +62,8 @@ export class CatalogAccess {
     const needsNow = () => catalogNeeds(cartNow(), command, extraLines);
     let catalog = await this.look(call, needsNow(), command);
     for (let pass = 1; pass < MAX_CATALOG_PASSES; pass++) {
-      if (catalogCovers(catalog, [...(cartNow()?.lines ?? []), ...extraLines])) break;
+      // Repricing was skipped (Postgres failed or is slow): looking again would only wait again.
+      if (!catalog.repriceAll || catalogCovers(catalog, [...(cartNow()?.lines ?? []), ...extraLines])) break;
       catalog = await this.look(call, needsNow(), command);
     }
     return catalog;
@@ -87,7 +88,7 @@ export class CatalogAccess {
     if (loads.running >= MAX_CATALOG_LOADS) await new Promise<void>((resolve) => loads.waiting.push(resolve));
     loads.running += 1;
     try {
-      return await withDatabase(this.env, (db) => this.load(call, needs, command, db));
+      return await withDatabase(this.env, (db) => this.load(call, needs, command, db), { awaitClose: false });
     } finally {
       loads.running -= 1;
       loads.waiting.shift()?.();
@@ -132,21 +133,35 @@ export class CatalogAccess {
       this.log.warn("catalog unavailable", { error });
       refuse("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly");
     }
-    try {
-      for (const [id, product] of await loadProducts(db, companyId, needs.lineProductIds)) products.set(id, product);
-      for (const bundleId of needs.lineBundleIds) {
-        if (catalog.bundles.has(bundleId)) continue;
-        const bundle = await loadBundle(db, companyId, bundleId);
-        if (bundle) catalog.bundles.set(bundleId, bundle);
-      }
-      for (const id of needs.lineProductIds) looked.productIds.add(id);
-      for (const id of needs.lineBundleIds) looked.bundleIds.add(id);
-    } catch (error) {
+    // The lines' own prices are the session's copy of the catalog: waiting long for Postgres
+    // to reprice them is not worth holding the shopper (a slow load still warms the cache).
+    const lines = this.forLines(db, companyId, needs);
+    const repriced = await settleWithin(lines, REFRESH_WAIT_MS).catch((error: unknown) => {
       if (error instanceof NotCached) throw error;
       // Keep the lines' last known prices rather than failing the shopper's change.
       this.log.warn("repricing skipped: catalog unavailable", { error });
+      return undefined;
+    });
+    if (!repriced) {
+      lines.catch(() => {});
       catalog.repriceAll = false;
+      return catalog;
     }
+    for (const [id, product] of repriced.products) products.set(id, product);
+    for (const [id, bundle] of repriced.bundles) if (!catalog.bundles.has(id)) catalog.bundles.set(id, bundle);
+    for (const id of needs.lineProductIds) looked.productIds.add(id);
+    for (const id of needs.lineBundleIds) looked.bundleIds.add(id);
     return catalog;
+  }
+
+  /** The catalog entries of the cart's lines (products, and bundles not loaded for the command). */
+  private async forLines(db: () => Database, companyId: string, needs: Needs) {
+    const products = await loadProducts(db, companyId, needs.lineProductIds);
+    const bundles = new Map<string, BundleDefinition>();
+    for (const bundleId of needs.lineBundleIds) {
+      const bundle = await loadBundle(db, companyId, bundleId);
+      if (bundle) bundles.set(bundleId, bundle);
+    }
+    return { products, bundles };
   }
 }

@@ -3,9 +3,16 @@ import { loadConfig } from "../src/lib/config";
 
 /**
  * Runs `work` with a Postgres connection opened on first use and closed afterwards: no I/O
- * object may outlive the call (or alarm) that opened it.
+ * object may outlive the call (or alarm) that opened it. With `awaitClose: false` the call
+ * returns without waiting for the close: a catalog read that gave up on a Postgres that does
+ * not answer must not wait for its socket (the object's I/O outlives the call; the pool's
+ * connect timeout ends it).
  */
-export async function withDatabase<T>(env: Env, work: (db: () => Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(
+  env: Env,
+  work: (db: () => Database) => Promise<T>,
+  { awaitClose = true } = {},
+): Promise<T> {
   let database: ReturnType<typeof openDatabase> | undefined;
   const db = () => {
     if (!database) {
@@ -17,6 +24,7 @@ export async function withDatabase<T>(env: Env, work: (db: () => Database) => Pr
   try {
     return await work(db);
   } finally {
-    if (database) await database.close();
+    const closing = database?.close();
+    if (awaitClose) await closing;
   }
 }

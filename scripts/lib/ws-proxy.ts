@@ -18,6 +18,11 @@ export interface WsProxy {
   address: string;
   /** Simulates a database outage (tests): drops every connection and refuses new ones. */
   setAvailable(available: boolean): void;
+  /**
+   * Simulates a frozen database (tests; Postgres stopped with SIGSTOP): connections are
+   * accepted and kept, but nothing passes either way until it thaws, in order.
+   */
+  setFrozen(frozen: boolean): void;
   close(): Promise<void>;
 }
 
@@ -26,7 +31,8 @@ export interface WsProxyOptions {
   host?: string;
   /**
    * Tests only: `POST /__outage` and `DELETE /__outage` on the proxy's port switch the
-   * simulated outage on and off, so worker tests can take "Postgres" down for real.
+   * simulated outage on and off, so worker tests can take "Postgres" down for real;
+   * `POST /__freeze` freezes it instead, and `DELETE /__outage` also thaws it.
    */
   outageSwitch?: boolean;
 }
@@ -37,17 +43,22 @@ const ALLOWED_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
 export async function startWsProxy(options: WsProxyOptions = {}): Promise<WsProxy> {
   const host = options.host ?? "127.0.0.1";
   let available = true;
+  // While frozen, what would pass waits here, oldest first.
+  let held: Array<() => void> | undefined;
+  const pass = (send: () => void) => (held ? held.push(send) : send());
   const http = createServer((request, response) => {
-    if (
-      options.outageSwitch &&
-      request.url === "/__outage" &&
-      (request.method === "POST" || request.method === "DELETE")
-    ) {
-      proxy.setAvailable(request.method === "DELETE");
-      response.writeHead(204).end();
+    if (options.outageSwitch && request.url === "/__outage" && request.method === "POST") {
+      proxy.setAvailable(false);
+    } else if (options.outageSwitch && request.url === "/__outage" && request.method === "DELETE") {
+      proxy.setFrozen(false);
+      proxy.setAvailable(true);
+    } else if (options.outageSwitch && request.url === "/__freeze" && request.method === "POST") {
+      proxy.setFrozen(true);
+    } else {
+      response.writeHead(404).end();
       return;
     }
-    response.writeHead(404).end();
+    response.writeHead(204).end();
   });
   const server = new WebSocketServer({ server: http });
   await new Promise<void>((resolve, reject) => {
@@ -70,11 +81,12 @@ export async function startWsProxy(options: WsProxyOptions = {}): Promise<WsProx
     }
     const tcp = createConnection({ host: targetHost, port: targetPort });
     tcp.setNoDelay(true);
-    tcp.on("data", (chunk) => socket.send(chunk));
+    tcp.on("data", (chunk) => pass(() => socket.send(chunk)));
     tcp.on("close", () => socket.close());
     tcp.on("error", () => socket.close());
     socket.on("message", (data) => {
-      tcp.write(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer));
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      pass(() => tcp.write(bytes));
     });
     socket.on("close", () => tcp.destroy());
     socket.on("error", () => tcp.destroy());
@@ -86,6 +98,15 @@ export async function startWsProxy(options: WsProxyOptions = {}): Promise<WsProx
     setAvailable(next) {
       available = next;
       if (!next) for (const client of server.clients) client.terminate();
+    },
+    setFrozen(next) {
+      if (next) {
+        held ??= [];
+        return;
+      }
+      const waiting = held ?? [];
+      held = undefined;
+      for (const send of waiting) send();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { companies, sites } from "../db/schema";
 import type { SiteSettings } from "../domain/catalog";
+import { ApiError } from "../lib/errors";
 import { IsolateCache } from "../lib/isolate-cache";
 
 /** The columns of a site that decide what shoppers can do on it and what they pay: read here and by the feed. */
@@ -27,20 +28,26 @@ export interface CompanyContext {
 }
 
 // Isolate-lifetime cache: company and site settings change rarely; 30 s of staleness is
-// the price of never waiting on Postgres for them on the hot path. Unknown ids are cached
-// briefly too, so a flood of random company ids cannot turn into a flood of queries.
-const companyCache = new IsolateCache<CompanyContext | null>(30_000);
-const UNKNOWN_TTL_MS = 5_000;
+// the price of never waiting on Postgres for them on the hot path (and while Postgres cannot
+// be reached, the last good copy serves). Unknown ids are cached briefly too, so a flood of
+// random company ids cannot turn into a flood of queries.
+const companyCache = new IsolateCache<CompanyContext | null>(30_000, 5_000, { name: "companies", missTtlMs: 5_000 });
 
-/** The active company with its active sites, or null when unknown or inactive. */
-export function findCompany(db: () => Database, companyId: string): Promise<CompanyContext | null> {
-  return companyCache.getOrLoad(
-    companyId,
-    () => loadCompany(db(), companyId),
-    UNKNOWN_TTL_MS,
-    (value) => !value,
-  );
+/**
+ * The active company with its active sites, or null when unknown or inactive. 503 when it
+ * must come from Postgres (never loaded by this isolate) and Postgres cannot be reached.
+ */
+export async function findCompany(db: () => Database, companyId: string): Promise<CompanyContext | null> {
+  try {
+    return await companyCache.getOrLoad(companyId, () => loadCompany(db(), companyId));
+  } catch (error) {
+    throw catalogUnavailable(error);
+  }
 }
+
+/** What a request gets when the catalog it needs was never loaded here and Postgres cannot be reached. */
+export const catalogUnavailable = (cause: unknown) =>
+  new ApiError("UNAVAILABLE", "The catalog is temporarily unavailable; try again shortly", { cause });
 
 /** Drops a company from this isolate's cache (after a catalog write through this isolate). */
 export function forgetCompany(companyId: string): void {

@@ -29,14 +29,23 @@ export interface CatalogProduct {
 
 // Isolate-lifetime caches (the hot path reads the catalog from isolate memory).
 // Keys start with the company id and every query filters by it, so one company's cache
-// entry can never answer for another company. A price change reaches carts within the TTL.
+// entry can never answer for another company. A price change reaches carts within the TTL;
+// while Postgres cannot be reached the last good copy serves (up to MAX_STALE_MS past it).
 const CATALOG_TTL_MS = 60_000;
 const UNKNOWN_TTL_MS = 5_000;
-const productCache = new IsolateCache<CatalogProduct | null>(CATALOG_TTL_MS, 20_000);
+const productCache = new IsolateCache<CatalogProduct | null>(CATALOG_TTL_MS, 20_000, {
+  name: "products",
+  missTtlMs: UNKNOWN_TTL_MS,
+});
 const bundleCache = new IsolateCache<(Omit<BundleDefinition, "items"> & { items: BundleItemRef[] }) | null>(
   CATALOG_TTL_MS,
+  5_000,
+  { name: "bundles", missTtlMs: UNKNOWN_TTL_MS },
 );
-const promotionCache = new IsolateCache<Promotion | null>(30_000);
+const promotionCache = new IsolateCache<Promotion | null>(30_000, 5_000, {
+  name: "promotions",
+  missTtlMs: UNKNOWN_TTL_MS,
+});
 
 interface BundleItemRef {
   productId: string;
@@ -44,57 +53,56 @@ interface BundleItemRef {
   quantity: number;
 }
 
-/** The company's products with these ids (cached; one query for all misses). Unknown ids are absent. */
+/**
+ * The company's products with these ids (cached; one query for all that must be loaded).
+ * Unknown ids are absent. Throws only when Postgres is needed for an id never loaded.
+ */
 export async function loadProducts(
   db: () => Database,
   companyId: string,
   productIds: Iterable<string>,
 ): Promise<Map<string, CatalogProduct>> {
+  const prefix = `${companyId}:`;
+  const keys = [...productIds].map((id) => prefix + id);
+  const cached = await productCache.getMany(keys, (load) =>
+    queryProducts(
+      db,
+      companyId,
+      load.map((key) => key.slice(prefix.length)),
+    ),
+  );
   const found = new Map<string, CatalogProduct>();
-  const missing: string[] = [];
-  // Stale entries this call refreshes: served as they are if the refresh fails.
-  const fallback = new Map<string, CatalogProduct | null>();
-  for (const id of new Set(productIds)) {
-    const cached = productCache.lookup(`${companyId}:${id}`);
-    if (cached.state === "fresh" || cached.state === "stale") {
-      if (cached.value) found.set(id, cached.value);
-      continue;
-    }
-    if (cached.state === "refresh") fallback.set(id, cached.value ?? null);
-    missing.push(id);
-  }
-  if (missing.length === 0) return found;
+  for (const [key, product] of cached) if (product) found.set(key.slice(prefix.length), product);
+  return found;
+}
 
-  let rows: (typeof products.$inferSelect)[];
-  let variants: (typeof productVariants.$inferSelect)[];
-  try {
-    rows = await db()
-      .select()
-      .from(products)
-      .where(and(eq(products.companyId, companyId), inArray(products.id, missing)));
-    variants = rows.length
-      ? await db()
-          .select()
-          .from(productVariants)
-          .where(
-            and(
-              eq(productVariants.companyId, companyId),
-              inArray(
-                productVariants.productId,
-                rows.map((row) => row.id),
-              ),
+/** One query for the products (and one for their variants); null for every unknown key. */
+async function queryProducts(
+  db: () => Database,
+  companyId: string,
+  ids: string[],
+): Promise<Map<string, CatalogProduct | null>> {
+  const rows = await db()
+    .select()
+    .from(products)
+    .where(and(eq(products.companyId, companyId), inArray(products.id, ids)));
+  const variants = rows.length
+    ? await db()
+        .select()
+        .from(productVariants)
+        .where(
+          and(
+            eq(productVariants.companyId, companyId),
+            inArray(
+              productVariants.productId,
+              rows.map((row) => row.id),
             ),
-          )
-      : [];
-  } catch (error) {
-    // Postgres is unreachable: stale catalog entries are better than failing the shopper.
-    for (const id of fallback.keys()) productCache.release(`${companyId}:${id}`);
-    if (missing.some((id) => !fallback.has(id))) throw error;
-    for (const [id, product] of fallback) if (product) found.set(id, product);
-    return found;
-  }
+          ),
+        )
+    : [];
+  const loaded = new Map<string, CatalogProduct | null>(ids.map((id) => [`${companyId}:${id}`, null]));
   for (const row of rows) {
-    const product: CatalogProduct = {
+    loaded.set(`${companyId}:${row.id}`, {
       id: row.id,
       companyId: row.companyId,
       sku: row.sku,
@@ -107,14 +115,9 @@ export async function loadProducts(
       variants: variants
         .filter((variant) => variant.productId === row.id)
         .map(({ id, sku, name, price, attributes, active }) => ({ id, sku, name, price, attributes, active })),
-    };
-    productCache.set(`${companyId}:${row.id}`, product);
-    found.set(row.id, product);
+    });
   }
-  for (const id of missing) {
-    if (!found.has(id)) productCache.set(`${companyId}:${id}`, null, UNKNOWN_TTL_MS);
-  }
-  return found;
+  return loaded;
 }
 
 /** What the catalog sells for (product, variant) right now, from already loaded products. */
@@ -152,32 +155,27 @@ export async function loadBundle(
   companyId: string,
   bundleId: string,
 ): Promise<BundleDefinition | undefined> {
-  const bundle = await bundleCache.getOrLoad(
-    `${companyId}:${bundleId}`,
-    async () => {
-      const [row] = await db()
-        .select()
-        .from(bundles)
-        .where(and(eq(bundles.companyId, companyId), eq(bundles.id, bundleId)));
-      if (!row) return null;
-      const items = await db()
-        .select({ productId: bundleItems.productId, variantId: bundleItems.variantId, quantity: bundleItems.quantity })
-        .from(bundleItems)
-        .where(eq(bundleItems.bundleId, row.id))
-        .orderBy(bundleItems.id);
-      return {
-        id: row.id,
-        companyId: row.companyId,
-        name: row.name,
-        active: row.active,
-        discountType: row.discountType,
-        discountValue: row.discountValue,
-        items,
-      };
-    },
-    UNKNOWN_TTL_MS,
-    (value) => value === null,
-  );
+  const bundle = await bundleCache.getOrLoad(`${companyId}:${bundleId}`, async () => {
+    const [row] = await db()
+      .select()
+      .from(bundles)
+      .where(and(eq(bundles.companyId, companyId), eq(bundles.id, bundleId)));
+    if (!row) return null;
+    const items = await db()
+      .select({ productId: bundleItems.productId, variantId: bundleItems.variantId, quantity: bundleItems.quantity })
+      .from(bundleItems)
+      .where(eq(bundleItems.bundleId, row.id))
+      .orderBy(bundleItems.id);
+    return {
+      id: row.id,
+      companyId: row.companyId,
+      name: row.name,
+      active: row.active,
+      discountType: row.discountType,
+      discountValue: row.discountValue,
+      items,
+    };
+  });
   if (!bundle) return undefined;
   // Components are priced through the product cache, so a price change shows in bundles too.
   const priced = priceLookup(
@@ -196,28 +194,23 @@ export async function loadPromotion(
   companyId: string,
   code: string,
 ): Promise<Promotion | undefined> {
-  const promotion = await promotionCache.getOrLoad(
-    `${companyId}:${code}`,
-    async () => {
-      const [row] = await db()
-        .select()
-        .from(promotions)
-        .where(and(eq(promotions.companyId, companyId), eq(promotions.code, code)));
-      return row
-        ? {
-            code: row.code,
-            type: row.type,
-            value: row.value,
-            minSubtotal: row.minSubtotal,
-            startsAt: row.startsAt,
-            endsAt: row.endsAt,
-            stackable: row.stackable,
-            active: row.active,
-          }
-        : null;
-    },
-    UNKNOWN_TTL_MS,
-    (value) => value === null,
-  );
+  const promotion = await promotionCache.getOrLoad(`${companyId}:${code}`, async () => {
+    const [row] = await db()
+      .select()
+      .from(promotions)
+      .where(and(eq(promotions.companyId, companyId), eq(promotions.code, code)));
+    return row
+      ? {
+          code: row.code,
+          type: row.type,
+          value: row.value,
+          minSubtotal: row.minSubtotal,
+          startsAt: row.startsAt,
+          endsAt: row.endsAt,
+          stackable: row.stackable,
+          active: row.active,
+        }
+      : null;
+  });
   return promotion ?? undefined;
 }

@@ -1,5 +1,6 @@
 import type { Database } from "../db/client";
 import type { Attributes } from "../domain/catalog";
+import { catalogUnavailable } from "./lookup";
 import { type CatalogProduct, loadProducts } from "./products";
 
 export interface ProductSummary {
@@ -17,6 +18,7 @@ type Ref = { productId: string; variantId: string | null };
 /**
  * Current catalog facts for display (name, price, availability) from the isolate cache;
  * `null` for a product the catalog no longer has. Variant attributes override the product's.
+ * 503 when a product was never loaded here and Postgres cannot be reached.
  */
 export async function productSummaries(
   db: () => Database,
@@ -27,7 +29,9 @@ export async function productSummaries(
     db,
     companyId,
     refs.map((ref) => ref.productId),
-  );
+  ).catch((error: unknown) => {
+    throw catalogUnavailable(error);
+  });
   return refs.map((ref) => summarize(products.get(ref.productId), ref.variantId));
 }
 

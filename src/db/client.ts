@@ -1,9 +1,16 @@
-import { neonConfig, Pool } from "@neondatabase/serverless";
+import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { createLogger } from "../lib/logger";
 import * as schema from "./schema";
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
+
+/**
+ * A connection Postgres has not accepted after this long is given up (the driver has no
+ * default: a frozen Postgres, TCP connected but silent, would hold the caller for as long as
+ * it stays frozen). Generous, so a Neon compute waking from scale-to-zero still makes it.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface DatabaseSettings {
   databaseUrl: string;
@@ -18,7 +25,11 @@ export interface DatabaseSettings {
  */
 export function openDatabase(settings: DatabaseSettings): { db: Database; pool: Pool; close: () => Promise<void> } {
   if (settings.wsProxy) useLocalProxy(settings.wsProxy);
-  const pool = new Pool({ connectionString: settings.databaseUrl, max: 4 });
+  const pool = new Pool({
+    connectionString: settings.databaseUrl,
+    max: 4,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   let ending = false;
   // An idle client losing its socket emits `error` on the Pool; without a listener that
   // would be an uncaught exception that kills the isolate. Sockets closing after `end()`
@@ -27,6 +38,10 @@ export function openDatabase(settings: DatabaseSettings): { db: Database; pool: 
     if (ending) return;
     createLogger().error("postgres pool error", { error });
   });
+  // A client checked out of the Pool (during a query or a transaction) has no Pool listener:
+  // losing its socket then emits `error` on the client alone, an uncaught exception. The
+  // query in flight is rejected with the same error and its caller handles it.
+  pool.on("connect", (client: PoolClient) => client.on("error", () => {}));
   const db = drizzle({ client: pool, schema });
   const close = async () => {
     ending = true;

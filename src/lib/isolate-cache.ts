@@ -1,23 +1,48 @@
+import { createLogger } from "./logger";
+
+/** How long past its TTL an entry may still be served when it cannot be refreshed (stale-if-error). */
+export const MAX_STALE_MS = 24 * 60 * 60_000;
+/** How long a refresh of an entry that has a stale copy may hold its caller; then the copy is served. */
+export const REFRESH_WAIT_MS = 1_500;
+/** A refresh attempt of an entry is followed by the next one (if it failed or is slow) this long after it began. */
+export const RETRY_AFTER_MS = 5_000;
+
+/** Thrown by a loader that may only read the cache: no refresh was attempted, nothing failed. */
+export class NotCached extends Error {}
+
+interface Entry<V> {
+  value: V;
+  expiresAt: number;
+  staleUntil: number;
+  /** Past its TTL, the next caller from this time on refreshes it; until then the stale value serves. */
+  refreshAt: number;
+}
+
+type Lookup<V> = { state: "fresh" | "stale" | "refresh"; value: V } | { state: "missing" };
+
+// No I/O: the logger only writes lines.
+const log = createLogger({ component: "isolate-cache" });
+
 /**
  * A small TTL cache meant to live at module scope: it holds plain data for the lifetime of
  * an isolate so hot-path reads (catalog, companies, sites) skip Postgres. Entries are
- * bounded in number and age.
+ * bounded in number and age. A `null` value means "not found" and lives `missTtlMs`.
  *
- * Stale-while-revalidate: past its TTL an entry is still kept for a while (`staleMs`). The
- * first caller to find it stale refreshes it; everyone else meanwhile gets the stale value at
- * once, so an expiry never sends every in-flight request to Postgres together. If the refresh
- * fails (Postgres down), the stale value is served and the next caller tries again.
+ * Stale-while-revalidate and stale-if-error: past its TTL an entry is kept for up to
+ * `maxStaleMs`. The first caller to find it stale refreshes it, waiting at most
+ * REFRESH_WAIT_MS; everyone else meanwhile gets the stale value at once. A refresh that fails
+ * or is slow logs one warning and leaves the stale value in service; the next attempt comes
+ * RETRY_AFTER_MS after it began (a slow one that completes after all is still stored). Only a
+ * value never loaded (or older than `maxStaleMs` past its TTL) makes the caller wait for
+ * Postgres and fail with it.
  */
 export class IsolateCache<V> {
-  private readonly entries = new Map<
-    string,
-    { value: V; expiresAt: number; staleUntil: number; refreshing: boolean }
-  >();
+  private readonly entries = new Map<string, Entry<V>>();
 
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 5_000,
-    private readonly staleMs = 60 * 60_000,
+    private readonly options: { name?: string; missTtlMs?: number; maxStaleMs?: number } = {},
   ) {}
 
   /** The fresh value, or undefined. */
@@ -26,34 +51,17 @@ export class IsolateCache<V> {
     return entry && entry.expiresAt > now ? entry.value : undefined;
   }
 
-  /**
-   * What a reader may use: `fresh` values; `stale` ones (someone is already refreshing, or
-   * `claim` is false); or `refresh` — the caller claimed the refresh and must call `set`
-   * (or `release` on failure), getting the stale value to fall back on.
-   */
-  lookup(key: string, now = Date.now()): { state: "fresh" | "stale" | "refresh" | "missing"; value?: V } {
-    const entry = this.entries.get(key);
-    if (!entry || entry.staleUntil <= now) return { state: "missing" };
-    if (entry.expiresAt > now) return { state: "fresh", value: entry.value };
-    if (entry.refreshing) return { state: "stale", value: entry.value };
-    entry.refreshing = true;
-    return { state: "refresh", value: entry.value };
-  }
-
-  /** Gives up a claimed refresh (the load failed); the stale value stays. */
-  release(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry) entry.refreshing = false;
-  }
-
-  set(key: string, value: V, ttlMs = this.ttlMs, now = Date.now()): void {
+  set(key: string, value: V, now = Date.now()): void {
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) {
       // Maps iterate in insertion order: dropping the first key evicts the oldest entry.
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(key, { value, expiresAt: now + ttlMs, staleUntil: now + ttlMs + this.staleMs, refreshing: false });
+    const ttl = value === null && this.options.missTtlMs !== undefined ? this.options.missTtlMs : this.ttlMs;
+    const expiresAt = now + ttl;
+    const staleUntil = expiresAt + (this.options.maxStaleMs ?? MAX_STALE_MS);
+    this.entries.set(key, { value, expiresAt, staleUntil, refreshAt: expiresAt });
   }
 
   delete(key: string): void {
@@ -64,20 +72,112 @@ export class IsolateCache<V> {
     this.entries.clear();
   }
 
-  /** The cached value, loading it when missing; stale values are refreshed by one caller at a time. */
-  async getOrLoad(key: string, load: () => Promise<V>, missTtlMs?: number, isMiss?: (value: V) => boolean): Promise<V> {
-    const found = this.lookup(key);
-    if (found.state === "fresh" || found.state === "stale") return found.value as V;
-    try {
-      const value = await load();
-      this.set(key, value, isMiss?.(value) && missTtlMs !== undefined ? missTtlMs : this.ttlMs);
-      return value;
-    } catch (error) {
-      if (found.state === "refresh") {
-        this.release(key);
-        return found.value as V;
-      }
-      throw error;
+  /** The cached value, loading it when missing; see getMany. */
+  async getOrLoad(key: string, load: () => Promise<V>): Promise<V> {
+    const values = await this.getMany([key], async () => new Map([[key, await load()]]));
+    return values.get(key) as V;
+  }
+
+  /**
+   * The values of `keys`: what the cache holds, and one call of `load` (which answers every
+   * key it is given) for the missing ones and the stale ones due for a refresh. Throws only
+   * when a key with no usable copy cannot be loaded, or NotCached from a cache-only loader.
+   */
+  async getMany(keys: Iterable<string>, load: (keys: string[]) => Promise<Map<string, V>>): Promise<Map<string, V>> {
+    const now = Date.now();
+    const values = new Map<string, V>();
+    const stale = new Map<string, V>();
+    const missing: string[] = [];
+    for (const key of new Set(keys)) {
+      const found = this.lookup(key, now);
+      if (found.state === "missing") missing.push(key);
+      else if (found.state === "refresh") stale.set(key, found.value);
+      else values.set(key, found.value);
     }
+    if (stale.size === 0 && missing.length === 0) return values;
+
+    const refresh = this.refresh([...stale.keys(), ...missing], load, stale);
+    if (missing.length > 0) {
+      for (const [key, value] of await refresh.loading) values.set(key, value);
+      return values;
+    }
+    const loaded = await refresh.within(REFRESH_WAIT_MS);
+    for (const [key, value] of loaded ?? stale) values.set(key, value);
+    return values;
+  }
+
+  private lookup(key: string, now: number): Lookup<V> {
+    const entry = this.entries.get(key);
+    if (!entry || entry.staleUntil <= now) return { state: "missing" };
+    if (entry.expiresAt > now) return { state: "fresh", value: entry.value };
+    if (entry.refreshAt > now) return { state: "stale", value: entry.value };
+    // Claimed: the others serve the stale value until this refresh stores a new one, or for
+    // RETRY_AFTER_MS if it fails or hangs.
+    entry.refreshAt = now + RETRY_AFTER_MS;
+    return { state: "refresh", value: entry.value };
+  }
+
+  /**
+   * One load of `keys`, of which `stale` have a copy to fall back on. The result is stored
+   * whenever it arrives; a failure (or an answer slower than the caller's wait) is logged
+   * once and leaves the stale copies in service.
+   */
+  private refresh(keys: string[], load: (keys: string[]) => Promise<Map<string, V>>, stale: Map<string, V>) {
+    let warned = false;
+    const warn = (error: unknown) => {
+      if (warned || stale.size === 0) return;
+      warned = true;
+      log.warn("cache refresh failed; serving the last good copy", {
+        cache: this.options.name,
+        entries: stale.size,
+        error,
+      });
+    };
+    const loading = load(keys).then(
+      (loaded) => {
+        const now = Date.now();
+        for (const [key, value] of loaded) this.set(key, value, now);
+        return loaded;
+      },
+      (error: unknown) => {
+        // A failed attempt keeps its claim (the next one is RETRY_AFTER_MS after it began);
+        // a cache-only look attempted nothing and gives the claim back.
+        if (error instanceof NotCached) {
+          for (const key of stale.keys()) {
+            const entry = this.entries.get(key);
+            if (entry) entry.refreshAt = 0;
+          }
+        } else warn(error);
+        throw error;
+      },
+    );
+    // Whoever stops waiting for it, the load runs on; its outcome is handled above.
+    loading.catch(() => {});
+    /** The loaded values, or undefined once `waitMs` passed or the load failed. */
+    const within = (waitMs: number) =>
+      settleWithin(loading, waitMs).then(
+        (loaded) => {
+          if (!loaded) warn(new Error(`no answer within ${waitMs} ms`));
+          return loaded;
+        },
+        (error: unknown) => {
+          if (error instanceof NotCached) throw error;
+          return undefined;
+        },
+      );
+    return { loading, within };
+  }
+}
+
+/** What `work` resolves with, or undefined if it takes longer than `ms` (it runs on); rejections pass through. */
+export async function settleWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
   }
 }

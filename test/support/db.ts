@@ -28,6 +28,15 @@ export async function databaseDown(): Promise<void> {
   await fetch(`http://${env.DATABASE_WS_PROXY}/__outage`, { method: "POST" });
 }
 
+/**
+ * Freezes the test database as SIGSTOP would: connections are accepted but get no answer
+ * until `databaseUp()`, which lets everything held through in order.
+ */
+export async function databaseFrozen(): Promise<void> {
+  await fetch(`http://${env.DATABASE_WS_PROXY}/__freeze`, { method: "POST" });
+}
+
+/** Ends an outage or a freeze. */
 export async function databaseUp(): Promise<void> {
   await fetch(`http://${env.DATABASE_WS_PROXY}/__outage`, { method: "DELETE" });
 }
