@@ -8,7 +8,8 @@
 //   outage: RESILIENCE_ADDS=10000 item adds over RESILIENCE_SESSIONS=100 guest sessions,
 //           RESILIENCE_CONCURRENCY=100 at a time; once RESILIENCE_OUTAGE_AFTER adds (default a
 //           quarter) are answered, Postgres is frozen for RESILIENCE_OUTAGE_MS=60000
-//   crash:  the same load for RESILIENCE_CRASH_AFTER_MS=15000, then kill -9 and a restart
+//   crash:  the same load until RESILIENCE_CRASH_AFTER_ADDS=1000 adds are acknowledged, then
+//           kill -9 and a restart
 //   both:   Postgres must equal the sessions within RESILIENCE_CATCHUP_MS=30000 of recovery
 //           (polled RESILIENCE_CATCHUP_MARGIN_MS=15000 longer to say how long it took);
 //           an add unanswered after RESILIENCE_REQUEST_TIMEOUT_MS=30000 is a shopper error
@@ -42,7 +43,7 @@ const config: ResilienceConfig = {
   outageAfterAdds: envNumber("RESILIENCE_OUTAGE_AFTER", Math.floor(adds / 4)),
   catchUpTargetMs: envNumber("RESILIENCE_CATCHUP_MS", 30_000),
   catchUpMarginMs: envNumber("RESILIENCE_CATCHUP_MARGIN_MS", 15_000),
-  crashAfterMs: envNumber("RESILIENCE_CRASH_AFTER_MS", 15_000),
+  crashAfterAdds: envNumber("RESILIENCE_CRASH_AFTER_ADDS", 1_000),
   requestTimeoutMs: envNumber("RESILIENCE_REQUEST_TIMEOUT_MS", 30_000),
   wranglerLog: join(ARTIFACTS, "resilience-wrangler.log"),
 };

@@ -27,7 +27,8 @@ export interface ResilienceConfig {
   catchUpTargetMs: number;
   /** how much longer the checks keep polling before they give up */
   catchUpMarginMs: number;
-  crashAfterMs: number;
+  /** acknowledged adds before the kill */
+  crashAfterAdds: number;
   requestTimeoutMs: number;
   wranglerLog: string;
 }
@@ -51,6 +52,8 @@ export interface ScenarioResult {
   failures: string[];
 }
 
+/** adds failing before the kill that mean the stack is broken */
+const MAX_FAILURES_BEFORE_KILL = 100;
 const count = (n: number) => n.toLocaleString("en-US");
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -166,18 +169,31 @@ export async function crashScenario(config: ResilienceConfig, harness: Harness):
   const ledger = new AddLedger(sessions);
   let killed = false;
   log(
-    `crash: adds over ${sessions.length} sessions, ${config.concurrency} at a time; kill -9 after ${seconds(config.crashAfterMs)}`,
+    `crash: adds over ${sessions.length} sessions, ${config.concurrency} at a time; kill -9 once ${count(config.crashAfterAdds)} are acknowledged`,
   );
+  // The kill comes once enough adds are acknowledged (a slow machine just takes longer); adds
+  // that keep failing before it mean the stack is broken, not a crash to test.
+  let loadReady: { done: () => void; fail: (error: Error) => void } | undefined;
+  const ready = new Promise<void>((done, fail) => {
+    loadReady = { done, fail };
+  });
   const adds = runAdds({
     baseUrl: first.baseUrl,
     ledger,
     total: Number.POSITIVE_INFINITY,
     concurrency: config.concurrency,
     timeoutMs: config.requestTimeoutMs,
-    stopped: () => killed,
+    stopped: () => killed || ledger.failedTotal >= MAX_FAILURES_BEFORE_KILL,
+    onAnswer: () => {
+      if (ledger.ackedTotal >= config.crashAfterAdds) loadReady?.done();
+      if (ledger.failedTotal >= MAX_FAILURES_BEFORE_KILL) {
+        loadReady?.fail(
+          new Error(`${ledger.failedTotal} adds failed before the kill: ${ledger.errorSamples.join(" | ")}`),
+        );
+      }
+    },
   });
-  // the load's duration, not a wait for something: the kill comes in the middle of it
-  await new Promise((done) => setTimeout(done, config.crashAfterMs));
+  await ready;
   const { postgres, wrangler } = first.stack.processGroups();
   killed = true;
   process.kill(-(wrangler as number), "SIGKILL");
@@ -189,7 +205,11 @@ export async function crashScenario(config: ResilienceConfig, harness: Harness):
   await adds;
   await first.stack.stop();
   // Postgres refuses to start while backends of the killed postmaster still hold its shared memory.
-  while (groupAlive(postgres)) await new Promise((done) => setTimeout(done, 100));
+  const gone = Date.now() + 30_000;
+  while (groupAlive(postgres)) {
+    if (Date.now() > gone) throw new Error(`backends of the killed postmaster ${postgres} still run after 30 s`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
 
   const second = await start();
   const upAt = Date.now();
@@ -217,7 +237,10 @@ export async function crashScenario(config: ResilienceConfig, harness: Harness):
     name: "crash",
     failures,
     figures: [
-      ["adds before the kill", `${count(ackedBeforeKill)} acknowledged over ${sessions.length} sessions`],
+      [
+        "adds acknowledged",
+        `${count(ledger.ackedTotal)} over ${sessions.length} sessions (the kill came ${seconds(killedAt - ledger.startedAt)} into the load)`,
+      ],
       ["answers", ledger.describeOutcomes()],
       ["errors before the kill", count(failedBeforeKill)],
       ["in flight at the kill (outcome unknown)", count(ledger.failedTotal - failedBeforeKill)],
