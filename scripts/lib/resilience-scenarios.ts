@@ -83,7 +83,8 @@ export async function outageScenario(config: ResilienceConfig, harness: Harness)
     log(`outage: Postgres frozen (SIGSTOP, process group ${postgres}) for ${seconds(config.outageMs)}`);
     thawed = new Promise((done) =>
       setTimeout(() => {
-        process.kill(-postgres, "SIGCONT");
+        // unless the runner has thawed it already while cleaning up after a failure
+        if (harness.frozen === postgres) process.kill(-postgres, "SIGCONT");
         harness.frozen = undefined;
         thawedAt = Date.now();
         acked.during = ledger.ackedTotal - acked.before;
