@@ -8,7 +8,9 @@
 //
 // Before each scenario it waits (up to BENCH_SETTLE_MAX seconds) until Postgres has had no client
 // connection for 2 s: the Durable Objects replicate every change to Postgres in the background,
-// and one scenario's replication should not spill into the next one's measurement.
+// and one scenario's replication should not spill into the next one's measurement. A mutating
+// scenario waits so again after its run, and reports the Postgres sessions (connections) opened
+// from before its warm-up until then per 1,000 successful mutations (pg_stat_database.sessions).
 //
 //   BENCH_DURATION=10  BENCH_WARMUP=2  BENCH_SETTLE_MAX=30  BENCH_CONNECTIONS=100  (BENCH_MERGE_PAIRS)
 import { spawnSync } from "node:child_process";
@@ -17,17 +19,19 @@ import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { errorText } from "../src/lib/error-fields.ts";
 import {
   buildReport,
   type LoadResult,
   measuredReport,
+  postgresSessionsReport,
   renderMarkdown,
   type ScenarioReport,
 } from "./lib/bench-report.ts";
 import { type BenchContext, CartPool, type Scenario, scenarios, smokeTest, TRIVIAL } from "./lib/bench-scenarios.ts";
 import { DEV_JWT_SECRET, mintDemoTokens } from "./lib/demo-tokens.ts";
+import { envNumber } from "./lib/env-number.ts";
+import { PostgresMeter } from "./lib/postgres-meter.ts";
 import { describeStartFailure, REPO_ROOT, type Stack, StartError, startStack, WRANGLER_BIN } from "./lib/supervisor.ts";
 
 const DURATION_SEC = envNumber("BENCH_DURATION", 10);
@@ -83,9 +87,14 @@ async function main(): Promise<void> {
     carts: new CartPool(baseUrl),
     throughputOf: (name) => reports.find((r) => r.name === name)?.requestsPerSec,
   };
-  for (const scenario of scenarios()) {
-    reports.push(await runScenario(scenario, ctx, stack.databaseUrl));
-    say(`${scenario.name}: ${summary(reports.at(-1) as ScenarioReport)}`);
+  const meter = await PostgresMeter.open(stack.databaseUrl);
+  try {
+    for (const scenario of scenarios()) {
+      reports.push(await runScenario(scenario, ctx, meter));
+      say(`${scenario.name}: ${summary(reports.at(-1) as ScenarioReport)}`);
+    }
+  } finally {
+    await meter.close();
   }
   if (stack.failed()) throw new StartError(`wrangler dev or Postgres exited during the run; see ${WRANGLER_LOG}`);
 
@@ -102,23 +111,34 @@ async function main(): Promise<void> {
   say(`written: bench-results/latest.json, bench-results/latest.md (${elapsed(started)} in all)`);
 }
 
-async function runScenario(scenario: Scenario, ctx: BenchContext, databaseUrl: string): Promise<ScenarioReport> {
+async function runScenario(scenario: Scenario, ctx: BenchContext, meter: PostgresMeter): Promise<ScenarioReport> {
   const { name, target } = scenario;
   if (!scenario.request) return { name, target, status: "not built", notes: [] };
   try {
     await scenario.setup?.(ctx);
-    const settled = await settle(databaseUrl);
+    const before = await settle(meter, "before it");
+    const sessionsBefore = await meter.sessionsOpened();
     const logFrom = statSync(WRANGLER_LOG).size;
+    let warmUpOk = 0;
     if (WARMUP_SEC > 0) {
       say(`${name}: warm-up ${WARMUP_SEC} s`);
-      await load(ctx.baseUrl, scenario, WARMUP_SEC);
+      warmUpOk = (await load(ctx.baseUrl, scenario, WARMUP_SEC)).ok;
     }
     say(`${name}: ${DURATION_SEC} s at ${CONNECTIONS} connections`);
     const result = await load(ctx.baseUrl, scenario, DURATION_SEC);
-    const notes = [...(scenario.notes?.() ?? []), ...(settled ? [settled] : [])];
+    const notes = [...(scenario.notes?.() ?? []), ...(before.note ? [before.note] : [])];
     const logged = summarizeWorkerLog(logFrom);
     if (logged.length) notes.push(`Worker log (warm-up + run): ${logged.join("; ")}`);
-    return measuredReport(name, target, result, notes);
+    const report = measuredReport(name, target, result, notes);
+    if (scenario.mutating) {
+      // replication of the run's changes opens connections after the run: wait for it
+      const after = await settle(meter, "after it");
+      const opened = (await meter.sessionsOpened()) - sessionsBefore;
+      const mutations = scenario.mutations?.() ?? warmUpOk + result.ok;
+      report.postgresSessions = postgresSessionsReport(opened, mutations, after.settled);
+      if (after.note) report.notes.push(after.note);
+    }
+    return report;
   } catch (error) {
     const detail = errorText(error);
     return {
@@ -203,31 +223,16 @@ function load(baseUrl: string, scenario: Scenario, durationSec: number): Promise
  * Waits until Postgres has had no client connection for 2 s (background replication done);
  * a note when that took a while, or did not happen within BENCH_SETTLE_MAX seconds.
  */
-async function settle(databaseUrl: string): Promise<string | undefined> {
-  if (SETTLE_MAX_SEC <= 0) return undefined;
-  const started = Date.now();
-  let quietSince: number | undefined;
-  const client = new pg.Client({ connectionString: databaseUrl });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    while (Date.now() - started < SETTLE_MAX_SEC * 1000) {
-      const { rows } = await client.query<{ n: number }>(
-        "select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
-      );
-      quietSince = (rows[0]?.n ?? 0) > 0 ? undefined : (quietSince ?? Date.now());
-      if (quietSince !== undefined && Date.now() - quietSince >= 2_000) {
-        const waited = Date.now() - started;
-        return waited > 3_000
-          ? `waited ${(waited / 1000).toFixed(1)} s before it for background replication to Postgres to finish`
-          : undefined;
-      }
-      await new Promise((done) => setTimeout(done, 200));
-    }
-    return `Postgres was still busy (replication) after ${((Date.now() - started) / 1000).toFixed(1)} s; started anyway`;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+async function settle(
+  meter: PostgresMeter,
+  when: "before it" | "after it",
+): Promise<{ settled: boolean; note?: string }> {
+  if (SETTLE_MAX_SEC <= 0) return { settled: false };
+  const { waitedMs, settled } = await meter.settle(SETTLE_MAX_SEC * 1000);
+  const seconds = (waitedMs / 1000).toFixed(1);
+  if (!settled) return { settled, note: `Postgres was still busy (replication) ${seconds} s ${when}; went on anyway` };
+  if (waitedMs <= 3_000) return { settled };
+  return { settled, note: `waited ${seconds} s ${when} for background replication to Postgres to finish` };
 }
 
 /** the Worker's JSON warn/error lines since `from` in its log, grouped and most frequent first: `78× request failed (…)` */
@@ -258,16 +263,9 @@ function summary(report: ScenarioReport): string {
   if (report.status === "not built") return "n/a (not built yet)";
   if (report.status === "failed") return `failed: ${report.detail}`;
   const p95 = report.p95Ms === undefined ? "—" : `${report.p95Ms.toFixed(1)} ms`;
-  return `p95 ${p95}, ${Math.round(report.requestsPerSec ?? 0)} req/s, ${report.errors?.total ?? 0} errors`;
-}
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (Number.isFinite(value) && value >= 0) return value;
-  console.error(`[bench] ${name}=${raw} is not a non-negative number`);
-  process.exit(1);
+  const per1000 = report.postgresSessions?.per1000Mutations;
+  const sessions = per1000 === undefined ? "" : `, ${per1000.toFixed(1)} Postgres sessions per 1,000 mutations`;
+  return `p95 ${p95}, ${Math.round(report.requestsPerSec ?? 0)} req/s, ${report.errors?.total ?? 0} errors${sessions}`;
 }
 
 /** a progress line with the time of day, to match against bench-results/wrangler.log */

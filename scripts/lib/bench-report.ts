@@ -7,6 +7,8 @@ import type { RunbookTarget } from "./bench-scenarios.ts";
 
 /** the runbook's alerting warning level for errors (§4.3); above it a scenario fails */
 const MAX_ERROR_RATE = 0.01;
+/** issue 13's target for what replication costs Postgres: connections per 1,000 mutations */
+export const MAX_PG_SESSIONS_PER_1K = 20;
 
 /**
  * One autocannon run: the latencies of its 2xx answers (ascending), socket errors (timeouts
@@ -43,7 +45,29 @@ export interface ScenarioReport {
   verdict?: "PASS" | "FAIL";
   /** this P95 over the trivial route's P95 */
   p95RatioToTrivial?: number;
+  /** mutating scenarios: what they (and the replication of their changes) cost Postgres */
+  postgresSessions?: PostgresSessions;
   notes: string[];
+}
+
+/**
+ * Postgres sessions (connections) opened from just before the warm-up until replication had
+ * settled after the run, per 1,000 successful mutations (warm-up + run).
+ */
+export interface PostgresSessions {
+  opened: number;
+  mutations: number;
+  per1000Mutations?: number;
+  /** false: replication was still running when counted, so `opened` is a lower bound */
+  settled: boolean;
+  verdict?: "PASS" | "FAIL";
+}
+
+export function postgresSessionsReport(opened: number, mutations: number, settled: boolean): PostgresSessions {
+  if (mutations === 0) return { opened, mutations, settled };
+  const per1000Mutations = (opened / mutations) * 1000;
+  const verdict = per1000Mutations <= MAX_PG_SESSIONS_PER_1K && settled ? "PASS" : "FAIL";
+  return { opened, mutations, per1000Mutations, settled, verdict };
 }
 
 export interface BenchReport {
@@ -164,14 +188,17 @@ export function buildReport(
 // Rendering
 // ---------------------------------------------------------------------------------------------
 
-const HEADERS = "scenario,p50 ms,p95 ms,p99 ms,req/s,errors,runbook P95 target,P95 vs target,P95 ÷ trivial".split(",");
+const HEADERS = [
+  ..."scenario,p50 ms,p95 ms,p99 ms,req/s,errors,runbook P95 target,P95 vs target,P95 ÷ trivial".split(","),
+  `PG sessions per 1,000 mutations (target ≤ ${MAX_PG_SESSIONS_PER_1K})`,
+];
 
 /** a row; a not-built or failed scenario has its message in the first measurement column */
 function cells(s: ScenarioReport): string[] {
   const target = s.target ? `< ${s.target.p95Ms} ms` : "—";
   if (s.status !== "ok") {
     const message = s.status === "not built" ? "n/a (not built yet)" : `failed: ${s.detail ?? "?"}`;
-    return [s.name, message, "", "", "", "", target, "", ""];
+    return [s.name, message, "", "", "", "", target, "", "", ""];
   }
   const ms = (v: number | undefined) =>
     v === undefined ? "—" : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
@@ -185,7 +212,14 @@ function cells(s: ScenarioReport): string[] {
     target,
     s.verdict ?? "—",
     s.p95RatioToTrivial === undefined ? "—" : `${s.p95RatioToTrivial.toFixed(1)}×`,
+    sessionsCell(s.postgresSessions),
   ];
+}
+
+function sessionsCell(sessions: PostgresSessions | undefined): string {
+  if (sessions?.per1000Mutations === undefined) return "—";
+  const bound = sessions.settled ? "" : "≥ ";
+  return `${bound}${sessions.per1000Mutations.toFixed(1)} ${sessions.verdict}`;
 }
 
 export function renderMarkdown(report: BenchReport): string {
@@ -224,7 +258,14 @@ export function renderMarkdown(report: BenchReport): string {
 
 function notesOf(report: BenchReport): string[] {
   return report.scenarios.flatMap((s) => [
+    ...(s.postgresSessions ? [`${s.name}: ${sessionsNote(s.postgresSessions)}`] : []),
     ...s.notes.map((note) => `${s.name}: ${note}`),
     ...(s.errorSamples ?? []).slice(0, 2).map((sample) => `${s.name}: e.g. ${sample.replaceAll("\n", " ")}`),
   ]);
+}
+
+function sessionsNote({ opened, mutations, settled }: PostgresSessions): string {
+  const count = (n: number) => n.toLocaleString("en-US");
+  const when = settled ? "once replication had settled" : "while replication was still running (a lower bound)";
+  return `${count(opened)} Postgres sessions opened for ${count(mutations)} successful mutations (warm-up + run), counted ${when}`;
 }

@@ -28,6 +28,12 @@ export interface Scenario {
   request?: () => HttpRequest;
   /** sees every response of the warm-up and the measured run */
   onResponse?: (status: number, body: string) => void;
+  /**
+   * It changes session state (replicated to Postgres): the report gets the Postgres sessions
+   * opened per 1,000 mutations, counting its 2xx answers (warm-up + run) or `mutations()`.
+   */
+  mutating?: boolean;
+  mutations?: () => number;
   /** extra lines for the report (what setup prepared, how many carts were touched…) */
   notes?: () => string[];
 }
@@ -104,6 +110,7 @@ function cartCreate(): Scenario {
   return {
     name: "cart create",
     target: TARGETS.cartCreate,
+    mutating: true,
     setup: async (ctx) => {
       pool = ctx.carts;
     },
@@ -132,6 +139,7 @@ function cartsInTurn(
   return {
     name,
     target,
+    mutating: true,
     setup: async (ctx) => {
       const wanted = count(ctx);
       topUp = Math.max(0, wanted - ctx.carts.size);
@@ -189,6 +197,9 @@ function crossSiteMerge(): Scenario {
   return {
     name: "cross-site merge",
     target: TARGETS.crossSiteMerge,
+    mutating: true,
+    // idempotent retries (alreadyMerged) write nothing
+    mutations: () => merged,
     setup: async (ctx) => {
       const override = Number(process.env.BENCH_MERGE_PAIRS);
       const expected = ((ctx.throughputOf("item add") ?? 1_000) / 2) * ctx.secondsPerScenario * 1.25;

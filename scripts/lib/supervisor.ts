@@ -64,6 +64,11 @@ export interface WranglerOptions {
    * a free inspector port. False (dev): .dev.vars, .wrangler/state and wrangler's defaults.
    */
   isolated?: boolean;
+  /**
+   * With `isolated`: keep the Durable Object storage in this folder instead of a temporary one,
+   * so a later `wrangler dev` can start on the same state (the resilience run's restart).
+   */
+  persistTo?: string;
   vars?: Record<string, string>;
   /** where its output goes (appended); default this terminal */
   logFile?: string;
@@ -82,6 +87,12 @@ export interface Stack {
   startWrangler(options?: WranglerOptions): Promise<string>;
   /** true once a service has exited on its own */
   failed(): boolean;
+  /**
+   * The process ids that lead the process groups of the embedded Postgres (the postmaster; its
+   * backends are in its group) and of wrangler (with its workerd), once started; for the
+   * resilience run, which freezes and kills them.
+   */
+  processGroups(): { postgres?: number; wrangler?: number };
   /** stops everything this stack started; safe to call more than once and during start-up */
   stop(): Promise<void>;
 }
@@ -98,6 +109,7 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const log = options.log ?? ((line: string) => console.log(`[stack] ${line}`));
   const services: Service[] = [];
+  const groups: { postgres?: number; wrangler?: number } = {};
   let stopping: Promise<void> | undefined;
   let failed = false;
   const killAll = () => {
@@ -165,6 +177,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...(process.env.DEBUG_POSTGRES ? { log: (line: string) => console.error(`[postgres] ${line}`) } : {}),
       });
       void postgres.exited.then(() => died("postgres", 1));
+      groups.postgres = postgres.pid;
       await track({ name: "postgres", stop: postgres.stop, kill: () => signalPid(postgres.pid, "SIGINT") });
       databaseUrl = postgres.url;
       dataDir = postgres.dataDir;
@@ -221,7 +234,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const vars = { ...workerVars, ...wrangler.vars };
         const text = Object.entries(vars).map(([key, value]) => `${key}=${value}\n`);
         await writeFile(envFile, text.join(""), { mode: 0o600 });
-        args.push("--env-file", envFile, "--persist-to", join(folder, "state"));
+        args.push("--env-file", envFile, "--persist-to", wrangler.persistTo ?? join(folder, "state"));
         args.push("--inspector-port", String(await freePort()));
       }
       // No hotkeys: wrangler runs in a process group of its own (so stopping it takes workerd
@@ -236,12 +249,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
       });
       if (typeof output === "number") closeSync(output);
+      groups.wrangler = child.pid;
       await track(groupService("wrangler", child, died));
       await waitForHealth(url, wrangler.readyTimeoutMs ?? 120_000, child, wrangler.logFile);
       return url;
     };
 
-    return { databaseUrl, wsProxy, dataDir, workerVars, startWrangler, failed: () => failed, stop };
+    const processGroups = () => ({ ...groups });
+    return { databaseUrl, wsProxy, dataDir, workerVars, startWrangler, failed: () => failed, processGroups, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,0 +1,61 @@
+// What the bench and the resilience run read from Postgres about its own load: whether
+// background replication has finished (no client connection for a while) and how many sessions
+// (connections) have been opened so far. One long-lived connection does both, so the meter's
+// own connections never show up in what it measures (the resilience checks query through it too).
+import pg from "pg";
+
+export class PostgresMeter {
+  readonly client: pg.Client;
+
+  private constructor(client: pg.Client) {
+    this.client = client;
+  }
+
+  static async open(databaseUrl: string): Promise<PostgresMeter> {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    client.on("error", () => undefined);
+    await client.connect();
+    return new PostgresMeter(client);
+  }
+
+  /**
+   * Sessions opened on the whole server since its start (`pg_stat_database.sessions`, Postgres
+   * ≥ 14). A backend's count is flushed by 1 s after it starts or when it exits, so read it once
+   * the connections to be counted have closed (after settle()).
+   */
+  async sessionsOpened(): Promise<number> {
+    const { rows } = await this.client.query<{ n: string | null }>(
+      "select sum(sessions)::text as n from pg_stat_database",
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** client connections other than the meter's own */
+  async clientConnections(): Promise<number> {
+    const { rows } = await this.client.query<{ n: number }>(
+      "select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * Waits until Postgres has had no other client connection for `quietMs` (background
+   * replication done), at most `maxMs`; resolves with how long it waited and whether it settled.
+   */
+  async settle(maxMs: number, quietMs = 2_000): Promise<{ waitedMs: number; settled: boolean }> {
+    const started = Date.now();
+    let quietSince: number | undefined;
+    while (Date.now() - started < maxMs) {
+      quietSince = (await this.clientConnections()) > 0 ? undefined : (quietSince ?? Date.now());
+      if (quietSince !== undefined && Date.now() - quietSince >= quietMs) {
+        return { waitedMs: Date.now() - started, settled: true };
+      }
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    return { waitedMs: Date.now() - started, settled: false };
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+}
