@@ -1,5 +1,6 @@
-// What the alarm does each time it wakes: replicate the outbox, forget idempotency records
-// past their day and expired one-time codes, then sleep until the next of those is due.
+// What the alarm does each time it wakes: send the outbox (and, once due, confirm the last
+// send), forget idempotency records past their day and expired one-time codes, then sleep
+// until the next of those is due.
 import { pruneCodes } from "./codes";
 import type { Outbox } from "./outbox";
 import { type AlarmScheduler, nextDue } from "./scheduler";
@@ -21,6 +22,7 @@ export class Housekeeping {
   async onAlarm(): Promise<void> {
     await this.outbox.flush();
     const now = Date.now();
+    await this.outbox.confirmIfDue(now);
     let oldestIdempotency: number | undefined;
     let nextCodeExpiry: number | undefined;
     await this.work.apply(() => {
@@ -31,6 +33,7 @@ export class Housekeeping {
     const next = nextDue(
       oldestIdempotency === undefined ? undefined : oldestIdempotency + IDEMPOTENCY_TTL_MS,
       nextCodeExpiry,
+      this.outbox.confirmDue(),
     );
     if (next !== undefined) await this.alarm.runBy(next);
   }

@@ -28,9 +28,27 @@ export interface ReplicationState {
    * to Postgres.
    */
   sent?: Record<string, { version: number; at: number }>;
+  /** when the last versions sent are sent once more (see CONFIRM_AFTER_MS) */
+  confirmAt?: number;
 }
 
 const MAX_SENT = 20;
+/**
+ * A while after a send that moved any resource forward, the alarm sends the same versions once
+ * more. Queues keeps what it took, so in production this only guards against the unforeseen
+ * (a consumer bug that acknowledged too early); the local Queues of `wrangler dev` and the tests
+ * keep messages in memory, and a killed runtime loses them — this is what brings Postgres level
+ * after such a restart. The version guard makes the repeat a no-op write, and a busy session
+ * confirms once per quiet spell, not once per change.
+ */
+export const CONFIRM_AFTER_MS = 30_000;
+
+const DOC_OF_KIND: Record<string, (id: string) => string> = {
+  session: () => SESSION,
+  cart: cartDocName,
+  wishlist: () => WISHLIST,
+  comparison: () => COMPARISON,
+};
 
 /**
  * How long to wait after the n-th failure in a row: doubling from 2 s up to 5 min, with
@@ -103,17 +121,22 @@ export class Outbox {
       await this.alarm.runAt(retryAt);
       return;
     }
+    let confirmAt: number | undefined;
     await this.work.apply(() => {
       this.store.acknowledge(pending.lastSeq);
       const sent = { ...retry.sent };
       const at = Date.now();
+      let advanced = false;
       for (const replica of replicas) {
         const key = `${replica.kind}:${replica.resourceId}`;
+        advanced ||= (sent[key]?.version ?? -1) < replica.version;
         delete sent[key]; // re-inserted last: the newest stay when the oldest are dropped
         sent[key] = { version: replica.version, at };
       }
       const kept = Object.fromEntries(Object.entries(sent).slice(-MAX_SENT));
-      this.store.write(REPLICATION, { failures: 0, sent: kept } satisfies ReplicationState);
+      // A send of versions already sent (a confirmation, a replay) asks for no confirmation.
+      confirmAt = advanced ? at + CONFIRM_AFTER_MS : undefined;
+      this.store.write(REPLICATION, { failures: 0, sent: kept, confirmAt } satisfies ReplicationState);
       // Converted carts live here until their final state is on its way to Postgres and their
       // order is no longer remembered (a repeated conversion of a remembered order returns its cart).
       const remembered = new Set(Object.values(session.conversions));
@@ -123,6 +146,29 @@ export class Outbox {
     });
     // Changes made while this send was in flight are still in the outbox.
     if (!this.isEmpty()) await this.alarm.runAt(Date.now() + FLUSH_DELAY_MS);
+    else if (confirmAt !== undefined) await this.alarm.runBy(confirmAt);
+  }
+
+  /** When the confirming send is due, if one is (for the alarm's next wake-up). */
+  confirmDue(): number | undefined {
+    return this.store.read<ReplicationState>(REPLICATION)?.confirmAt;
+  }
+
+  /** The confirming send (CONFIRM_AFTER_MS), once due: the versions last sent, again. */
+  async confirmIfDue(now: number): Promise<void> {
+    const state = this.store.read<ReplicationState>(REPLICATION);
+    if (state?.confirmAt === undefined || state.confirmAt > now || !this.isEmpty()) return;
+    const held = Object.keys(state.sent ?? {}).flatMap((key) => {
+      const [kind, id] = key.split(":") as [string, string];
+      const name = DOC_OF_KIND[kind]?.(id);
+      const doc = name ? this.store.read<{ id: string; version: number }>(name) : undefined;
+      return name && doc?.id === id ? [{ name, version: doc.version }] : [];
+    });
+    await this.work.apply(() => {
+      for (const { name, version } of held) this.store.enqueue(name, version, now);
+      this.store.write(REPLICATION, { ...state, confirmAt: undefined } satisfies ReplicationState);
+    });
+    await this.flush();
   }
 
   /**
@@ -132,11 +178,14 @@ export class Outbox {
   async resendAll(): Promise<number> {
     let resources: string[] = [];
     await this.work.apply(() => {
-      resources = this.store.documentNames().filter(REPLICATED);
       const now = Date.now();
+      // A list at version 0 was only read, never changed: it has no row to write.
+      resources = this.store
+        .documentNames()
+        .filter(REPLICATED)
+        .filter((resource) => (this.store.read<{ version: number }>(resource)?.version ?? 0) > 0);
       for (const resource of resources) {
-        const version = this.store.read<{ version: number }>(resource)?.version ?? 0;
-        this.store.enqueue(resource, version, now);
+        this.store.enqueue(resource, this.store.read<{ version: number }>(resource)?.version ?? 0, now);
       }
     });
     if (resources.length) await this.alarm.flushSoon();

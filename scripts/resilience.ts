@@ -12,7 +12,9 @@
 //           kill -9 and a restart
 //   both:   Postgres must equal the sessions within RESILIENCE_CATCHUP_MS=30000 of recovery
 //           (polled RESILIENCE_CATCHUP_MARGIN_MS=15000 longer to say how long it took);
-//           an add unanswered after RESILIENCE_REQUEST_TIMEOUT_MS=30000 is a shopper error
+//           an add unanswered after RESILIENCE_REQUEST_TIMEOUT_MS=30000 is a shopper error;
+//           after the crash, within RESILIENCE_CRASH_CATCHUP_MS=60000 of the restart (the local
+//           Queues lose what they held; each session's confirming send comes 30 s after its last)
 //   RESILIENCE_SCENARIOS=outage,crash picks them.
 //
 // Prints the figures of each and exits 1 when an assertion failed. Whatever happens (an error,
@@ -43,6 +45,7 @@ const config: ResilienceConfig = {
   outageAfterAdds: envNumber("RESILIENCE_OUTAGE_AFTER", Math.floor(adds / 4)),
   catchUpTargetMs: envNumber("RESILIENCE_CATCHUP_MS", 30_000),
   catchUpMarginMs: envNumber("RESILIENCE_CATCHUP_MARGIN_MS", 15_000),
+  crashCatchUpTargetMs: envNumber("RESILIENCE_CRASH_CATCHUP_MS", 60_000),
   crashAfterAdds: envNumber("RESILIENCE_CRASH_AFTER_ADDS", 1_000),
   requestTimeoutMs: envNumber("RESILIENCE_REQUEST_TIMEOUT_MS", 30_000),
   wranglerLog: join(ARTIFACTS, "resilience-wrangler.log"),

@@ -1,15 +1,26 @@
 // The outbox flush (the DO's alarm) makes Postgres hold exactly the session's cart: the carts
 // row, one cart_items / saved_cart_items row per line, the token only as its SHA-256.
 import { runInDurableObject } from "cloudflare:test";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { CartDoc, SessionDoc } from "../../../durable-objects/contract";
 import { cartReplica } from "../../../durable-objects/replica-messages";
+import { carts } from "../../../src/db/schema";
 import { MAX_QUANTITY, MAX_UNIT_PRICE } from "../../../src/domain/cart";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { addItem, cartOf, cartRows, expectReplicated, readCart, sessionCartRows } from "../../support/cart";
 import { createCompany, seedBundle, seedProduct, seedVariant } from "../../support/catalog";
+import { withDatabase } from "../../support/db";
 import { deadLettersFor, deliver, messageOf } from "../../support/replication";
-import { newCustomer, newGuest, replicateNow, type Shopper, send, sessionStubOf } from "../../support/sessions";
+import {
+  newCustomer,
+  newGuest,
+  replicateNow,
+  runAlarm,
+  type Shopper,
+  send,
+  sessionStubOf,
+} from "../../support/sessions";
 
 /** A cart with a variant line, a plain line, a bundle, a saved line and a discount. */
 async function fullCart(shopper: Shopper) {
@@ -213,5 +224,45 @@ describe("replication is guarded by version", () => {
     expect(await deadLettersFor(latest.id)).toEqual([]);
     await expectReplicated(latest, await tokenHashOf(guest));
     expect((await cartRows(latest.id)).items[0]?.quantity).toBe(5);
+  });
+});
+
+describe("replication confirms its last send", () => {
+  it("a send lost on the way (local Queues die with their runtime) is made good by the confirming send", async () => {
+    const guest = await newGuest();
+    const productId = await seedProduct(guest.companyId);
+    const cart = await addItem(guest, productId, 3);
+    await replicateNow(guest);
+    const stub = sessionStubOf(guest);
+    const confirmAt = await runInDurableObject(stub, (_instance, state) => {
+      const row = state.storage.sql
+        .exec<{ body: string }>("SELECT body FROM documents WHERE name = 'replication'")
+        .one();
+      return (JSON.parse(row.body) as { confirmAt?: number }).confirmAt;
+    });
+    expect(confirmAt).toBeGreaterThan(Date.now() + 20_000);
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBe(confirmAt);
+
+    // As if the message had never arrived, and the confirmation were due.
+    await withDatabase((db) => db.delete(carts).where(eq(carts.id, cart.id)));
+    await runInDurableObject(stub, (_instance, state) => {
+      const row = state.storage.sql
+        .exec<{ body: string }>("SELECT body FROM documents WHERE name = 'replication'")
+        .one();
+      const body = { ...(JSON.parse(row.body) as object), confirmAt: Date.now() - 1 };
+      state.storage.sql.exec("UPDATE documents SET body = ? WHERE name = 'replication'", JSON.stringify(body));
+    });
+    expect(await runAlarm(guest)).toBe(true);
+    await replicateNow(guest);
+    await expectReplicated(cart, await tokenHashOf(guest));
+
+    // The confirmation asked for none of its own: nothing more is due.
+    const after = await runInDurableObject(stub, (_instance, state) => {
+      const row = state.storage.sql
+        .exec<{ body: string }>("SELECT body FROM documents WHERE name = 'replication'")
+        .one();
+      return (JSON.parse(row.body) as { confirmAt?: number }).confirmAt;
+    });
+    expect(after).toBeUndefined();
   });
 });
