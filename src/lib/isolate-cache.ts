@@ -38,6 +38,11 @@ const log = createLogger({ component: "isolate-cache" });
  */
 export class IsolateCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
+  /**
+   * Keys being loaded for the first time, and the load that will answer them: a hundred calls
+   * that miss the same key at once wait for one query, not a hundred (each was a connection).
+   */
+  private readonly loading = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -96,13 +101,32 @@ export class IsolateCache<V> {
     }
     if (stale.size === 0 && missing.length === 0) return values;
 
-    const refresh = this.refresh([...stale.keys(), ...missing], load, stale);
-    if (missing.length > 0) {
-      for (const [key, value] of await refresh.loading) values.set(key, value);
-      return values;
+    // A missing key another call is loading right now: wait for that load, then look again.
+    const joined = missing.filter((key) => this.loading.has(key));
+    const own = missing.filter((key) => !this.loading.has(key));
+    const others = joined.map((key) => this.loading.get(key));
+    if (own.length > 0 || stale.size > 0) {
+      const refresh = this.refresh([...stale.keys(), ...own], load, stale);
+      for (const key of own) {
+        this.loading.set(key, refresh.loading);
+        const done = () => {
+          if (this.loading.get(key) === refresh.loading) this.loading.delete(key);
+        };
+        refresh.loading.then(done, done);
+      }
+      if (own.length > 0) {
+        for (const [key, value] of await refresh.loading) values.set(key, value);
+      } else {
+        const loaded = await refresh.within(REFRESH_WAIT_MS);
+        for (const [key, value] of loaded ?? stale) values.set(key, value);
+      }
     }
-    const loaded = await refresh.within(REFRESH_WAIT_MS);
-    for (const [key, value] of loaded ?? stale) values.set(key, value);
+    if (joined.length > 0) {
+      await Promise.allSettled(others);
+      // What that load stored; a key it did not answer (it failed, or only read the cache) is
+      // loaded by this call itself.
+      for (const [key, value] of await this.getMany(joined, load)) values.set(key, value);
+    }
     return values;
   }
 
