@@ -1,12 +1,18 @@
 // The replication queue's consumer: a whole batch in one Postgres transaction over one
-// connection. A message Postgres refuses for good never holds the others: the batch is retried
-// message by message under savepoints, the refused ones become dead letters (in the same
-// transaction) and the rest commit. A transient failure (connection, timeout) retries the
+// connection. A resource version Postgres refuses for good never holds the others: the batch is
+// retried resource by resource under savepoints, the refused ones become dead letters (in the
+// same transaction) and the rest commit. A transient failure (connection, timeout) retries the
 // batch later with backoff; after the retry limit Queues moves it to the dead-letter queue.
 import type { Database } from "../db/client";
 import type { Logger } from "../lib/logger";
-import { type DeadLetterInput, letterFromMessage, recordDeadLetters, resolveDeadLetters } from "./dead-letters";
-import { ReplicaBody, type ReplicaBodyRows, ReplicationMessage, type ReplicationMessageDecoded } from "./messages";
+import { type DeadLetterInput, lettersFromMessage, recordDeadLetters, resolveDeadLetters } from "./dead-letters";
+import {
+  ReplicaBody,
+  type ReplicaBodyRows,
+  ReplicationMessage,
+  type ReplicationMessageDecoded,
+  type ResourceEntryDecoded,
+} from "./messages";
 import { type Transaction, writeReplicas } from "./writer";
 
 /** SQLSTATE classes no retry can fix: 22 data exceptions, 23 integrity constraint violations. */
@@ -35,9 +41,10 @@ export function retryDelaySeconds(attempts: number, random = Math.random()): num
   return Math.max(1, Math.round(ceiling / 2 + (ceiling / 2) * random));
 }
 
+/** One resource version of a message, decoded: what the consumer writes. */
 interface Decoded {
-  message: Message<unknown>;
-  envelope: ReplicationMessageDecoded;
+  sender: ReplicationMessageDecoded;
+  entry: ResourceEntryDecoded;
   body: ReplicaBodyRows;
 }
 
@@ -62,12 +69,9 @@ export async function consumeReplicationBatch(batch: MessageBatch<unknown>, deps
   try {
     for (const message of batch.messages) {
       const result = await decode(message, deps);
-      if ("letter" in result) letters.push(result.letter);
-      else if (result.decoded) decoded.push(result.decoded);
-      else {
-        message.ack(); // its body is gone with the resource
-        outcome.superseded++;
-      }
+      letters.push(...result.letters);
+      decoded.push(...result.decoded);
+      outcome.superseded += result.gone;
     }
   } catch (error) {
     // R2 unreachable: nothing was written; everything comes back later.
@@ -77,17 +81,17 @@ export async function consumeReplicationBatch(batch: MessageBatch<unknown>, deps
   // Only the newest version of each resource is written; older ones in the batch are superseded.
   const newest = new Map<string, Decoded>();
   for (const item of decoded) {
-    const key = `${item.envelope.kind}:${item.envelope.resourceId}`;
+    const key = `${item.entry.kind}:${item.entry.resourceId}`;
     const known = newest.get(key);
-    if (!known || known.envelope.version < item.envelope.version) newest.set(key, item);
+    if (!known || known.entry.version < item.entry.version) newest.set(key, item);
   }
   const toWrite = [...newest.values()];
   try {
     await deps.db().transaction(async (tx) => {
       const refused = await writeIsolated(tx, toWrite);
-      for (const { item, sqlState } of refused) letters.push(letterOf(item.envelope, "refused", sqlState));
+      for (const { item, sqlState } of refused) letters.push(letterOf(item, "refused", sqlState));
       const refusedSet = new Set(refused.map((entry) => entry.item));
-      const writtenIds = toWrite.filter((item) => !refusedSet.has(item)).map((item) => item.envelope.resourceId);
+      const writtenIds = toWrite.filter((item) => !refusedSet.has(item)).map((item) => item.entry.resourceId);
       await resolveDeadLetters(tx, writtenIds);
       await recordDeadLetters(tx, letters);
       outcome.written = writtenIds.length;
@@ -103,8 +107,8 @@ export async function consumeReplicationBatch(batch: MessageBatch<unknown>, deps
 }
 
 /**
- * The whole batch under one savepoint; if Postgres refuses it for good, each message under its
- * own savepoint, so only the refused ones are left out. A transient error propagates.
+ * The whole batch under one savepoint; if Postgres refuses it for good, each resource version
+ * under its own savepoint, so only the refused ones are left out. A transient error propagates.
  */
 async function writeIsolated(tx: Transaction, items: Decoded[]): Promise<{ item: Decoded; sqlState: string }[]> {
   if (items.length === 0) return [];
@@ -132,38 +136,51 @@ async function writeIsolated(tx: Transaction, items: Decoded[]): Promise<{ item:
   return refused;
 }
 
-type DecodeResult = { decoded: Decoded } | { letter: DeadLetterInput } | { decoded: undefined };
+interface DecodeResult {
+  decoded: Decoded[];
+  letters: DeadLetterInput[];
+  /** resources whose R2 body is gone with the resource: nothing left to write */
+  gone: number;
+}
 
+/** A message's resource versions, each decoded; what does not decode is a letter. */
 async function decode(message: Message<unknown>, deps: ConsumerDeps): Promise<DecodeResult> {
+  const result: DecodeResult = { decoded: [], letters: [], gone: 0 };
   const envelope = ReplicationMessage.safeParse(message.body);
   if (!envelope.success) {
-    return { letter: letterFromMessage(message, "invalid-message") };
+    result.letters.push(...lettersFromMessage(message, "invalid-message"));
+    return result;
   }
-  let body: unknown = envelope.data.body;
-  if (envelope.data.stored) {
-    body = await deps.storedBody(envelope.data.stored);
-    // Gone: the resource was forgotten since (its body goes with it); nothing left to write.
-    if (body === null) return { decoded: undefined };
+  const sender = envelope.data;
+  for (const entry of sender.resources) {
+    let body: unknown = entry.body;
+    if (entry.stored) {
+      body = await deps.storedBody(entry.stored);
+      if (body === null) {
+        result.gone++;
+        continue;
+      }
+    }
+    const parsed = ReplicaBody.safeParse(body);
+    if (!parsed.success) {
+      // Where it failed (paths and issue codes), never the values.
+      const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join(".")}: ${issue.code}`);
+      deps.log.warn("replication message does not decode", { resourceId: entry.resourceId, problems });
+      result.letters.push(letterOf({ sender, entry }, "invalid-message"));
+    } else if (parsed.data.kind !== entry.kind || parsed.data.row.id !== entry.resourceId) {
+      result.letters.push(letterOf({ sender, entry }, "invalid-message"));
+    } else result.decoded.push({ sender, entry, body: parsed.data });
   }
-  const parsed = ReplicaBody.safeParse(body);
-  if (!parsed.success) {
-    // Where it failed (paths and issue codes), never the values.
-    const problems = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join(".")}: ${issue.code}`);
-    deps.log.warn("replication message does not decode", { resourceId: envelope.data.resourceId, problems });
-    return { letter: letterOf(envelope.data, "invalid-message") };
-  }
-  if (parsed.data.kind !== envelope.data.kind || parsed.data.row.id !== envelope.data.resourceId) {
-    return { letter: letterOf(envelope.data, "invalid-message") };
-  }
-  return { decoded: { message, envelope: envelope.data, body: parsed.data } };
+  return result;
 }
 
 function letterOf(
-  envelope: ReplicationMessageDecoded,
+  { sender, entry }: Pick<Decoded, "sender" | "entry">,
   reason: DeadLetterInput["reason"],
   sqlState: string | null = null,
 ): DeadLetterInput {
-  const { companyId, objectId, sessionId, kind, resourceId, version } = envelope;
+  const { companyId, objectId, sessionId } = sender;
+  const { kind, resourceId, version } = entry;
   return { companyId, objectId, sessionId, resource: kind, resourceId, version, reason, sqlState };
 }
 

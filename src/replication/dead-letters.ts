@@ -64,7 +64,7 @@ export async function consumeDeadLetterBatch(
   batch: MessageBatch<unknown>,
   deps: { db: () => Database; log: Logger },
 ): Promise<number> {
-  const letters = batch.messages.map((message) => letterFromMessage(message, "retries-exhausted"));
+  const letters = batch.messages.flatMap((message) => lettersFromMessage(message, "retries-exhausted"));
   try {
     await recordDeadLetters(deps.db(), letters);
   } catch (error) {
@@ -81,26 +81,28 @@ export async function consumeDeadLetterBatch(
 }
 
 /**
- * A letter from what a message says about itself — its identifiers, never its content. One
- * without a readable kind is recorded as an invalid message under the queue's message id.
+ * Letters from what a message says about itself — its identifiers, never its content: one per
+ * resource it names. One that names none readably is recorded as an invalid message under the
+ * queue's message id.
  */
-export function letterFromMessage(message: Message<unknown>, reason: DeadLetterInput["reason"]): DeadLetterInput {
-  const body = (typeof message.body === "object" && message.body !== null ? message.body : {}) as Record<
-    string,
-    unknown
-  >;
+export function lettersFromMessage(message: Message<unknown>, reason: DeadLetterInput["reason"]): DeadLetterInput[] {
+  const record = (value: unknown) =>
+    (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
   const text = (value: unknown) => (typeof value === "string" && value.length <= 200 ? value : null);
-  const resource = text(body.kind);
-  return {
-    companyId: text(body.companyId),
-    objectId: text(body.objectId),
-    sessionId: text(body.sessionId),
-    resource: resource ?? "message",
-    resourceId: text(body.resourceId) ?? message.id,
-    version: Number.isSafeInteger(body.version) ? (body.version as number) : 0,
-    reason: resource ? reason : "invalid-message",
-    sqlState: null,
-  };
+  const body = record(message.body);
+  const sender = { companyId: text(body.companyId), objectId: text(body.objectId), sessionId: text(body.sessionId) };
+  const entries = (Array.isArray(body.resources) ? body.resources : []).slice(0, 100).map(record);
+  const letters = entries.flatMap((entry): DeadLetterInput[] => {
+    const resource = text(entry.kind);
+    const resourceId = text(entry.resourceId);
+    if (!resource || !resourceId) return [];
+    const version = Number.isSafeInteger(entry.version) ? (entry.version as number) : 0;
+    return [{ ...sender, resource, resourceId, version, reason, sqlState: null }];
+  });
+  if (letters.length > 0) return letters;
+  return [
+    { ...sender, resource: "message", resourceId: message.id, version: 0, reason: "invalid-message", sqlState: null },
+  ];
 }
 
 /** A company's letters, the most recently seen first. */

@@ -1,8 +1,9 @@
 // The replication contract: what a ShopperSession puts on the replication queue and what the
-// consumer writes to Postgres. One message is one version of one resource (a session row, a
-// cart with its lines, a wishlist or a comparison with its items), already shaped as its
-// replica rows, so the consumer knows nothing of the object's documents. The consumer decodes
-// every message with these schemas; a message that does not decode is a dead letter at once.
+// consumer writes to Postgres. One message is one send of one session: the versions of the
+// resources that changed (a session row, a cart with its lines, a wishlist or a comparison
+// with its items), each already shaped as its replica rows, so the consumer knows nothing of
+// the object's documents. The consumer decodes every message with these schemas; what does
+// not decode is a dead letter at once.
 import { z } from "zod";
 
 /** Bumped when a message's shape changes incompatibly; the consumer refuses other versions. */
@@ -127,31 +128,39 @@ export const ReplicaBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("comparison"), row: ComparisonRow, items: z.array(ComparisonItemRow) }),
 ]);
 
-/**
- * What travels on the queue: who sent it, which resource version, and its body (inline or in
- * R2). The envelope is decoded first; the body (wherever it came from) then with ReplicaBody.
- */
-export const ReplicationMessage = z.object({
-  format: z.literal(MESSAGE_FORMAT),
-  /** The sending Durable Object's id (hex): where a replay asks for the resource again. No token, no customer id. */
-  objectId: z.string().regex(/^[0-9a-f]{1,128}$/),
-  companyId: id,
-  sessionId: id,
+/** One resource version in a message: its body inline, or the R2 key of a large one. */
+const ResourceEntry = z.object({
   kind: z.enum(["session", "cart", "wishlist", "comparison"]),
   resourceId: id,
   version: z.int(),
   body: z.unknown().optional(),
-  /** R2 key of the body when it was too large to travel inline. */
   stored: z.string().optional(),
 });
 
-export type ReplicaKind = z.infer<typeof ReplicationMessage>["kind"];
+/**
+ * What travels on the queue: who sent it and the resource versions of one send. The envelope
+ * is decoded first; each body (wherever it came from) then with ReplicaBody.
+ */
+export const ReplicationMessage = z.object({
+  format: z.literal(MESSAGE_FORMAT),
+  /** The sending Durable Object's id (hex): where a replay asks for the resources again. No token, no customer id. */
+  objectId: z.string().regex(/^[0-9a-f]{1,128}$/),
+  companyId: id,
+  sessionId: id,
+  resources: z.array(ResourceEntry).min(1).max(100),
+});
+
+export type ReplicaKind = z.infer<typeof ResourceEntry>["kind"];
 /** A body as the producer builds it (dates as ISO strings). */
 export type ReplicaBodyInput = z.input<typeof ReplicaBody>;
 /** A body as the consumer writes it (dates as Date). */
 export type ReplicaBodyRows = z.output<typeof ReplicaBody>;
-export type ReplicationMessageInput = Omit<z.input<typeof ReplicationMessage>, "body"> & { body?: ReplicaBodyInput };
+export type ResourceEntryInput = Omit<z.input<typeof ResourceEntry>, "body"> & { body?: ReplicaBodyInput };
+export type ReplicationMessageInput = Omit<z.input<typeof ReplicationMessage>, "resources"> & {
+  resources: ResourceEntryInput[];
+};
 export type ReplicationMessageDecoded = z.output<typeof ReplicationMessage>;
+export type ResourceEntryDecoded = z.output<typeof ResourceEntry>;
 
 /** Where a large body is kept in R2: one object per resource, overwritten by newer versions. */
 export const storedBodyKey = (kind: ReplicaKind, resourceId: string) => `replication/${kind}/${resourceId}.json`;

@@ -1,20 +1,23 @@
-// Puts resource versions on the replication queue: `sendBatch` in as few calls as Queues'
-// limits allow (100 messages and 256 KB per call), large bodies through R2. Resolves once
-// Queues has every message; throws otherwise, and the caller keeps its outbox and retries.
+// Puts resource versions on the replication queue: one message per send of a session (split
+// when its bodies pass Queues' message size), large bodies through R2, in as few `sendBatch`
+// calls as Queues' limits allow (100 messages and 256 KB per call). Resolves once Queues has
+// every message; throws otherwise, and the caller keeps its outbox and retries.
 import {
   MAX_INLINE_BODY_BYTES,
   MESSAGE_FORMAT,
   type ReplicaBodyInput,
   type ReplicaKind,
   type ReplicationMessageInput,
+  type ResourceEntryInput,
   storedBodyKey,
 } from "./messages";
 
 /** Queues' limits for one `sendBatch` call. */
 const MAX_BATCH_MESSAGES = 100;
 const MAX_BATCH_BYTES = 250_000;
-/** What a message adds around its body (ids, kind, version), generously. */
+/** What a message adds around its bodies (ids, kinds, versions), generously. */
 const ENVELOPE_BYTES = 1_000;
+const ENTRY_BYTES = 200;
 
 export interface Sender {
   objectId: string;
@@ -36,41 +39,43 @@ export async function sendReplicas(
   sender: Sender,
   replicas: Replica[],
 ): Promise<void> {
-  const batches: MessageSendRequest<ReplicationMessageInput>[][] = [[]];
-  let batchBytes = 0;
+  // The messages of this send: resources packed while their inline bodies fit one message.
+  const messages: { entries: ResourceEntryInput[]; bytes: number }[] = [];
   for (const replica of replicas) {
     const json = JSON.stringify(replica.body);
     const bodyBytes = encoder.encode(json).byteLength;
-    const envelope = {
-      format: MESSAGE_FORMAT,
-      ...sender,
-      kind: replica.kind,
-      resourceId: replica.resourceId,
-      version: replica.version,
-    } as const;
-    let message: ReplicationMessageInput;
+    const { kind, resourceId, version } = replica;
+    let entry: ResourceEntryInput;
     let bytes: number;
     if (bodyBytes > MAX_INLINE_BODY_BYTES) {
       // Too large to travel inline: the body goes to R2 (one object per resource, overwritten
       // by newer versions, so the consumer reads this version or a newer one).
-      const stored = storedBodyKey(replica.kind, replica.resourceId);
+      const stored = storedBodyKey(kind, resourceId);
       await env.ARCHIVE.put(stored, json, { httpMetadata: { contentType: "application/json" } });
-      message = { ...envelope, stored };
-      bytes = ENVELOPE_BYTES;
+      entry = { kind, resourceId, version, stored };
+      bytes = ENTRY_BYTES;
     } else {
-      message = { ...envelope, body: replica.body };
-      bytes = bodyBytes + ENVELOPE_BYTES;
+      entry = { kind, resourceId, version, body: replica.body };
+      bytes = bodyBytes + ENTRY_BYTES;
     }
-    let batch = batches[batches.length - 1] as MessageSendRequest<ReplicationMessageInput>[];
-    if (batch.length === MAX_BATCH_MESSAGES || batchBytes + bytes > MAX_BATCH_BYTES) {
+    const last = messages[messages.length - 1];
+    if (last && last.bytes + bytes <= MAX_INLINE_BODY_BYTES) {
+      last.entries.push(entry);
+      last.bytes += bytes;
+    } else messages.push({ entries: [entry], bytes: bytes + ENVELOPE_BYTES });
+  }
+
+  const batches: MessageSendRequest<ReplicationMessageInput>[][] = [];
+  let batchBytes = 0;
+  for (const { entries, bytes } of messages) {
+    let batch = batches[batches.length - 1];
+    if (!batch || batch.length === MAX_BATCH_MESSAGES || batchBytes + bytes > MAX_BATCH_BYTES) {
       batch = [];
       batches.push(batch);
       batchBytes = 0;
     }
-    batch.push({ body: message, contentType: "json" });
+    batch.push({ body: { format: MESSAGE_FORMAT, ...sender, resources: entries }, contentType: "json" });
     batchBytes += bytes;
   }
-  for (const batch of batches) {
-    if (batch.length) await env.REPLICATION_QUEUE.sendBatch(batch);
-  }
+  for (const batch of batches) await env.REPLICATION_QUEUE.sendBatch(batch);
 }

@@ -35,9 +35,9 @@ export async function deliver(bodies: unknown[], options: { queue?: string; atte
   return { ...result, ids };
 }
 
-/** A replica as the outbox puts it on the queue. */
+/** Replicas of one session as the outbox puts them on the queue: one message. */
 export function messageOf(
-  replica: ReplicaOf,
+  replicas: ReplicaOf | ReplicaOf[],
   sender: { companyId: string; sessionId: string; objectId?: string },
 ): ReplicationMessageInput {
   return {
@@ -45,10 +45,7 @@ export function messageOf(
     objectId: sender.objectId ?? "0".repeat(64),
     companyId: sender.companyId,
     sessionId: sender.sessionId,
-    kind: replica.kind,
-    resourceId: replica.resourceId,
-    version: replica.version,
-    body: replica.body,
+    resources: [replicas].flat().map(({ kind, resourceId, version, body }) => ({ kind, resourceId, version, body })),
   };
 }
 

@@ -3,14 +3,17 @@
 // failures retry the batch with backoff, and what cannot be written becomes a dead letter —
 // identifiers only. Large carts travel through R2 and land whole.
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import type { CartDoc, SessionDoc } from "../../../durable-objects/contract";
 import { cartReplica, sessionReplica } from "../../../durable-objects/replica-messages";
+import { crossSiteSessions } from "../../../src/db/schema";
 import { retryDelaySeconds } from "../../../src/replication/consumer";
 import { storedBodyKey } from "../../../src/replication/messages";
 import { sendReplicas } from "../../../src/replication/producer";
 import { cartRows } from "../../support/cart";
 import { createCompany } from "../../support/catalog";
+import { withDatabase } from "../../support/db";
 import { DEAD_LETTER_QUEUE, deadLettersFor, deliver, messageOf, unreachableDatabase } from "../../support/replication";
 
 const at = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 12, minutes)).toISOString();
@@ -79,6 +82,16 @@ function cartAt(owner: SessionDoc, version: number, quantities: number[], text =
   };
 }
 
+async function sessionRowVersion(sessionId: string): Promise<number | undefined> {
+  const [row] = await withDatabase((db) =>
+    db
+      .select({ version: crossSiteSessions.version })
+      .from(crossSiteSessions)
+      .where(eq(crossSiteSessions.id, sessionId)),
+  );
+  return row?.version;
+}
+
 async function newSession() {
   const { companyId, siteIds } = await createCompany();
   const owner = session(companyId, siteIds[0]);
@@ -109,15 +122,21 @@ describe("replication consumer: delivery order", () => {
 });
 
 describe("replication consumer: bad messages", () => {
-  it("a message Postgres refuses (a NUL in a line name) is a dead letter; the rest of the batch is written", async () => {
+  it("a resource Postgres refuses (a NUL in a line name) is a dead letter; the rest of the batch, its own message included, is written", async () => {
     const good = await newSession();
     const bad = await newSession();
     const poisoned = cartAt(bad.owner, 4, [1], () => "bad\u0000name");
-    const result = await deliver([good.message(cartAt(good.owner, 1, [2])), bad.message(poisoned)]);
+    // The bad session's message also carries its session row: written, although its cart is not.
+    const badSend = messageOf(
+      [sessionReplica(bad.owner, bad.owner.tokenHash), cartReplica(bad.owner, poisoned)],
+      bad.sender,
+    );
+    const result = await deliver([good.message(cartAt(good.owner, 1, [2])), badSend]);
 
     expect(result).toMatchObject({ ackAll: true, retryMessages: [] });
     expect((await cartRows(good.owner.cartId)).cart?.version).toBe(1);
     expect((await cartRows(bad.owner.cartId)).cart).toBeUndefined();
+    expect(await sessionRowVersion(bad.owner.id)).toBe(1);
     const [letter] = await deadLettersFor(bad.owner.cartId);
     expect(letter).toMatchObject({ resource: "cart", version: 4, reason: "refused", count: 1 });
     expect(letter?.sql_state).toBe("22021");
@@ -143,7 +162,8 @@ describe("replication consumer: bad messages", () => {
 
   it("a message that does not decode is a dead letter at once, never retried; its batch goes through", async () => {
     const { owner, message } = await newSession();
-    const missingLines = { ...message(cartAt(owner, 2, [1])), body: { kind: "cart", row: { id: owner.cartId } } };
+    const missingLines = message(cartAt(owner, 2, [1]));
+    (missingLines.resources[0] as { body: unknown }).body = { kind: "cart", row: { id: owner.cartId } };
     const result = await deliver(["not json at all", missingLines, message(cartAt(owner, 1, [3]))]);
 
     expect(result).toMatchObject({ ackAll: true, retryMessages: [] });
