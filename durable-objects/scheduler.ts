@@ -1,8 +1,14 @@
 // One alarm serves every purpose a session has for waking up: replicating its outbox,
 // retrying that with backoff, sweeping idempotency records, forgetting expired codes.
 
-/** Changes are batched for this long before the alarm replicates them. */
-export const FLUSH_DELAY_MS = 500;
+/**
+ * Changes are batched for this long before the alarm sends them. Postgres is a replica, so a
+ * couple of seconds of lag cost nothing, while each send costs an alarm, a queue message and
+ * its share of a consumer batch: a shopper adding several items in a row sends once. It also
+ * bounds the backlog an outage builds (one message per busy session per window), which is what
+ * Postgres must work through once back.
+ */
+export const FLUSH_DELAY_MS = 2_000;
 
 export class AlarmScheduler {
   /**

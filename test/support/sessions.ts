@@ -153,7 +153,7 @@ export function replicationState(owner: Owner) {
  * replication queue), then waits until the queue consumer has written every replicated document
  * the object holds to Postgres — or recorded it as a dead letter. Pending rows with no alarm set
  * would never leave: that fails here rather than hang. (While the object's own alarm is sending
- * — it also fires by itself 500 ms after a change — no alarm is set either: hence the grace.)
+ * — it also fires by itself 2 s after a change — no alarm is set either: hence the grace.)
  */
 export async function replicateNow(owner: Owner, graceMs = 3_000): Promise<void> {
   const deadline = Date.now() + 30_000;

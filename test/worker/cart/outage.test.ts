@@ -124,7 +124,7 @@ describe("Postgres outage", { concurrent: false }, () => {
       await state.storage.setAlarm(retryAt);
     });
 
-    await addItem(guest, a, 1); // would have pulled the alarm to 500 ms from now
+    await addItem(guest, a, 1); // would have pulled the alarm to 2 s from now
     expect(await replicationState(guest)).toMatchObject({ pending: 2, failures: 1, alarm: retryAt });
 
     // When the retry runs and the send goes through, the failure count starts again.
