@@ -86,6 +86,11 @@ export async function consumeReplicationBatch(batch: MessageBatch<unknown>, deps
     if (!known || known.entry.version < item.entry.version) newest.set(key, item);
   }
   const toWrite = [...newest.values()];
+  if (toWrite.length === 0 && letters.length === 0) {
+    // Only bodies gone with their resources: nothing to write, no connection to open.
+    batch.ackAll();
+    return outcome;
+  }
   try {
     await deps.db().transaction(async (tx) => {
       const refused = await writeIsolated(tx, toWrite);
