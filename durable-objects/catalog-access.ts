@@ -1,13 +1,13 @@
 // What a change needs from the company's catalog: Postgres, through the isolate cache.
 import { type CatalogProduct, loadBundle, loadProducts, loadPromotion, priceLookup } from "../src/catalog/products";
 import type { Database } from "../src/db/client";
+import { withDatabase } from "../src/db/with-database";
 import { type BundleDefinition, type CartLine, type CartState, DEMO_CODES, normalizeCode } from "../src/domain/cart";
 import { type CartCommand, type CommandCatalog, catalogCovers, catalogNeeds } from "../src/domain/cart/commands";
 import { loadConfig } from "../src/lib/config";
 import { NotCached, REFRESH_WAIT_MS, settleWithin } from "../src/lib/isolate-cache";
 import type { Logger } from "../src/lib/logger";
 import type { SessionCall } from "./contract";
-import { withDatabase } from "./database";
 import { refuse } from "./outcome";
 
 /** How often a change looks at the catalog again for lines that calls running meanwhile added. */

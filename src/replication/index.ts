@@ -1,8 +1,7 @@
 // The Worker's `queue()` entry for replication: the replication queue and its dead-letter
 // queue (wrangler.toml [[queues.consumers]]). One Postgres connection per batch, opened on
 // first use and closed when the batch is done.
-import { type Database, openDatabase } from "../db/client";
-import { loadConfig } from "../lib/config";
+import { withDatabase } from "../db/with-database";
 import { createLogger } from "../lib/logger";
 import { consumeReplicationBatch } from "./consumer";
 import { consumeDeadLetterBatch } from "./dead-letters";
@@ -12,16 +11,8 @@ const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 
 export async function handleReplicationQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const log = createLogger({ component: "replication", queue: batch.queue });
-  let database: ReturnType<typeof openDatabase> | undefined;
-  const db = (): Database => {
-    if (!database) {
-      const config = loadConfig(env as unknown as Record<string, unknown>);
-      database = openDatabase({ databaseUrl: config.DATABASE_URL, wsProxy: config.DATABASE_WS_PROXY });
-    }
-    return database.db;
-  };
   const started = Date.now();
-  try {
+  await withDatabase(env, async (db) => {
     if (isDeadLetterQueue(batch.queue)) {
       const recorded = await consumeDeadLetterBatch(batch, { db, log });
       metric(env, batch.queue, "dead-letter-queue", Date.now() - started, [batch.messages.length, recorded, 0, 0]);
@@ -41,9 +32,7 @@ export async function handleReplicationQueue(batch: MessageBatch<unknown>, env: 
       outcome.deadLetters,
       outcome.retried,
     ]);
-  } finally {
-    if (database) await database.close();
-  }
+  });
 }
 
 /**

@@ -2,8 +2,10 @@
 // another's) and replays them; the sessions send their state again and the letters go.
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { replicationDeadLetters } from "../../../src/db/schema";
 import { bearer, bodyOf, request, tokenFor } from "../../support/app";
 import { seedProduct } from "../../support/catalog";
+import { withDatabase } from "../../support/db";
 import { addToWishlist, wishlistRows } from "../../support/lists";
 import { deadLettersFor, poisonWishlist, rewriteWishlistNote } from "../../support/replication";
 import { newGuest, replicateNow } from "../../support/sessions";
@@ -50,6 +52,28 @@ describe("replication dead letters (admin)", () => {
     expect((await wishlistRows(wishlist.id)).wishlist?.version).toBe(poisoned);
     expect(await deadLettersFor(wishlist.id)).toEqual([]);
     expect((await bodyOf(await request("GET", LIST, admin), 200, Letters)).deadLetters).toEqual([]);
+  });
+
+  it("a letter whose object id this namespace never minted is counted unreachable and stays", async () => {
+    const companyId = crypto.randomUUID();
+    const resourceId = crypto.randomUUID();
+    await withDatabase((db) =>
+      db.insert(replicationDeadLetters).values({
+        companyId,
+        objectId: "f".repeat(64),
+        resource: "cart",
+        resourceId,
+        version: 3,
+        reason: "retries-exhausted",
+      }),
+    );
+    const admin = bearer(await tokenFor(companyId, "admin"));
+    expect(await bodyOf(await request("POST", `${LIST}/replay`, admin, {}), 200, Replayed)).toEqual({
+      sessions: 0,
+      resources: 0,
+      unreachable: 1,
+    });
+    expect(await deadLettersFor(resourceId)).toEqual([expect.objectContaining({ replayed_at: null, count: 1 })]);
   });
 
   it("is for admins: no token → 401, a service token → 403", async () => {

@@ -1,9 +1,9 @@
-import { type Database, openDatabase } from "../src/db/client";
-import { loadConfig } from "../src/lib/config";
+import { loadConfig } from "../lib/config";
+import { type Database, openDatabase } from "./client";
 
 /**
  * Runs `work` with a Postgres connection opened on first use and closed afterwards: no I/O
- * object may outlive the call (or alarm) that opened it. With `awaitClose: false` the call
+ * object may outlive the call (alarm, queue batch) that opened it. With `awaitClose: false` the call
  * returns without waiting for the close: a catalog read that gave up on a Postgres that does
  * not answer must not wait for its socket (the object's I/O outlives the call; the pool's
  * connect timeout ends it).
