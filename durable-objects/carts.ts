@@ -51,7 +51,6 @@ export class Carts {
       const session = this.state.ensure(call);
       const cart = this.active(session, call);
       requireVersion(call, cart.version, "The cart");
-      if (command.type === "convert") return this.convert(session, cart, command.orderId);
       const now = new Date();
       const changed = applyCartCommand(cart.state, command, {
         site: call.site,
@@ -142,14 +141,42 @@ export class Carts {
     return next.body;
   }
 
-  /** Inside a change: marks the cart CONVERTED for an order; the same order again returns the same cart. */
-  private convert(session: SessionDoc, cart: CartDoc, orderId: string): Mutation<CartView> {
-    const convertedCartId = session.conversions[orderId];
-    if (convertedCartId) {
-      const converted = this.store.read<CartDoc>(cartDocName(convertedCartId));
-      if (converted) return { status: 200, body: cartView(session, converted) };
-      return { status: 200, body: { ...cartView(session, cart), id: convertedCartId, orderId, status: "CONVERTED" } };
-    }
+  /**
+   * The commerce platform's conversion of the cart `call.cartId` for `orderId` (never a
+   * shopper's). The same cart and order again answer the converted cart; an order that
+   * converted another cart, or a cart converted for another order, is a 409.
+   */
+  convert(call: SessionCall, orderId: string): Promise<Mutation<CartView>> {
+    return this.work.run(undefined, () => {
+      const session = this.state.read();
+      if (!session || session.companyId !== call.address.companyId) return refuse("NOT_FOUND", "Cart not found");
+      const convertedCartId = session.conversions[orderId];
+      if (convertedCartId && convertedCartId === call.cartId) {
+        return { status: 200, body: this.converted(session, convertedCartId, orderId) };
+      }
+      if (convertedCartId) return refuse("CONFLICT", `The order ${orderId} already converted another cart`);
+      const cart = this.state.liveCart(session);
+      if (!cart || cart.id !== call.cartId) {
+        const earlier = call.cartId ? this.store.read<CartDoc>(cartDocName(call.cartId)) : undefined;
+        if (earlier?.status === "CONVERTED") refuse("CONFLICT", "The cart was converted for another order");
+        return refuse("NOT_FOUND", "Cart not found");
+      }
+      this.state.assertUsable(session, { ...call, cartId: undefined });
+      if (cart.status === "CONVERTED") refuse("CONFLICT", "The cart was converted for another order");
+      if (cart.status === "EXPIRED" || cart.status === "MERGED") refuse("CONFLICT", `The cart is ${cart.status}`);
+      return this.markConverted(session, cart, orderId);
+    });
+  }
+
+  /** The cart converted for an order: still here until replicated, else as the session remembers it. */
+  private converted(session: SessionDoc, cartId: string, orderId: string): CartView {
+    const converted = this.store.read<CartDoc>(cartDocName(cartId));
+    if (converted) return cartView(session, converted);
+    return { ...cartView(session, this.state.currentCart(session)), id: cartId, orderId, status: "CONVERTED" };
+  }
+
+  /** Inside a change: marks the cart CONVERTED for an order. */
+  private markConverted(session: SessionDoc, cart: CartDoc, orderId: string): Mutation<CartView> {
     if (cart.state.lines.length === 0) refuse("VALIDATION_FAILED", "An empty cart cannot be converted");
     if (cart.state.lines.some((line) => line.unavailable)) {
       refuse("PRODUCT_UNAVAILABLE", "The cart holds items that are no longer available");

@@ -271,6 +271,8 @@ export interface ShopperSessionRpc extends Rpc.DurableObjectBranded {
   getCart(call: SessionCall): Promise<Outcome<CartView>>;
   openCart(call: SessionCall, currency: string | undefined): Promise<Outcome<CartView>>;
   cartCommand(call: SessionCall, command: CartCommand): Promise<Outcome<CartView>>;
+  /** The commerce platform's conversion of the cart `call.cartId` for an order. */
+  convertCart(call: SessionCall, orderId: string): Promise<Outcome<CartView>>;
 
   getWishlist(call: SessionCall): Promise<Outcome<WishlistView>>;
   wishlistCommand(call: SessionCall, command: WishlistCommand): Promise<Outcome<WishlistView>>;

@@ -83,6 +83,9 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
   cartCommand(call: SessionCall, command: CartCommand): Promise<Outcome<CartView>> {
     return this.answer(() => this.carts.command(call, command));
   }
+  convertCart(call: SessionCall, orderId: string): Promise<Outcome<CartView>> {
+    return this.answer(() => this.carts.convert(call, orderId));
+  }
 
   // ── Wishlist and comparison ─────────────────────────────────────────────────
   getWishlist(call: SessionCall): Promise<Outcome<WishlistView>> {

@@ -15,6 +15,7 @@ import { analytics } from "./modules/analytics";
 import { customerCart, publicCart } from "./modules/cart";
 import { catalog } from "./modules/catalog";
 import { customerComparison, publicComparison } from "./modules/comparison";
+import { conversion } from "./modules/conversion";
 import { customerSessions, live, publicSessions } from "./modules/cross-site";
 import { health } from "./modules/health";
 import { replication } from "./modules/replication";
@@ -57,6 +58,7 @@ const ROUTERS = {
   "/api/catalog": catalog,
   "/api/analytics/ecommerce": analytics,
   "/api/admin/replication": replication,
+  "/api/platform/carts": conversion,
 };
 
 export function createApp() {
@@ -102,6 +104,7 @@ export function createApp() {
   app.use("/api/analytics/*", authenticate, requireRole("admin"));
   app.use("/api/admin/*", authenticate, requireRole("admin"));
   app.use("/api/catalog/*", authenticate, requireRole("admin", "service"));
+  app.use("/api/platform/*", authenticate, requireRole("service"));
   app.use("/api/public/*", publicSession);
 
   for (const [path, router] of Object.entries(ROUTERS)) app.route(path, router);

@@ -14,6 +14,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -556,3 +557,34 @@ export const replicationDeadLetters = pgTable(
 );
 
 export type ReplicationDeadLetter = typeof replicationDeadLetters.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------
+// Conversions (migration 0005). The commerce platform converts a cart for an order with a
+// service JWT; this row is written in the same request, before the cart's own replica says so,
+// and is what makes an order id convert one cart only (a second cart → 409) and a repeated
+// conversion answer the same receipt for as long as the row lives (retention: 2 years, with
+// the converted carts it points at).
+// ---------------------------------------------------------------------------------------------
+
+export const cartConversions = pgTable(
+  "cart_conversions",
+  {
+    companyId: companyRef(),
+    orderId: text("order_id").notNull(),
+    cartId: uuid("cart_id").notNull(),
+    siteId: uuid("site_id"),
+    customerId: uuid("customer_id"),
+    currency: text("currency").notNull(),
+    grandTotal: money("grand_total").notNull(),
+    itemCount: integer("item_count").notNull(),
+    convertedAt: timestampTz("converted_at").notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.companyId, t.orderId] }),
+    // A cart converts for one order only.
+    uniqueIndex("cart_conversions_company_id_cart_id_key").on(t.companyId, t.cartId),
+    index("cart_conversions_converted_at_idx").on(t.convertedAt),
+  ],
+);
+
+export type CartConversion = typeof cartConversions.$inferSelect;

@@ -2,9 +2,10 @@
 // per company and UTC day of conversion, one line per cart (the row, its items and saved
 // items) — and are deleted only once that object is written. An object that already exists
 // (a day split across runs, or a retry after a crash between write and delete) is read and
-// merged by cart id, so nothing archived before is ever overwritten away.
+// merged by cart id, so nothing archived before is ever overwritten away. The conversion
+// records of the platform (cart_conversions) go with their carts.
 import { and, asc, eq, getTableColumns, inArray, lt, sql } from "drizzle-orm";
-import { cartItems, carts, savedCartItems } from "../db/schema";
+import { cartConversions, cartItems, carts, savedCartItems } from "../db/schema";
 import type { Job, JobContext } from "./runtime";
 import { PAGE_SIZE } from "./sweep";
 
@@ -104,6 +105,16 @@ async function archiveDay(ctx: JobContext, companyId: string, day: string, group
     .delete(carts)
     .where(and(inArray(carts.id, ids), eq(carts.status, "CONVERTED")))
     .returning({ id: carts.id });
+  // The platform's record of each conversion goes with its cart (the archive keeps the order id).
+  await ctx.db.delete(cartConversions).where(
+    and(
+      eq(cartConversions.companyId, companyId),
+      inArray(
+        cartConversions.cartId,
+        deleted.map((row) => row.id),
+      ),
+    ),
+  );
   ctx.counts.changed += deleted.length;
   ctx.counts.skipped += ids.length - deleted.length;
 }

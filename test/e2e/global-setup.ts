@@ -8,6 +8,7 @@ declare module "vitest" {
     e2eApiUrl: string;
     e2eAdminToken: string;
     e2eCustomerToken: string;
+    e2eServiceToken: string;
   }
 }
 
@@ -19,12 +20,14 @@ export default async function setup(project: TestProject) {
     project.provide("e2eApiUrl", "");
     project.provide("e2eAdminToken", "");
     project.provide("e2eCustomerToken", "");
+    project.provide("e2eServiceToken", "");
     return;
   }
   const stack = await startE2eStack((line) => console.log(`[e2e] ${line}`));
   project.provide("e2eApiUrl", stack.apiUrl);
   project.provide("e2eAdminToken", stack.adminToken);
   project.provide("e2eCustomerToken", stack.customerToken);
+  project.provide("e2eServiceToken", stack.serviceToken);
   return async () => {
     await stack.stop();
   };

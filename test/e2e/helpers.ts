@@ -17,6 +17,7 @@ import { ARTIFACTS_DIR, CHROMIUM_PATH } from "./stack.ts";
 export const apiUrl = inject("e2eApiUrl");
 export const adminToken = inject("e2eAdminToken");
 export const customerToken = inject("e2eCustomerToken");
+const serviceToken = inject("e2eServiceToken");
 /** Global setup provides no URL when Chromium is missing: every browser test is skipped. */
 export const skipBrowser = !apiUrl;
 
@@ -186,7 +187,14 @@ export async function seedActivity(): Promise<{ carts: number; transfers: number
         transfers += 1;
       }
       if (plan.convert) {
-        await call("POST", `${cartPath}/convert`, headers, { orderId: `e2e-${Date.now()}-${index}` });
+        // The commerce platform converts, once the cart has replicated (Postgres knows where it lives).
+        const orderId = `e2e-${Date.now()}-${index}`;
+        const platform = { authorization: `Bearer ${serviceToken}` };
+        await eventually(
+          () => call("POST", `/api/platform/carts/${cart.id as string}/convert`, platform, { orderId }),
+          () => true,
+          "the platform's conversion",
+        );
         orders += 1;
       }
     }),

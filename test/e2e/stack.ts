@@ -1,5 +1,5 @@
 // The server the browser tests drive. With API_URL set, that server (tokens from
-// TEST_AUTH_TOKEN / TEST_CUSTOMER_TOKEN, else minted with the local dev secret). Otherwise a
+// TEST_AUTH_TOKEN / TEST_CUSTOMER_TOKEN / TEST_SERVICE_TOKEN, else minted with the local dev secret). Otherwise a
 // throw-away local stack of its own, beside any `npm run dev` (scripts/lib/supervisor.ts):
 // embedded Postgres in a temporary folder, the WebSocket proxy, migrations and the demo data,
 // and `wrangler dev` on free ports with its own env file (instead of the developer's .dev.vars)
@@ -18,6 +18,8 @@ export interface E2eStack {
   apiUrl: string;
   adminToken: string;
   customerToken: string;
+  /** the commerce platform's token (conversions) */
+  serviceToken: string;
   /** true when this process started the server (and owns its database) */
   local: boolean;
   stop(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startE2eStack(log: (line: string) => void = console.log): 
       apiUrl: external,
       adminToken: process.env.TEST_AUTH_TOKEN || minted.admin,
       customerToken: process.env.TEST_CUSTOMER_TOKEN || minted.customer,
+      serviceToken: process.env.TEST_SERVICE_TOKEN || minted.service,
       local: false,
       stop: async () => {},
     };
@@ -46,7 +49,14 @@ export async function startE2eStack(log: (line: string) => void = console.log): 
     const apiUrl = await stack.startWrangler({ isolated: true, logFile: join(ARTIFACTS_DIR, "e2e-wrangler.log") });
     log(`[stack] up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const tokens = await mintDemoTokens(DEV_JWT_SECRET);
-    return { apiUrl, adminToken: tokens.admin, customerToken: tokens.customer, local: true, stop: stack.stop };
+    return {
+      apiUrl,
+      adminToken: tokens.admin,
+      customerToken: tokens.customer,
+      serviceToken: tokens.service,
+      local: true,
+      stop: stack.stop,
+    };
   } catch (error) {
     await stack.stop();
     throw error;

@@ -19,7 +19,8 @@ import {
 /** Every migration after the catalog: the rollback undoes all of them, and migrate re-applies them. */
 const UNDONE_BY_ROLLBACK = [...SESSION_STATE_MIGRATIONS, ...SESSION_STATE_DEPENDENT_MIGRATIONS];
 /** Dropped with the session tables: the replication dead letters describe their rows. */
-const DEPENDENT_TABLES = ["replication_dead_letters"];
+// newest first, the order the rollback drops them in
+const DEPENDENT_TABLES = ["cart_conversions", "replication_dead_letters"];
 
 const SESSION_TABLES = [
   "cross_site_sessions",

@@ -1,13 +1,17 @@
 // The cart as the API shows it (parsed with the route's schema, ETag checked) and as
 // Postgres holds it once replicated.
+import { runInDurableObject } from "cloudflare:test";
 import { asc, eq } from "drizzle-orm";
 import { expect } from "vitest";
 import type { z } from "zod";
+import { type CartDoc, cartView, type SessionDoc } from "../../durable-objects/contract";
+import { cartDocName, SESSION } from "../../durable-objects/storage";
 import { cartItems, carts, savedCartItems } from "../../src/db/schema";
 import { CartSchema } from "../../src/modules/cart/schema";
-import { bodyOf } from "./app";
+import { ConversionSchema } from "../../src/modules/conversion";
+import { bearer, bodyOf, request, tokenFor } from "./app";
 import { withDatabase } from "./db";
-import { type Shopper, send } from "./sessions";
+import { replicateNow, type Shopper, send, sessionStubOf } from "./sessions";
 
 export type Cart = z.infer<typeof CartSchema>;
 
@@ -33,6 +37,39 @@ export async function addItem(shopper: Shopper, productId: string, quantity = 1,
     }),
     201,
   );
+}
+
+/**
+ * The commerce platform converts a cart (POST /api/platform/carts/{id}/convert, service JWT of
+ * the company) once Postgres knows it: the shopper's session is replicated first.
+ */
+export async function convertCart(
+  shopper: Pick<Shopper, "companyId" | "cartId" | "address">,
+  orderId: string,
+  options: { cartId?: string; token?: string } = {},
+): Promise<Response> {
+  await replicateNow(shopper);
+  const token = options.token ?? (await tokenFor(shopper.companyId, "service"));
+  return request("POST", `/api/platform/carts/${options.cartId ?? shopper.cartId}/convert`, bearer(token), {
+    orderId,
+  });
+}
+
+/**
+ * Converts the shopper's cart through the platform (200) and returns it as its object now holds
+ * it (read from the object's storage: the receipt does not carry the cart).
+ */
+export async function convertedCart(shopper: Shopper, orderId: string): Promise<Cart> {
+  const response = await convertCart(shopper, orderId);
+  expect(response.status, await response.clone().text()).toBe(200);
+  const { cartId } = ConversionSchema.parse(await response.json());
+  return runInDurableObject(sessionStubOf(shopper), (_instance, state) => {
+    const doc = <T>(name: string) =>
+      JSON.parse(
+        state.storage.sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = ?", name).one().body,
+      ) as T;
+    return CartSchema.parse(cartView(doc<SessionDoc>(SESSION), doc<CartDoc>(cartDocName(cartId))));
+  });
 }
 
 // ── Replicated rows ──────────────────────────────────────────────────────────

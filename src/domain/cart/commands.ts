@@ -35,8 +35,7 @@ export type CartCommand =
   | { type: "removeDiscount"; code: string }
   | { type: "saveForLater"; itemId: string }
   | { type: "restoreSaved"; savedItemId: string }
-  | { type: "removeSaved"; savedItemId: string }
-  | { type: "convert"; orderId: string };
+  | { type: "removeSaved"; savedItemId: string };
 
 export interface CommandCatalog {
   /** Current catalog entries for what the command and the cart's lines need. */
@@ -92,8 +91,6 @@ export function applyCartCommand(state: CartState, command: CartCommand, ctx: Co
     }
     case "removeSaved":
       return removeSaved(state, command.savedItemId);
-    case "convert":
-      return state;
   }
 }
 

@@ -10,47 +10,29 @@ import { callSession } from "../../session-client";
 import { mergeGuestIntoCustomer } from "../../session-client/merge";
 import { openAnonymousSession, sessionCall } from "../shopper-call";
 import { bundleAndDiscountRoutes } from "./bundles-discounts";
-import { CART, cartRoute, change, changeRoute, sendCart } from "./change";
+import { CART, cartRoute, sendCart } from "./change";
 import { itemRoutes } from "./items";
-import {
-  CartSchema,
-  ConvertCartSchema,
-  CreateCartSchema,
-  CreatedCartSchema,
-  MergeCartSchema,
-  MergeResultSchema,
-} from "./schema";
+import { CartSchema, CreateCartSchema, CreatedCartSchema, MergeCartSchema, MergeResultSchema } from "./schema";
 
-/** The cart routes both audiences share: reading the cart, converting it, and every change to it. */
+/**
+ * The cart routes both audiences share: reading the cart and every change to it. Converting is
+ * not one of them: it is the commerce platform's act (src/modules/conversion).
+ */
 function cartRouter(audience: Audience) {
   const router = createRouter();
   router.use("*", requireFeature("cart"));
-  router
-    .openapi(
-      cartRoute(audience)({
-        method: "get",
-        path: "/",
-        summary: audience === "customer" ? "The customer's cart" : "The session's cart",
-        responses: CART,
-      }),
-      async (c) => {
-        const call = await sessionCall(c);
-        return sendCart(c, await callSession(c.env, call, (stub, routed) => stub.getCart(routed)));
-      },
-    )
-    .openapi(
-      changeRoute(audience)({
-        method: "post",
-        path: "/convert",
-        summary: "Mark the cart CONVERTED for an order (idempotent by orderId)",
-        request: jsonBody(ConvertCartSchema),
-        responses: CART,
-      }),
-      (c) => {
-        const body = c.req.valid("json");
-        return change(c, { type: "convert", orderId: body.orderId }, body);
-      },
-    );
+  router.openapi(
+    cartRoute(audience)({
+      method: "get",
+      path: "/",
+      summary: audience === "customer" ? "The customer's cart" : "The session's cart",
+      responses: CART,
+    }),
+    async (c) => {
+      const call = await sessionCall(c);
+      return sendCart(c, await callSession(c.env, call, (stub, routed) => stub.getCart(routed)));
+    },
+  );
   return bundleAndDiscountRoutes(itemRoutes(router, audience), audience);
 }
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { MergeResultSchema } from "../../../src/modules/cart/schema";
 import { problemOf } from "../../support/app";
-import { addItem, cartOf, cartRows, expectReplicated, readCart } from "../../support/cart";
+import { addItem, cartOf, cartRows, convertedCart, expectReplicated, readCart } from "../../support/cart";
 import { createCompany, seedProduct } from "../../support/catalog";
 import { newCustomer, newGuest, replicateNow, send } from "../../support/sessions";
 
@@ -46,7 +46,7 @@ describe("storefront journey", () => {
     await problemOf(await send(guest, "GET", "/api/public/cart"), 409, "SESSION_MERGED");
 
     const orderId = `order-${crypto.randomUUID()}`;
-    const converted = await cartOf(await send(customer, "POST", "/api/cart/convert", { orderId }), 200);
+    const converted = await convertedCart(customer, orderId);
     expect(converted).toMatchObject({ status: "CONVERTED", orderId });
     const next = await readCart(customer);
     expect(next).toMatchObject({ status: "ACTIVE", items: [] });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { MergeResultSchema } from "../../../src/modules/cart/schema";
 import { api, bearer, customerToken, problemOf, signToken } from "../../support/app";
-import { addItem, cartOf, readCart } from "../../support/cart";
+import { addItem, cartOf, convertedCart, readCart } from "../../support/cart";
 import { createCompany, seedProduct, type TestCompany } from "../../support/catalog";
 import { newCustomer, newGuest, type Shopper, send } from "../../support/sessions";
 
@@ -147,7 +147,7 @@ describe("POST /api/cart/merge — happy", () => {
     const s = await scene();
     const body = { sessionToken: s.guest.sessionToken };
     await mergeResult(await merge(s.customer, body));
-    await cartOf(await send(s.customer, "POST", "/api/cart/convert", { orderId: crypto.randomUUID() }), 200);
+    await convertedCart(s.customer, crypto.randomUUID());
     const retry = await mergeResult(await merge(s.customer, body));
     expect(retry.alreadyMerged).toBe(true);
     expect(retry.cart.items).toEqual([]);
@@ -163,10 +163,7 @@ describe("POST /api/cart/merge — happy", () => {
       200,
     );
     expect(patched.items.find((item) => item.productId === s.guestOnly)).toMatchObject({ quantity: 4, lineTotal: 800 });
-    const converted = await cartOf(
-      await send(s.customer, "POST", "/api/cart/convert", { orderId: crypto.randomUUID() }),
-      200,
-    );
+    const converted = await convertedCart(s.customer, crypto.randomUUID());
     expect(converted.status).toBe("CONVERTED");
   });
 });

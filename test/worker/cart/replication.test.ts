@@ -8,7 +8,15 @@ import { cartReplica } from "../../../durable-objects/replica-messages";
 import { carts } from "../../../src/db/schema";
 import { MAX_QUANTITY, MAX_UNIT_PRICE } from "../../../src/domain/cart";
 import { sha256Hex } from "../../../src/lib/tokens";
-import { addItem, cartOf, cartRows, expectReplicated, readCart, sessionCartRows } from "../../support/cart";
+import {
+  addItem,
+  cartOf,
+  cartRows,
+  convertedCart,
+  expectReplicated,
+  readCart,
+  sessionCartRows,
+} from "../../support/cart";
 import { createCompany, seedBundle, seedProduct, seedVariant } from "../../support/catalog";
 import { withDatabase } from "../../support/db";
 import { deadLettersFor, deliver, messageOf } from "../../support/replication";
@@ -140,7 +148,7 @@ describe("replication of conversions", () => {
     const productId = await seedProduct(guest.companyId);
     await addItem(guest, productId, 2);
     const orderId = `order-${crypto.randomUUID()}`;
-    const converted = await cartOf(await send(guest, "POST", guest.cartPath("/convert"), { orderId }), 200);
+    const converted = await convertedCart(guest, orderId);
     await replicateNow(guest);
     const tokenHash = await tokenHashOf(guest);
     await expectReplicated(converted, tokenHash);
@@ -168,7 +176,7 @@ describe("replication of conversions", () => {
     const productId = await seedProduct(customer.companyId);
     await addItem(customer, productId, 1);
     const orderId = crypto.randomUUID();
-    const converted = await cartOf(await send(customer, "POST", "/api/cart/convert", { orderId }), 200);
+    const converted = await convertedCart(customer, orderId);
     const next = await addItem(customer, productId, 5);
     await replicateNow(customer);
     expect((await cartRows(converted.id)).cart).toMatchObject({

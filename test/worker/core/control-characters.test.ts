@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { bundles, companies, products, sites } from "../../../src/db/schema";
 import { MULTI_LINE_MESSAGE, SINGLE_LINE_MESSAGE } from "../../../src/lib/text";
 import { problemOf, putCatalog, request, tokenFor } from "../../support/app";
-import { addItem, expectReplicated, readCart } from "../../support/cart";
+import { addItem, convertCart, expectReplicated, readCart } from "../../support/cart";
 import { createCompany, seedProduct } from "../../support/catalog";
 import { withDatabase } from "../../support/db";
 import { addToWishlist, readWishlist, wishlistOf, wishlistRows } from "../../support/lists";
@@ -49,8 +49,8 @@ describe.each(VARIANTS)("control characters in shopper text (%s)", (variant) => 
       "param.code",
     ],
     [
-      "POST …/convert orderId",
-      (s, _p, _i, bad) => send(s, "POST", s.cartPath("/convert"), { orderId: `order${bad}1` }),
+      "POST /api/platform/carts/:id/convert orderId",
+      (s, _p, _i, bad) => convertCart(s, `order${bad}1`),
       "body.orderId",
     ],
   ];
@@ -110,10 +110,7 @@ describe.each(VARIANTS)("control characters in shopper text (%s)", (variant) => 
     const shopper = await newShopper(variant);
     const productId = await seedProduct(shopper.companyId, { price: 700 });
     await addItem(shopper, productId);
-    await expectFieldRefused(
-      await send(shopper, "POST", shopper.cartPath("/convert"), { orderId: "order-\u0000-1" }),
-      "body.orderId",
-    );
+    await expectFieldRefused(await convertCart(shopper, "order-\u0000-1"), "body.orderId");
     const cart = await addItem(shopper, productId, 2);
     expect(cart).toMatchObject({ id: shopper.cartId, status: "ACTIVE", orderId: null });
     await replicateNow(shopper);

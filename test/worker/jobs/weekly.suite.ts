@@ -3,10 +3,18 @@
 import { env } from "cloudflare:workers";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import { cartItems, carts, crossSiteSessions, productComparisons, savedCartItems } from "../../../src/db/schema";
+import {
+  cartConversions,
+  cartItems,
+  carts,
+  crossSiteSessions,
+  productComparisons,
+  savedCartItems,
+} from "../../../src/db/schema";
 import { archiveKey } from "../../../src/jobs/archive-converted-carts";
 import { CRONS } from "../../../src/jobs/schedule";
 import { toHex } from "../../../src/lib/tokens";
+import { convertedCart } from "../../support/cart";
 import { withDatabase } from "../../support/db";
 import {
   ageCart,
@@ -224,6 +232,14 @@ describe("archiveConvertedCarts (weekly)", { timeout: 60_000 }, () => {
         .where(inArray(cartItems.cartId, [morning.cartId, evening.cartId])),
     );
     expect(items).toEqual([]);
+    // The platform's conversion records go with their carts; the younger one stays.
+    const conversions = await withDatabase((db) =>
+      db
+        .select({ cartId: cartConversions.cartId })
+        .from(cartConversions)
+        .where(inArray(cartConversions.companyId, [company.companyId, other.companyId])),
+    );
+    expect(conversions).toEqual([{ cartId: lastYear.cartId }]);
 
     const again = await runCron(CRONS.weekly, new Date());
     expect(counts(again.archiveConvertedCarts)).toMatchObject({ selected: 0, changed: 0 });
@@ -324,8 +340,7 @@ async function endedSessionRow(shopper: JobShopper, endedAt: Date): Promise<void
 
 /** Converts the cart for an order, replicated, then dates the conversion `convertedAt`. */
 async function convert(shopper: JobShopper, convertedAt: Date): Promise<JobShopper> {
-  const response = await send(shopper, "POST", shopper.cartPath("/convert"), { orderId: crypto.randomUUID() });
-  expect(response.status, await response.clone().text()).toBe(200);
+  await convertedCart(shopper, crypto.randomUUID());
   await flush(shopper);
   await withDatabase((db) =>
     db
