@@ -2,8 +2,17 @@
 // wishlist and comparison), the replication outbox and the idempotency records. Every
 // method is synchronous, so a caller can compose them inside one `transactionSync`.
 
+/**
+ * Bounds of a session's Idempotency-Key records (docs/design.md, "Security"): a key is honoured
+ * for 24 hours, or until this many newer keyed changes, or this many bytes of newer answers,
+ * have displaced it. A cart answer is at most ~330 KB, so the last few always fit.
+ */
+export const MAX_IDEMPOTENCY_RECORDS = 100;
+export const MAX_IDEMPOTENCY_BYTES = 1024 * 1024;
+
 // The documents a session keeps, by name.
 export const SESSION = "session";
+
 /** a token object that only points at a customer's session */
 export const LINK = "link";
 export const WISHLIST = "wishlist";
@@ -108,6 +117,11 @@ export class SessionStorage {
     return row && { fingerprint: row.fingerprint, response: { status: row.status, body: JSON.parse(row.body) } };
   }
 
+  /**
+   * Stores the answer to a keyed change, then keeps the session's records within their bounds:
+   * the newest MAX_IDEMPOTENCY_RECORDS, and no more than MAX_IDEMPOTENCY_BYTES of answers
+   * (newest first; the newest record always stays, whatever its size).
+   */
   rememberIdempotent(key: string, fingerprint: string, response: StoredResponse, now: number): void {
     this.sql.exec(
       "INSERT OR REPLACE INTO idempotency (key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -116,6 +130,15 @@ export class SessionStorage {
       response.status,
       JSON.stringify(response.body),
       now,
+    );
+    this.sql.exec(
+      `DELETE FROM idempotency WHERE rowid IN (
+         SELECT rowid FROM (
+           SELECT rowid, ROW_NUMBER() OVER newest AS position, SUM(length(CAST(body AS BLOB))) OVER newest AS bytes
+           FROM idempotency WINDOW newest AS (ORDER BY created_at DESC, rowid DESC)
+         ) WHERE position > ? OR (position > 1 AND bytes > ?))`,
+      MAX_IDEMPOTENCY_RECORDS,
+      MAX_IDEMPOTENCY_BYTES,
     );
   }
 

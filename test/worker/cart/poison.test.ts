@@ -5,12 +5,12 @@
 import { describe, expect, it } from "vitest";
 import { carts } from "../../../src/db/schema";
 import { sqlStateOf } from "../../../src/replication/consumer";
-import { addItem, cartOf, cartRows, convertCart } from "../../support/cart";
-import { createCompany, seedProduct } from "../../support/catalog";
+import { addItem, cartRows, convertCart } from "../../support/cart";
+import { seedProduct } from "../../support/catalog";
 import { withDatabase } from "../../support/db";
 import { addToWishlist, wishlistRows } from "../../support/lists";
 import { deadLettersFor, poisonWishlist } from "../../support/replication";
-import { newGuest, replicateNow, replicationState, send } from "../../support/sessions";
+import { newGuest, replicateNow, replicationState } from "../../support/sessions";
 
 describe("replication survives poison", () => {
   it("a NUL in a wishlist note: the wishlist is set aside, the cart still reaches Postgres", async () => {
