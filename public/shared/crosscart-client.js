@@ -5,7 +5,7 @@
 function cartApi(context) {
   const { identity } = context;
   const remember = (cart) => {
-    context.cartId = cart.id;
+    context.cartId = cart.status === "ACTIVE" ? cart.id : void 0;
     return cart;
   };
   async function get() {
@@ -36,7 +36,7 @@ function cartApi(context) {
         body: input,
         options
       });
-      if (sessionToken) context.adoptSessionToken(sessionToken);
+      if (sessionToken) identity.sessionToken = sessionToken;
       return remember(cart);
     },
     get,
@@ -63,15 +63,24 @@ function cartApi(context) {
 // src/client/context.ts
 function createContext(identity, transport) {
   let opening;
+  let lastCart;
   const context = {
     identity,
     transport,
-    /** The id of the last cart seen: an anonymous session's changes name their cart in the path. */
-    cartId: void 0,
+    /** The current session's cart id, when a cart was seen: an anonymous session's changes name it in the path. */
+    get cartId() {
+      return lastCart?.sessionToken === identity.sessionToken ? lastCart.cartId : void 0;
+    },
+    /** Remembers the current session's active cart (undefined: forget it, e.g. once converted). */
+    set cartId(cartId) {
+      lastCart = cartId ? { sessionToken: identity.sessionToken, cartId } : void 0;
+    },
     /** Opens an anonymous session unless there is one (or a signed-in customer, whose session the API makes). */
     ensureSession() {
       if (identity.isCustomer || identity.sessionToken) return Promise.resolve();
-      opening ??= transport.send({ method: "POST", path: "/api/public/session", headers: identity.storefrontHeaders() }).then((session) => context.adoptSessionToken(session.sessionToken ?? null)).finally(() => {
+      opening ??= transport.send({ method: "POST", path: "/api/public/session", headers: identity.storefrontHeaders() }).then((session) => {
+        identity.sessionToken = session.sessionToken ?? null;
+      }).finally(() => {
         opening = void 0;
       });
       return opening;
@@ -84,11 +93,6 @@ function createContext(identity, transport) {
     /** Sends with the storefront's headers only: the site, shared views, claiming a transfer code. */
     asStorefront(request) {
       return transport.send({ ...request, headers: identity.storefrontHeaders() });
-    },
-    /** Switches to this anonymous session (a new one, or a claimed one): what was cached about the last one goes. */
-    adoptSessionToken(token) {
-      if (token !== identity.sessionToken) context.cartId = void 0;
-      identity.sessionToken = token;
     }
   };
   return context;
@@ -356,7 +360,7 @@ function sessionApi(context) {
   const { identity } = context;
   const forgetAll = () => {
     identity.customerToken = null;
-    context.adoptSessionToken(null);
+    identity.sessionToken = null;
   };
   return {
     /** The anonymous session's token, as stored (null before the first call, and for a signed-in customer). */
@@ -380,7 +384,7 @@ function sessionApi(context) {
         path: "/api/public/session",
         headers: identity.shopperHeaders()
       });
-      if (session.sessionToken) context.adoptSessionToken(session.sessionToken);
+      if (session.sessionToken) identity.sessionToken = session.sessionToken;
       return session;
     },
     /** The current session as it is; a merged or expired one fails with SESSION_MERGED / SESSION_EXPIRED. */
@@ -410,7 +414,7 @@ function sessionApi(context) {
         retryable: false
       });
       identity.customerToken = null;
-      context.adoptSessionToken(result.sessionToken);
+      identity.sessionToken = result.sessionToken;
       return result;
     },
     /**
@@ -453,7 +457,7 @@ function sessionApi(context) {
     reset: forgetAll
   };
   function becomeCustomer(customerJwt) {
-    context.adoptSessionToken(null);
+    identity.sessionToken = null;
     identity.customerToken = customerJwt;
   }
 }

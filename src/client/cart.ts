@@ -17,7 +17,8 @@ export function cartApi(context: ClientContext) {
   const { identity } = context;
 
   const remember = (cart: Cart): Cart => {
-    context.cartId = cart.id;
+    // A converted cart takes no more changes: the next change reads the session's new cart.
+    context.cartId = cart.status === "ACTIVE" ? cart.id : undefined;
     return cart;
   };
 
@@ -59,7 +60,7 @@ export function cartApi(context: ClientContext) {
         body: input,
         options,
       });
-      if (sessionToken) context.adoptSessionToken(sessionToken);
+      if (sessionToken) identity.sessionToken = sessionToken;
       return remember(cart);
     },
     get,

@@ -9,19 +9,30 @@ export type ShopperRequest = Omit<ApiRequest, "headers">;
 export function createContext(identity: Identity, transport: Transport) {
   // Parallel first calls of a new visitor share one session instead of opening one each.
   let opening: Promise<void> | undefined;
+  // The last cart seen, with the session token it was seen under: another tab may store a new
+  // token for this site, and an id from the old session must not name the new one's cart.
+  let lastCart: { sessionToken: string | null; cartId: string } | undefined;
 
   const context = {
     identity,
     transport,
-    /** The id of the last cart seen: an anonymous session's changes name their cart in the path. */
-    cartId: undefined as string | undefined,
+    /** The current session's cart id, when a cart was seen: an anonymous session's changes name it in the path. */
+    get cartId(): string | undefined {
+      return lastCart?.sessionToken === identity.sessionToken ? lastCart.cartId : undefined;
+    },
+    /** Remembers the current session's active cart (undefined: forget it, e.g. once converted). */
+    set cartId(cartId: string | undefined) {
+      lastCart = cartId ? { sessionToken: identity.sessionToken, cartId } : undefined;
+    },
 
     /** Opens an anonymous session unless there is one (or a signed-in customer, whose session the API makes). */
     ensureSession(): Promise<void> {
       if (identity.isCustomer || identity.sessionToken) return Promise.resolve();
       opening ??= transport
         .send<CrossSiteSession>({ method: "POST", path: "/api/public/session", headers: identity.storefrontHeaders() })
-        .then((session) => context.adoptSessionToken(session.sessionToken ?? null))
+        .then((session) => {
+          identity.sessionToken = session.sessionToken ?? null;
+        })
         .finally(() => {
           opening = undefined;
         });
@@ -37,12 +48,6 @@ export function createContext(identity: Identity, transport: Transport) {
     /** Sends with the storefront's headers only: the site, shared views, claiming a transfer code. */
     asStorefront<T>(request: ShopperRequest): Promise<T> {
       return transport.send<T>({ ...request, headers: identity.storefrontHeaders() });
-    },
-
-    /** Switches to this anonymous session (a new one, or a claimed one): what was cached about the last one goes. */
-    adoptSessionToken(token: string | null): void {
-      if (token !== identity.sessionToken) context.cartId = undefined;
-      identity.sessionToken = token;
     },
   };
   return context;

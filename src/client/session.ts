@@ -11,7 +11,7 @@ export function sessionApi(context: ClientContext) {
   /** Forgets the anonymous session and the customer, and what was cached about them. */
   const forgetAll = () => {
     identity.customerToken = null;
-    context.adoptSessionToken(null);
+    identity.sessionToken = null;
   };
 
   return {
@@ -38,7 +38,7 @@ export function sessionApi(context: ClientContext) {
         headers: identity.shopperHeaders(),
       });
       // A new session (none yet, or the old token's was gone): its token is now this site's.
-      if (session.sessionToken) context.adoptSessionToken(session.sessionToken);
+      if (session.sessionToken) identity.sessionToken = session.sessionToken;
       return session;
     },
 
@@ -71,7 +71,7 @@ export function sessionApi(context: ClientContext) {
         retryable: false,
       });
       identity.customerToken = null;
-      context.adoptSessionToken(result.sessionToken);
+      identity.sessionToken = result.sessionToken;
       return result;
     },
 
@@ -118,7 +118,7 @@ export function sessionApi(context: ClientContext) {
   };
 
   function becomeCustomer(customerJwt: string) {
-    context.adoptSessionToken(null);
+    identity.sessionToken = null;
     identity.customerToken = customerJwt;
   }
 }

@@ -31,6 +31,22 @@ describe("client.session.token", () => {
     expect((await reloaded.session.get()).id).toBe(cart.sessionId);
   });
 
+  it("follows a token another tab stored: the next change goes to that session's cart, not the last one seen", async () => {
+    const company = await createCompany();
+    const [ten] = await twoProducts(company);
+    const storage = inspectableStorage();
+    const thisTab = clientFor(company, { storage });
+    const first = await thisTab.cart.addItem({ productId: ten });
+    const otherTab = clientFor(company, { storage });
+    otherTab.session.reset();
+    const second = await otherTab.cart.create();
+    expect(second.id).not.toBe(first.id);
+
+    const cart = await thisTab.cart.addItem({ productId: ten });
+    expect(cart.id).toBe(second.id);
+    expect(cart.items.map((item) => item.quantity)).toEqual([1]);
+  });
+
   it("storagePrefix names the keys; reset() forgets the session and the next call starts a new one", async () => {
     const company = await createCompany();
     const storage = inspectableStorage();
