@@ -80,7 +80,11 @@ export function sessionApi(context: ClientContext) {
      * whose JWT is given. `dryRun: true` only previews; otherwise the client is signed in as
      * that customer afterwards (the guest session is frozen, SESSION_MERGED, from then on).
      */
-    async merge(customerJwt: string, { strategy = "max", dryRun = false }: MergeOptions = {}, options?: CallOptions) {
+    async merge(
+      customerJwt: string,
+      { strategy = "max", dryRun = false }: MergeOptions = {},
+      options?: CallOptions,
+    ): Promise<SessionMergeResult> {
       const sessionToken = identity.sessionToken;
       if (!sessionToken || identity.isCustomer) {
         throw new CrosscartError({
