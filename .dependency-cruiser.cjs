@@ -2,6 +2,8 @@
 //   pure domain ← catalog reads ← Durable Object + its contract ← session client ← HTTP modules ← app
 //   src/replication (message contract, producer, queue consumer) sits beside the catalog reads: the
 //   Durable Object produces with it, the entry point consumes with it, and it knows neither.
+//   src/client (crosscart/client, the storefront client) stands outside them all: it takes only TYPES
+//   from the server (its contract is the app's zod schemas), and no server code imports it.
 // `npm run lint` fails when an import points back. src/lib and src/db are shared infrastructure
 // below all of these (they import none of them).
 const layer = {
@@ -14,6 +16,7 @@ const layer = {
   http: "^src/(modules|middleware)/",
   jobs: "^src/jobs/",
   app: "^src/(app|index)\\.ts$",
+  client: "^src/client/",
 };
 
 const forbid = (name, comment, from, to) => ({ name, comment, severity: "error", from: { path: from }, to });
@@ -74,6 +77,25 @@ module.exports = {
       path: layer.app,
       pathNot: "^src/app\\.ts$",
     }),
+    {
+      name: "server-never-imports-the-client",
+      comment: "src/client is for storefronts; the Worker and its Durable Object never run it.",
+      severity: "error",
+      from: { path: "^(src|durable-objects)/", pathNot: layer.client },
+      to: { path: layer.client },
+    },
+    forbid(
+      "client-imports-server-only-as-types",
+      "The client runs in browsers: from the server it takes types (erased at build), never code.",
+      layer.client,
+      { path: "^(src|durable-objects)/", pathNot: layer.client, dependencyTypesNot: ["type-only"] },
+    ),
+    forbid(
+      "client-has-no-runtime-dependencies",
+      "The client's bundle is its own code only (zod and the like come in as types).",
+      layer.client,
+      { path: "node_modules", dependencyTypesNot: ["type-only"] },
+    ),
     {
       name: "no-circular",
       severity: "error",

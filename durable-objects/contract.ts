@@ -256,6 +256,17 @@ export interface MergeResult {
 
 // ── The RPC surface ─────────────────────────────────────────────────────────
 
+/**
+ * What the live-sync WebSocket sends (`/api/live`): a greeting with the session's version,
+ * then one message per changed resource, and `pong` for a client's `ping`. Typed here so the
+ * storefront client (src/client) reads the same shape live-sync.ts writes.
+ */
+export type LiveMessage =
+  | { type: "hello"; sessionId: string; version: number }
+  | { type: "change"; resource: LiveResource; version: number; at: string }
+  | { type: "pong" };
+export type LiveResource = "session" | "cart" | "wishlist" | "comparison";
+
 export interface TransferRequest {
   codeHash: string;
   targetSiteId: string;

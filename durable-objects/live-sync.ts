@@ -1,6 +1,6 @@
 // Live sync: the WebSockets of every site showing this session, hibernating between
 // messages. They hear what changed (resource and version) and refetch what they show.
-import type { SessionDoc } from "./contract";
+import type { LiveMessage, LiveResource, SessionDoc } from "./contract";
 
 export interface Change {
   /** the document that changed: "session", "cart:<id>", "wishlist", "comparison" */
@@ -19,10 +19,10 @@ export class LiveSync {
     for (const change of changes) {
       const message = JSON.stringify({
         type: "change",
-        resource: change.resource.split(":")[0],
+        resource: change.resource.split(":")[0] as LiveResource,
         version: change.version,
         at,
-      });
+      } satisfies LiveMessage);
       for (const socket of sockets) {
         try {
           socket.send(message);
@@ -37,13 +37,15 @@ export class LiveSync {
   open(session: SessionDoc): Response {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
-    server.send(JSON.stringify({ type: "hello", sessionId: session.id, version: session.version }));
+    server.send(
+      JSON.stringify({ type: "hello", sessionId: session.id, version: session.version } satisfies LiveMessage),
+    );
     return new Response(null, { status: 101, webSocket: client });
   }
 
   onMessage(socket: WebSocket, message: string | ArrayBuffer): void {
     // Clients may ping to keep proxies from closing idle sockets; nothing else is expected.
-    if (message === "ping") socket.send(JSON.stringify({ type: "pong" }));
+    if (message === "ping") socket.send(JSON.stringify({ type: "pong" } satisfies LiveMessage));
   }
 
   onClose(socket: WebSocket, code: number): void {

@@ -1,6 +1,7 @@
 // The read-only view of a shared wishlist or comparison (what the company portal's
 // /wishlist/{token} and /compare/{token} pages would show), from the public shared endpoints.
-import { ApiError, html, money, NetworkError, request } from "../shared/http.js";
+import { CrosscartError, createCrosscartClient } from "../shared/crosscart-client.js";
+import { html, money } from "../shared/http.js";
 
 const params = new URLSearchParams(location.search);
 const kind = params.get("kind") === "comparison" ? "comparison" : "wishlist";
@@ -15,17 +16,17 @@ async function load() {
     const catalog = await (await fetch("catalog.json")).json();
     const site = catalog.sites[siteKey];
     document.getElementById("site-name").textContent = `${site.name}: shared ${kind}`;
-    const { body } = await request(`/api/public/${kind}/shared/${encodeURIComponent(token)}`, {
-      headers: { "x-company-id": catalog.companyId, "x-site-id": site.id },
-    });
+    // A viewer has no session of its own: the shared view needs only the storefront's ids.
+    const client = createCrosscartClient({ baseUrl: location.origin, companyId: catalog.companyId, siteId: site.id });
+    const body = await client[kind].shared(token);
     app.innerHTML = String(kind === "wishlist" ? wishlistView(body) : comparisonView(body));
   } catch (error) {
     const message =
-      error instanceof NetworkError
+      error instanceof CrosscartError && error.code === "NETWORK_ERROR"
         ? "The API can't be reached."
-        : error instanceof ApiError && error.code === "NOT_FOUND"
+        : error instanceof CrosscartError && error.code === "NOT_FOUND"
           ? "This link is not shared any more (or never was)."
-          : error instanceof ApiError
+          : error instanceof CrosscartError
             ? `${error.detail} (${error.status} ${error.code})`
             : String(error);
     app.innerHTML = String(html`<div class="alert error" role="alert"><p>${message}</p>

@@ -1,8 +1,11 @@
-// One storefront of the demo company, as a real storefront would build it on the public API:
+// One storefront of the demo company, built on the storefront client crosscart/client
+// (public/shared/crosscart-client.js, bundled from src/client; docs/client.md):
 // `store.html?site=trail` (Acme Trail, comparison on) or `?site=peak` (Acme Peak, comparison
-// off). Each keeps its own session token in its own localStorage key, follows its session live
-// over the WebSocket (POST …/ticket, then /api/live?ticket=…) and refetches what changed.
-import { ApiError, html, money, NetworkError, randomKey, request, takeTokenFromHash } from "../shared/http.js";
+// off). The client keeps each site's session token in its own localStorage key, sends every
+// change with an Idempotency-Key (retried with it when the network fails) and follows the
+// session live; this file is the page: state, rendering and the shopper's actions.
+import { CrosscartError, createCrosscartClient } from "../shared/crosscart-client.js";
+import { html, money, takeTokenFromHash } from "../shared/http.js";
 
 const query = new URLSearchParams(location.search);
 const SITE_KEY = query.get("site") === "peak" ? "peak" : "trail";
@@ -18,36 +21,18 @@ const PRIORITIES = [
   { value: 0, label: "Someday" },
 ];
 
-// ── Storage (this site's own keys) ──────────────────────────────────────────────
-
-const storage = {
-  key: (name) => `crosscart.demo.${SITE_KEY}.${name}`,
-  get(name) {
-    try {
-      return localStorage.getItem(this.key(name)) || "";
-    } catch {
-      return "";
-    }
-  },
-  set(name, value) {
-    try {
-      if (value) localStorage.setItem(this.key(name), value);
-      else localStorage.removeItem(this.key(name));
-    } catch {
-      // Storage blocked (private mode): the session lasts as long as the page.
-    }
-  },
-};
-
 // ── State ──────────────────────────────────────────────────────────────────────
+
+/** Made once catalog.json has named the company and this site's id. */
+let client = null;
 
 const state = {
   catalog: null,
   site: null,
-  /** "guest" (x-session-token) or "customer" (Authorization: Bearer) */
-  mode: storage.get("customerToken") ? "customer" : "guest",
-  token: storage.get("sessionToken"),
-  customerToken: storage.get("customerToken"),
+  /** "guest" (the session token) or "customer" (the customer's JWT): whatever the client holds. */
+  get mode() {
+    return client?.session.customerToken ? "customer" : "guest";
+  },
   prefillToken: "",
   session: null,
   cart: null,
@@ -74,59 +59,25 @@ const state = {
 };
 
 const $ = (selector) => document.querySelector(selector);
-
-// ── API ────────────────────────────────────────────────────────────────────────
-
-function headers() {
-  const h = { "x-site-id": state.catalog.sites[SITE_KEY].id };
-  if (state.mode === "customer") h.authorization = `Bearer ${state.customerToken}`;
-  else {
-    h["x-company-id"] = state.catalog.companyId;
-    if (state.token) h["x-session-token"] = state.token;
-  }
-  return h;
-}
-
-const paths = {
-  cart: () => (state.mode === "customer" ? "/api/cart" : "/api/public/cart"),
-  cartChange: (suffix) =>
-    state.mode === "customer" ? `/api/cart${suffix}` : `/api/public/cart/${state.cart?.id}${suffix}`,
-  wishlist: (suffix = "") => `${state.mode === "customer" ? "/api/wishlist" : "/api/public/wishlist"}${suffix}`,
-  comparison: (suffix = "") => `${state.mode === "customer" ? "/api/comparison" : "/api/public/comparison"}${suffix}`,
-  session: (suffix = "") => `${state.mode === "customer" ? "/api/cross-site-session" : "/api/public/session"}${suffix}`,
-};
+const isCode = (error, ...codes) => error instanceof CrosscartError && codes.includes(error.code);
 
 /** An answer that arrived after the storefront switched to another session: dropped. */
 class StaleResponse extends Error {}
 
 /**
- * A call on the current session. Its answer (or error) is dropped when the storefront has
- * switched sessions meanwhile (claim, sign-in, start over), so a late reply about the old
- * session can neither show the old cart nor end the new session.
+ * A call of the client about the current session. Its answer (or error) is dropped when the
+ * storefront has switched sessions meanwhile (claim, sign-in, start over), so a late reply
+ * about the old session can neither show the old cart nor end the new session.
  */
-async function api(path, options = {}) {
+async function current(call) {
   const epoch = state.epoch;
   try {
-    const response = await request(path, { ...options, headers: { ...headers(), ...options.headers } });
+    const result = await call();
     if (epoch !== state.epoch) throw new StaleResponse();
-    return response;
+    return result;
   } catch (error) {
     if (epoch !== state.epoch) throw new StaleResponse();
     throw error;
-  }
-}
-/**
- * A change. It carries an Idempotency-Key and is sent once more with the same key when the
- * network failed on the way: the API then applies it at most once.
- */
-async function change(method, path, body) {
-  const options = { method, body, headers: { "idempotency-key": randomKey() } };
-  try {
-    return await api(path, options);
-  } catch (error) {
-    if (!(error instanceof NetworkError)) throw error;
-    await new Promise((done) => setTimeout(done, 500));
-    return api(path, options);
   }
 }
 
@@ -166,20 +117,27 @@ async function boot() {
     history.replaceState(null, "", `${location.pathname}?${query}`);
   }
   await run(async () => {
-    if (!state.catalog) {
-      const response = await fetch("catalog.json").catch((error) => {
-        throw new NetworkError(error);
-      });
-      if (!response.ok) throw new NetworkError(new Error(`catalog.json: HTTP ${response.status}`));
-      state.catalog = await response.json();
-    }
+    if (!state.catalog) state.catalog = await loadCatalog();
+    client ??= createCrosscartClient({
+      baseUrl: location.origin,
+      companyId: state.catalog.companyId,
+      siteId: state.catalog.sites[SITE_KEY].id,
+      storagePrefix: `crosscart.demo.${SITE_KEY}.`,
+    });
     renderHeader();
-    // no-store: the response is cacheable but does not vary on x-site-id, so the browser
-    // would hand one storefront the other's flags.
-    if (!state.site) state.site = (await api("/api/public/site", { cache: "no-store" })).body;
+    if (!state.site) state.site = await client.site();
     if (transferCode) await claim(transferCode);
     else await openSession();
   });
+}
+
+async function loadCatalog() {
+  const unreachable = (detail) => new CrosscartError({ status: 0, code: "NETWORK_ERROR", detail });
+  const response = await fetch("catalog.json").catch((error) => {
+    throw unreachable(`catalog.json: ${error.message}`);
+  });
+  if (!response.ok) throw unreachable(`catalog.json: HTTP ${response.status}`);
+  return response.json();
 }
 
 /** Opens the session this storefront has (or a new one), loads what it shows and goes live. */
@@ -187,33 +145,23 @@ async function openSession() {
   state.phase = "loading";
   state.dead = null;
   render();
-  if (state.mode === "customer") {
-    try {
-      // Creates the customer's cross-site session on first use (and returns its linked token).
-      takeSession((await api("/api/cross-site-session", { method: "POST" })).body);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        signOut("That customer token was not accepted (401). You are browsing as a guest again.");
-        return openSession();
-      }
-      throw error;
+  try {
+    // A customer's cross-site session is created on first use; a guest's stored token is
+    // checked as it is (a merged or expired session is shown as such, not silently replaced).
+    if (state.mode === "guest" && client.session.token) takeSession(await current(() => client.session.get()));
+    else takeSession(await current(() => client.session.open()));
+  } catch (error) {
+    if (state.mode === "customer" && error instanceof CrosscartError && error.status === 401) {
+      signOut("That customer token was not accepted (401). You are browsing as a guest again.");
+      return openSession();
     }
-  } else if (state.token) {
-    try {
-      takeSession((await api("/api/public/session")).body);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === "NOT_FOUND") {
-        // A token the server does not know (its data was reset): start afresh, and say so.
-        state.notices.session = "The saved session was not found on the server, so a new one was started.";
-        setToken("");
-        return openSession();
-      }
-      throw error;
+    if (state.mode === "guest" && isCode(error, "NOT_FOUND")) {
+      // A token the server does not know (its data was reset): start afresh, and say so.
+      state.notices.session = "The saved session was not found on the server, so a new one was started.";
+      client.session.reset();
+      return openSession();
     }
-  } else {
-    const { body } = await api("/api/public/session", { method: "POST" });
-    setToken(body.sessionToken);
-    takeSession(body);
+    throw error;
   }
   await loadResources();
   state.phase = "ready";
@@ -223,32 +171,21 @@ async function openSession() {
 
 async function loadResources(which = ["cart", "wishlist", "comparison"]) {
   const jobs = [];
-  if (which.includes("cart")) jobs.push(api(paths.cart()).then((r) => takeCart(r.body)));
-  if (which.includes("wishlist")) jobs.push(api(paths.wishlist()).then((r) => takeWishlist(r.body)));
+  if (which.includes("cart")) jobs.push(current(() => client.cart.get()).then(takeCart));
+  if (which.includes("wishlist")) jobs.push(current(() => client.wishlist.get()).then(takeWishlist));
   if (which.includes("comparison")) {
     jobs.push(
-      api(paths.comparison()).then(
-        (r) => takeComparison(r.body),
-        (error) => {
-          if (error instanceof ApiError && error.code === "FEATURE_DISABLED") {
-            state.compareOff = error;
-            state.comparison = null;
-            return;
-          }
-          throw error;
-        },
-      ),
+      current(() => client.comparison.get()).then(takeComparison, (error) => {
+        if (!isCode(error, "FEATURE_DISABLED")) throw error;
+        state.compareOff = error;
+        state.comparison = null;
+      }),
     );
   }
-  if (which.includes("session")) jobs.push(api(paths.session()).then((r) => takeSession(r.body)));
+  if (which.includes("session")) jobs.push(current(() => client.session.get()).then(takeSession));
   const results = await Promise.allSettled(jobs);
   const failed = results.find((result) => result.status === "rejected");
   if (failed) throw failed.reason;
-}
-
-function setToken(token) {
-  state.token = token;
-  storage.set("sessionToken", token);
 }
 
 /** Everything that belongs to one session is forgotten when switching to another. */
@@ -293,16 +230,16 @@ async function run(task, { section, busyKey } = {}) {
 
 function handleError(error, section, retry) {
   if (error instanceof StaleResponse) return;
-  if (error instanceof NetworkError) {
+  if (!(error instanceof CrosscartError)) {
+    console.error(error);
+    state.errors[section ?? "page"] = `Something went wrong in the page: ${error.message}`;
+    return;
+  }
+  if (error.code === "NETWORK_ERROR") {
     state.offline = { retry };
     if (state.phase === "loading") state.phase = "offline";
     // Also where the shopper is looking: the banner is at the top of the storefront.
     if (section) state.errors[section] = "The API can't be reached, so nothing changed. Try again in a moment.";
-    return;
-  }
-  if (!(error instanceof ApiError)) {
-    console.error(error);
-    state.errors[section ?? "page"] = `Something went wrong in the page: ${error.message}`;
     return;
   }
   if (error.code === "SESSION_MERGED" || error.code === "SESSION_EXPIRED") {
@@ -346,79 +283,41 @@ function describe(error) {
 
 // ── Live sync ──────────────────────────────────────────────────────────────────
 
-const live = { socket: null, generation: 0, attempts: 0, timer: 0, ping: 0, refetch: new Set(), refetchTimer: 0 };
+/** The client's subscription (ticket, socket, reconnects) and the refetches its messages queue. */
+const live = { subscription: null, refetch: new Set(), refetchTimer: 0 };
 
 function closeLive() {
-  live.generation += 1;
-  clearTimeout(live.timer);
   clearTimeout(live.refetchTimer);
   live.refetch.clear();
-  clearInterval(live.ping);
-  if (live.socket) {
-    live.socket.onclose = null;
-    live.socket.close(1000, "switching");
-  }
-  live.socket = null;
+  live.subscription?.close();
+  live.subscription = null;
   state.live = "off";
 }
 
-async function connectLive() {
+function connectLive() {
   closeLive();
-  const generation = live.generation;
-  state.live = "connecting";
-  renderHeader();
-  let ticket;
-  try {
-    ticket = (await api(paths.session("/ticket"), { method: "POST" })).body;
-  } catch (error) {
-    if (generation !== live.generation) return;
-    if (error instanceof ApiError && (error.code === "SESSION_MERGED" || error.code === "SESSION_EXPIRED")) {
-      handleError(error);
-      render();
-      return;
-    }
-    return reconnectLater(generation);
-  }
-  if (generation !== live.generation) return;
-  const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${ticket.url}`);
-  live.socket = socket;
-  socket.onmessage = (event) => {
-    if (generation !== live.generation) return;
-    let message;
-    try {
-      message = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    onLiveMessage(message);
-  };
-  socket.onopen = () => {
-    live.attempts = 0;
-    live.ping = setInterval(() => socket.readyState === WebSocket.OPEN && socket.send("ping"), 25_000);
-  };
-  socket.onclose = () => {
-    if (generation !== live.generation) return;
-    clearInterval(live.ping);
-    state.live = "off";
-    renderHeader();
-    reconnectLater(generation);
-  };
-}
-
-function reconnectLater(generation) {
-  if (generation !== live.generation || state.phase === "dead") return;
-  state.live = "off";
-  renderHeader();
-  const delay = Math.min(15_000, 1_000 * 2 ** live.attempts);
-  live.attempts += 1;
-  live.timer = setTimeout(() => {
-    if (generation === live.generation) void connectLive();
-  }, delay);
+  const epoch = state.epoch;
+  const LIVE_STATE = { connecting: "connecting", open: "on", closed: "off", ended: "off" };
+  live.subscription = client.live.subscribe(
+    (message) => {
+      if (epoch === state.epoch) onLiveMessage(message);
+    },
+    {
+      onStatus(status, error) {
+        if (epoch !== state.epoch) return;
+        state.live = LIVE_STATE[status];
+        // Ended with an error: the session is gone (merged, expired) or the customer's token was refused.
+        if (error) {
+          handleError(error);
+          render();
+        } else renderHeader();
+      },
+    },
+  );
 }
 
 function onLiveMessage(message) {
   if (message.type === "hello") {
-    state.live = "on";
     logEvent(`live: connected at version ${message.version}`);
     // Anything missed while the socket was down is fetched again.
     if (message.version > state.version) queueRefetch(["cart", "wishlist", "comparison", "session"]);
@@ -472,116 +371,76 @@ function logEvent(text) {
 const product = (id) => state.catalog.products.find((p) => p.id === id);
 const productName = (id) => product(id)?.name ?? id;
 
+/** A change of the cart from a button or form: the client's answer is the whole cart. */
+const changeCart = (el, call) => mutate("cart", el, async () => takeCart(await current(call)));
+const changeWishlist = (el, call) => mutate("wishlist", el, async () => takeWishlist(await current(call)));
+const changeComparison = (el, call) => mutate("compare", el, async () => takeComparison(await current(call)));
+const listOf = (kind) => (kind === "wishlist" ? client.wishlist : client.comparison);
+
 const actions = {
-  async "add-cart"(el) {
-    const variantSelect = document.querySelector(`select[data-variant-for="${el.dataset.product}"]`);
-    const body = { productId: el.dataset.product, quantity: 1 };
-    if (variantSelect?.value) body.variantId = variantSelect.value;
-    await mutate("cart", el, async () => takeCart((await change("POST", paths.cartChange("/items"), body)).body));
-  },
-  async "add-bundle"(el) {
-    await mutate("cart", el, async () =>
-      takeCart((await change("POST", paths.cartChange("/bundles"), { bundleId: el.dataset.bundle })).body),
+  "add-cart"(el) {
+    const variantId = document.querySelector(`select[data-variant-for="${el.dataset.product}"]`)?.value;
+    return changeCart(el, () =>
+      client.cart.addItem({ productId: el.dataset.product, quantity: 1, ...(variantId ? { variantId } : {}) }),
     );
   },
-  async qty(el) {
+  "add-bundle": (el) => changeCart(el, () => client.cart.addBundle({ bundleId: el.dataset.bundle })),
+  qty(el) {
     const quantity = Number(el.dataset.quantity);
     const item = el.dataset.item;
-    await mutate("cart", el, async () => {
-      const response =
-        quantity < 1
-          ? await change("DELETE", paths.cartChange(`/items/${item}`))
-          : await change("PATCH", paths.cartChange(`/items/${item}`), { quantity });
-      takeCart(response.body);
-    });
-  },
-  async "remove-item"(el) {
-    await mutate("cart", el, async () =>
-      takeCart((await change("DELETE", paths.cartChange(`/items/${el.dataset.item}`))).body),
+    return changeCart(el, () =>
+      quantity < 1 ? client.cart.removeItem(item) : client.cart.updateItem(item, { quantity }),
     );
   },
-  async "save-item"(el) {
-    await mutate("cart", el, async () =>
-      takeCart((await change("POST", paths.cartChange(`/items/${el.dataset.item}/save`))).body),
-    );
-  },
-  async "restore-saved"(el) {
-    await mutate("cart", el, async () =>
-      takeCart((await change("POST", paths.cartChange(`/saved/${el.dataset.saved}/restore`))).body),
-    );
-  },
-  async "remove-saved"(el) {
-    await mutate("cart", el, async () =>
-      takeCart((await change("DELETE", paths.cartChange(`/saved/${el.dataset.saved}`))).body),
-    );
-  },
-  async "remove-bundle"(el) {
-    await mutate("cart", el, async () =>
-      takeCart((await change("DELETE", paths.cartChange(`/bundles/${el.dataset.group}`))).body),
-    );
-  },
-  async "remove-discount"(el) {
-    await mutate("cart", el, async () =>
-      takeCart((await change("DELETE", paths.cartChange(`/discount/${encodeURIComponent(el.dataset.code)}`))).body),
-    );
-  },
-  async "toggle-wishlist"(el) {
+  "remove-item": (el) => changeCart(el, () => client.cart.removeItem(el.dataset.item)),
+  "save-item": (el) => changeCart(el, () => client.cart.saveForLater(el.dataset.item)),
+  "restore-saved": (el) => changeCart(el, () => client.cart.restore(el.dataset.saved)),
+  "remove-saved": (el) => changeCart(el, () => client.cart.removeSaved(el.dataset.saved)),
+  "remove-bundle": (el) => changeCart(el, () => client.cart.removeBundle(el.dataset.group)),
+  "remove-discount": (el) => changeCart(el, () => client.cart.removeDiscount(el.dataset.code)),
+  "toggle-wishlist"(el) {
     const existing = state.wishlist?.items.find((item) => item.productId === el.dataset.product);
-    await mutate("wishlist", el, async () => {
-      const response = existing
-        ? await change("DELETE", paths.wishlist(`/items/${existing.id}`))
-        : await change("POST", paths.wishlist("/items"), { productId: el.dataset.product, priority: 50 });
-      takeWishlist(response.body);
-    });
-  },
-  async "remove-wishlist"(el) {
-    await mutate("wishlist", el, async () =>
-      takeWishlist((await change("DELETE", paths.wishlist(`/items/${el.dataset.item}`))).body),
+    return changeWishlist(el, () =>
+      existing
+        ? client.wishlist.remove(existing.id)
+        : client.wishlist.add({ productId: el.dataset.product, priority: 50 }),
     );
   },
+  "remove-wishlist": (el) => changeWishlist(el, () => client.wishlist.remove(el.dataset.item)),
   async share(el) {
     const kind = el.dataset.kind;
-    const path = kind === "wishlist" ? paths.wishlist("/share") : paths.comparison("/share");
     await mutate(kind === "wishlist" ? "wishlist" : "compare", el, async () => {
-      const { body } = await api(path, { method: "POST" });
-      state.shares[kind] = { token: body.token, url: body.url };
-      if (kind === "wishlist") takeWishlist(body.wishlist);
-      else takeComparison(body.comparison);
+      const share = await current(() => listOf(kind).share());
+      state.shares[kind] = { token: share.token, url: share.url };
+      if (kind === "wishlist") takeWishlist(share.wishlist);
+      else takeComparison(share.comparison);
     });
   },
   async unshare(el) {
     const kind = el.dataset.kind;
-    const path = kind === "wishlist" ? paths.wishlist("/share") : paths.comparison("/share");
     await mutate(kind === "wishlist" ? "wishlist" : "compare", el, async () => {
-      const { body } = await change("DELETE", path);
+      const list = await current(() => listOf(kind).unshare());
       state.shares[kind] = null;
-      if (kind === "wishlist") takeWishlist(body);
-      else takeComparison(body);
+      if (kind === "wishlist") takeWishlist(list);
+      else takeComparison(list);
     });
   },
-  async "toggle-compare"(el) {
+  "toggle-compare"(el) {
     const existing = state.comparison?.items.find((item) => item.productId === el.dataset.product);
-    await mutate("compare", el, async () => {
-      const response = existing
-        ? await change("DELETE", paths.comparison(`/items/${existing.id}`))
-        : await change("POST", paths.comparison("/items"), { productId: el.dataset.product });
-      takeComparison(response.body);
-    });
-  },
-  async "remove-compare"(el) {
-    await mutate("compare", el, async () =>
-      takeComparison((await change("DELETE", paths.comparison(`/items/${el.dataset.item}`))).body),
+    return changeComparison(el, () =>
+      existing ? client.comparison.remove(existing.id) : client.comparison.add({ productId: el.dataset.product }),
     );
   },
+  "remove-compare": (el) => changeComparison(el, () => client.comparison.remove(el.dataset.item)),
   async transfer(el) {
     await mutate("session", el, async () => {
       const target = state.catalog.sites[OTHER_KEY];
-      const { body } = await api(paths.session("/transfer"), { method: "POST", body: { targetSiteId: target.id } });
-      state.transfer = { ...body, expiresAt: Date.now() + body.expiresInSeconds * 1000 };
+      const transfer = await current(() => client.session.transfer(target.id));
+      state.transfer = { ...transfer, expiresAt: Date.now() + transfer.expiresInSeconds * 1000 };
       logEvent(`transfer code for ${target.name} created`);
       if (EMBEDDED) {
         window.parent.postMessage(
-          { type: `${MESSAGE}:transfer`, from: SITE_KEY, to: OTHER_KEY, code: body.code },
+          { type: `${MESSAGE}:transfer`, from: SITE_KEY, to: OTHER_KEY, code: transfer.code },
           location.origin,
         );
       }
@@ -589,15 +448,10 @@ const actions = {
   },
   async "confirm-merge"(el) {
     await mutate("account", el, async () => {
-      const guestToken = state.token;
-      const customerToken = state.preview.customerToken;
-      const { body } = await request("/api/cross-site-session/merge", {
-        method: "POST",
-        headers: { authorization: `Bearer ${customerToken}`, "x-site-id": state.catalog.sites[SITE_KEY].id },
-        body: { sessionToken: guestToken, strategy: "max", dryRun: false },
-      });
-      becomeCustomer(customerToken);
-      state.notices.account = `Signed in. The guest session was merged into the account: ${summarizeMerge(body.diff)}.`;
+      // Merges this guest session into the account; the client is the customer from then on.
+      const merged = await client.session.merge(state.preview.customerToken, { strategy: "max" });
+      becomeCustomer();
+      state.notices.account = `Signed in. The guest session was merged into the account: ${summarizeMerge(merged.diff)}.`;
       await openSession();
     });
     $("#account-heading")?.focus();
@@ -613,7 +467,7 @@ const actions = {
   },
   async "start-over"(el) {
     resetSessionView();
-    setToken("");
+    client.session.reset();
     state.phase = "loading";
     await mutate("page", el, openSession);
     $("#app")?.focus();
@@ -645,9 +499,10 @@ const forms = {
   async discount(form) {
     const code = form.elements.code.value.trim();
     if (!code) return;
-    await mutate("cart", form, async () => {
-      takeCart((await change("POST", paths.cartChange("/discount"), { code })).body);
+    await changeCart(form, async () => {
+      const cart = await client.cart.applyDiscount(code);
       form.elements.code.value = "";
+      return cart;
     });
   },
   async claim(form) {
@@ -665,70 +520,44 @@ const forms = {
       render();
       return;
     }
-    const guestAlive = state.mode === "guest" && state.token && state.phase !== "dead";
+    const guestAlive = state.mode === "guest" && client.session.token && state.phase !== "dead";
     await mutate("account", form, async () => {
       if (!guestAlive) {
         // Nothing to merge (the guest session is gone): just sign in.
-        await request("/api/cross-site-session", {
-          method: "POST",
-          headers: { authorization: `Bearer ${customerToken}`, "x-site-id": state.catalog.sites[SITE_KEY].id },
-        });
-        becomeCustomer(customerToken);
+        await client.session.signIn(customerToken);
+        becomeCustomer();
         state.notices.account = "Signed in.";
         await openSession();
         return;
       }
       // First a dry run: what merging this guest session into the account would change.
-      const { body } = await request("/api/cross-site-session/merge", {
-        method: "POST",
-        headers: { authorization: `Bearer ${customerToken}`, "x-site-id": state.catalog.sites[SITE_KEY].id },
-        body: { sessionToken: state.token, strategy: "max", dryRun: true },
-      });
-      state.preview = { customerToken, result: body };
+      const result = await client.session.merge(customerToken, { strategy: "max", dryRun: true });
+      state.preview = { customerToken, result };
     });
     if (state.preview) $("#preview-heading")?.focus();
   },
-  async priority(_form, el) {
-    await mutate("wishlist", el, async () =>
-      takeWishlist(
-        (await change("PATCH", paths.wishlist(`/items/${el.dataset.item}`), { priority: Number(el.value) })).body,
-      ),
-    );
-  },
+  priority: (_form, el) =>
+    changeWishlist(el, () => client.wishlist.update(el.dataset.item, { priority: Number(el.value) })),
 };
 
+/** Claiming names this site and needs no session token; the client switches to the claimed session. */
 async function claim(code) {
-  // Claiming names this site (x-site-id) and needs no session token.
-  const { body } = await request("/api/public/session/claim", {
-    method: "POST",
-    headers: { "x-company-id": state.catalog.companyId, "x-site-id": state.catalog.sites[SITE_KEY].id },
-    body: { code },
-  });
+  const claimed = await client.session.claim(code);
   resetSessionView();
-  state.mode = "guest";
-  state.customerToken = "";
-  storage.set("customerToken", "");
-  setToken(body.sessionToken);
-  state.notices.session = `Continued here from ${siteName(body.session.originSiteId)}: this storefront now shares that session.`;
+  state.notices.session = `Continued here from ${siteName(claimed.session.originSiteId)}: this storefront now shares that session.`;
   logEvent("transfer code claimed");
   await openSession();
 }
 
-function becomeCustomer(customerToken) {
+/** The client already holds the customer (signIn or merge): the page forgets the guest session's view. */
+function becomeCustomer() {
   resetSessionView();
-  state.mode = "customer";
-  state.customerToken = customerToken;
-  storage.set("customerToken", customerToken);
-  setToken("");
   state.preview = null;
 }
 
 function signOut(notice) {
   resetSessionView();
-  state.mode = "guest";
-  state.customerToken = "";
-  storage.set("customerToken", "");
-  setToken("");
+  client.session.signOut();
   state.notices.account = notice;
 }
 
@@ -1340,17 +1169,15 @@ window.addEventListener("message", (event) => {
   void run(() => claim(String(event.data.code)), { section: "session", busyKey: "claim-form" });
 });
 
-// Another tab of the same site stored a new session for this site: follow it. Only new,
-// non-empty values are followed (a cleared key is followed by the new one), so two tabs never
-// take turns creating sessions.
+// Another tab of the same site stored a new session or signed in: follow it (the client reads
+// its tokens from localStorage, so it already holds the new one). Only new, non-empty values
+// are followed (a cleared key is followed by the new one), so two tabs never take turns
+// creating sessions.
 window.addEventListener("storage", (event) => {
-  if (!event.newValue) return;
-  if (event.key === storage.key("customerToken") && event.newValue !== state.customerToken) {
-    becomeCustomer(event.newValue);
-    void run(openSession);
-  } else if (event.key === storage.key("sessionToken") && state.mode === "guest" && event.newValue !== state.token) {
+  if (!event.newValue || !client) return;
+  const keys = client.session.storageKeys;
+  if (event.key === keys.customerToken || (event.key === keys.sessionToken && state.mode === "guest")) {
     resetSessionView();
-    state.token = event.newValue;
     void run(openSession);
   }
 });

@@ -1,6 +1,6 @@
 // Small helpers shared by the demo storefront and the dashboard: fetch with problem+json
-// errors, an escaping HTML template tag, and money/number formatting. Plain ES modules,
-// no build step.
+// errors (the dashboard's analytics calls; the storefront calls the API through
+// crosscart-client.js), an escaping HTML template tag, and money/number formatting.
 
 /** An answer of the API that is not a success: its RFC 9457 problem (code, detail, status). */
 export class ApiError extends Error {
@@ -58,13 +58,6 @@ export async function request(url, { method = "GET", headers = {}, body, cache }
     throw new ApiError(response.status, parsed, response);
   }
   return { status: response.status, body: parsed, headers: response.headers };
-}
-
-/** A random key for Idempotency-Key (works outside secure contexts too). */
-export function randomKey() {
-  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 // ── HTML ───────────────────────────────────────────────────────────────────────

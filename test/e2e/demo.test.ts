@@ -171,6 +171,16 @@ describe.skipIf(skipBrowser)("demo storefronts (/demo)", () => {
     const share = trail.getByTestId("wishlist-share");
     await share.waitFor();
     expect(await visibleText(share)).toMatch(/\/wishlist\/[0-9a-f]+/);
+    // The read-only view (shared.html, through the client's wishlist.shared) shows the list.
+    const href = await share.getByRole("link", { name: "Open the read-only view" }).getAttribute("href");
+    const viewer = await page.context().newPage();
+    try {
+      await viewer.goto(new URL(href ?? "", `${apiUrl}/demo/`).href);
+      await viewer.getByText("Pathfinder 400 Headlamp").waitFor();
+      expect(await visibleText(viewer.locator("#app"))).toContain("priority 100");
+    } finally {
+      await viewer.close();
+    }
   });
 
   it("compares up to 4 products and says so at the 5th", async () => {

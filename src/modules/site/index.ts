@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { jsonContent, problemResponses, publicSessionHeaders } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 
-const PublicSiteSchema = z
+export const PublicSiteSchema = z
   .object({
     companyId: z.string(),
     siteId: z.string(),
