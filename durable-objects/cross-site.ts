@@ -2,7 +2,7 @@
 // cross-site token, transfer codes to continue on another site, and live-sync tickets.
 import type { SiteSettings } from "../src/domain/catalog";
 import { rememberCode, takeCode } from "./codes";
-import type { CrossSiteView, LinkDoc, SessionCall, SessionDoc, TransferRequest } from "./contract";
+import type { CrossSiteView, LinkDoc, PendingCode, SessionCall, SessionDoc, TransferRequest } from "./contract";
 import type { LiveSync } from "./live-sync";
 import { type Mutation, refuse } from "./outcome";
 import type { AlarmScheduler } from "./scheduler";
@@ -89,13 +89,21 @@ export class CrossSite {
     const session = this.state.read();
     const notFound = () => refuse("NOT_FOUND", "Transfer code not found or expired");
     if (!session || session.companyId !== companyId || session.status !== "ACTIVE") return notFound();
+    // The code is spent before it is checked, in a change of its own that a refusal cannot roll
+    // back: a code presented on a site it was not meant for is used up (the shopper asks again).
+    let code: PendingCode | undefined;
+    await this.work.apply(() => {
+      code = takeCode(this.store, "transfer", codeHash, Date.now());
+    });
+    if (!code?.sessionToken || code.targetSiteId !== site.id) return notFound();
+    const { sessionToken } = code;
     // A claim changes the session (site visited, transfer counted) like any change.
     return this.work.run(undefined, () => {
-      const code = takeCode(this.store, "transfer", codeHash, Date.now());
-      if (!code?.sessionToken || code.targetSiteId !== site.id) return notFound();
-      const counted = { ...session, transferCount: (session.transferCount ?? 0) + 1 };
+      const current = this.state.read();
+      if (current?.status !== "ACTIVE") return notFound();
+      const counted = { ...current, transferCount: (current.transferCount ?? 0) + 1 };
       const updated = this.state.touch(counted, site, new Date());
-      return { status: 200, body: { sessionToken: code.sessionToken, session: crossSiteView(updated, undefined) } };
+      return { status: 200, body: { sessionToken, session: crossSiteView(updated, undefined) } };
     });
   }
 

@@ -8,6 +8,7 @@ import type { SiteSettings } from "../src/domain/catalog";
 import { createLogger } from "../src/lib/logger";
 import { Carts } from "./carts";
 import { CatalogAccess } from "./catalog-access";
+import { nextCodeExpiry } from "./codes";
 import type {
   CartView,
   ComparisonCommand,
@@ -52,7 +53,11 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
     const log = createLogger({ component: "ShopperSession" });
     const store = new SessionStorage(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => store.migrate());
-    const alarm = new AlarmScheduler(ctx.storage, () => store.read<ReplicationState>(REPLICATION)?.retryAt ?? 0);
+    const alarm = new AlarmScheduler(
+      ctx.storage,
+      () => store.read<ReplicationState>(REPLICATION)?.retryAt ?? 0,
+      () => nextCodeExpiry(store),
+    );
     this.live = new LiveSync(ctx);
     const work = new UnitOfWork(ctx, store, this.live, alarm);
     const state = new SessionState(store, work);

@@ -165,28 +165,32 @@ describe("POST /api/public/session/transfer", () => {
     expect((await claimed(await claim(company, siteB, code))).sessionToken).toBe(guest.token);
   });
 
-  it("a site other than the transfer's target cannot claim the code (404)", async () => {
+  it("a site other than the transfer's target cannot claim the code (404), and its try spends the code", async () => {
     const company = await createCompany();
     const inactiveSiteId = await addSite(company, { enableCompare: true, active: false });
     const [siteA, siteB] = company.siteIds;
     const guest = await newCrossSiteGuest(company, siteA);
+    // The inactive site is no site at all: refused before the session sees the code.
     const { code } = await transferCode(company, siteA, guest.token, siteB);
+    await problemOf(await claim(company, inactiveSiteId, code), 404, "NOT_FOUND");
     await problemOf(await claim(company, siteA, code), 404, "NOT_FOUND");
+    // Spent by the wrong site's try (test/worker/security/transfer-codes.test.ts).
+    await problemOf(await claim(company, siteB, code), 404, "NOT_FOUND");
     // Without x-site-id the claim is on the default site, which is site A: refused too.
+    const second = await transferCode(company, siteA, guest.token, siteB);
     await problemOf(
-      await request("POST", "/api/public/session/claim", { "x-company-id": company.companyId }, { code }),
+      await request("POST", "/api/public/session/claim", { "x-company-id": company.companyId }, { code: second.code }),
       404,
       "NOT_FOUND",
     );
-    // The inactive site is no site at all.
-    await problemOf(await claim(company, inactiveSiteId, code), 404, "NOT_FOUND");
     const session = await bodyOf(
       await request("GET", "/api/public/session", onSite(company, siteA, guest.token)),
       200,
       CrossSiteSessionSchema,
     );
     expect(session.transferCount).toBe(0);
-    expect((await claimed(await claim(company, siteB, code))).sessionToken).toBe(guest.token);
+    const third = await transferCode(company, siteA, guest.token, siteB);
+    expect((await claimed(await claim(company, siteB, third.code))).sessionToken).toBe(guest.token);
   });
 
   it("unknown and malformed codes are a 404; a code longer than 256 characters is a 400", async () => {
