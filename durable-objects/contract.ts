@@ -53,6 +53,11 @@ export interface SessionDoc {
   lastActivityAt: string;
   mergedIntoSessionId: string | null;
   mergedAt: string | null;
+  /**
+   * Guests: when the customer's side of the merge was done. From then on the guest adds nothing
+   * to any merge, whatever the customer's session still remembers (it may have expired since).
+   */
+  mergeAppliedAt?: string | null;
   /** lastActivityAt + SESSION_TTL_DAYS; past it the lifecycle job expires the session */
   expiresAt?: string;
   transferCount?: number;
@@ -238,6 +243,8 @@ export type ComparisonView = ReturnType<typeof comparisonView>;
 /** What a guest session hands over for a merge. */
 export interface GuestState {
   sessionId: string;
+  /** the guest was merged before (its merge was confirmed): it adds nothing */
+  alreadyMerged?: boolean;
   cart: CartDoc;
   wishlist: WishlistDoc | undefined;
   comparison: ComparisonDoc | undefined;
@@ -292,6 +299,7 @@ export interface ShopperSessionRpc extends Rpc.DurableObjectBranded {
 
   peekForMerge(call: SessionCall): Promise<Outcome<GuestState>>;
   freezeForMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<GuestState>>;
+  confirmMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<{ confirmed: boolean }>>;
   mergeGuestSession(
     call: SessionCall,
     guest: GuestState,

@@ -140,6 +140,9 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
   freezeForMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<GuestState>> {
     return this.answer(() => this.merge.freeze(call, intoSessionName));
   }
+  confirmMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<{ confirmed: boolean }>> {
+    return this.answer(() => this.merge.confirm(call, intoSessionName));
+  }
   mergeGuestSession(
     call: SessionCall,
     guest: GuestState,
