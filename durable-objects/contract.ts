@@ -32,6 +32,11 @@ export interface SessionCall {
   ifMatch?: number | undefined;
   /** Public routes name the cart in the path; it must be this session's cart. */
   cartId?: string | undefined;
+  /**
+   * The digest of the customer's cross-site token the call came with: set by the session client
+   * when it follows a token's link; the customer's object checks it before anything else.
+   */
+  viaCrossSiteToken?: string | undefined;
 }
 
 export interface SessionDoc {
@@ -63,10 +68,10 @@ export interface SessionDoc {
   transferCount?: number;
   mergeCount?: number;
   /**
-   * Customers only: the raw token of their cross-site session (it routes through its own
-   * link object to this one). Kept here, never in Postgres, so "create" can return it again.
+   * Customers only: the digest of the cross-site token issued last (what the Postgres row
+   * carries); null once revoked. The tokens themselves: durable-objects/cross-site-tokens.ts.
    */
-  crossSiteToken?: string | null;
+  crossSiteTokenHash?: string | null;
 }
 
 export interface CrossSiteView {
@@ -75,6 +80,10 @@ export interface CrossSiteView {
   customerId: string | null;
   status: SessionStatus;
   sessionToken?: string;
+  /** with `sessionToken`, when a customer's cross-site token expires unless used */
+  sessionTokenExpiresAt?: string;
+  /** customers: their live cross-site tokens (never a token or a digest) */
+  tokens?: CrossSiteTokenInfo[];
   originSiteId: string;
   sitesVisited: string[];
   transferCount: number;
@@ -84,6 +93,36 @@ export interface CrossSiteView {
   expiresAt: string;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface CrossSiteTokenInfo {
+  issuedAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  generation: number;
+}
+
+/** A cross-site token the Worker minted, as the customer's object receives it: its digest only. */
+export interface NewCrossSiteToken {
+  digest: string;
+  ttlMs: number;
+}
+
+/** What issuing a customer's cross-site token answers (and an Idempotency-Key stores: no token). */
+export interface IssuedCrossSiteToken {
+  session: CrossSiteView;
+  /** the digest the session now honours: the Worker hands out the token only if it is its own */
+  digest: string;
+  expiresAt: string;
+}
+
+/** What a claim answers: a guest's session token, or (customers) a fresh cross-site token was issued. */
+export interface ClaimedTransfer {
+  session: CrossSiteView;
+  /** guests: the session token the code held */
+  sessionToken?: string;
+  /** customers: the fresh token's digest was issued, expiring then */
+  issuedTokenExpiresAt?: string;
 }
 
 /** A token object that only points at a customer's session. */
@@ -98,7 +137,10 @@ export interface PendingCode {
   codeHash: string;
   expiresAt: number;
   targetSiteId?: string | undefined;
-  /** transfer codes redeem to this token; it lives here only until the code is used or expires */
+  /**
+   * Guests' transfer codes redeem to this token; it lives here only until the code is used or
+   * expires. A customer's code holds none: its claim issues a fresh cross-site token.
+   */
   sessionToken?: string | undefined;
 }
 
@@ -266,8 +308,8 @@ export interface MergeResult {
 export interface TransferRequest {
   codeHash: string;
   targetSiteId: string;
-  /** what claiming the code yields */
-  sessionToken: string;
+  /** what claiming the code yields, for a guest's session (a customer's object ignores it) */
+  sessionToken?: string | undefined;
 }
 
 /**
@@ -287,14 +329,17 @@ export interface ShopperSessionRpc extends Rpc.DurableObjectBranded {
   sharedComparison(companyId: string, tokenHash: string): Promise<Outcome<ComparisonView>>;
 
   link(target: LinkDoc): Promise<{ linked: boolean }>;
-  crossSiteSession(call: SessionCall, proposedToken?: string): Promise<Outcome<CrossSiteView>>;
+  crossSiteSession(call: SessionCall): Promise<Outcome<CrossSiteView>>;
+  issueCrossSiteToken(call: SessionCall, token: NewCrossSiteToken): Promise<Outcome<IssuedCrossSiteToken>>;
+  revokeCrossSiteTokens(call: SessionCall): Promise<Outcome<{ revoked: number }>>;
   sessionInfo(call: SessionCall): Promise<Outcome<CrossSiteView>>;
   createTransfer(call: SessionCall, transfer: TransferRequest): Promise<Outcome<CrossSiteView>>;
   claimTransfer(
     companyId: string,
     codeHash: string,
     site: SiteSettings,
-  ): Promise<Outcome<{ sessionToken: string; session: CrossSiteView }>>;
+    freshToken: NewCrossSiteToken,
+  ): Promise<Outcome<ClaimedTransfer>>;
   issueTicket(call: SessionCall, ticketHash: string): Promise<Outcome<{ expiresInSeconds: number }>>;
 
   peekForMerge(call: SessionCall): Promise<Outcome<GuestState>>;

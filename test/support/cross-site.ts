@@ -55,7 +55,7 @@ export async function newCrossSiteGuest(company: TestCompany, siteId = company.s
   };
 }
 
-/** The customer's cross-site session (POST /api/cross-site-session), with its token. */
+/** A new cross-site token of the customer (POST /api/cross-site-session), with its session. */
 export async function crossSiteSessionOf(customer: Pick<CustomerCredentials, "headers">, siteId?: string) {
   const response = await request("POST", "/api/cross-site-session", {
     ...customer.headers,

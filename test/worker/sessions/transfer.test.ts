@@ -285,10 +285,12 @@ describe("POST /api/cross-site-session/transfer (customer)", () => {
       200,
       TransferCodeSchema,
     );
-    // The transfer created the cross-site session; the code redeems to its token.
+    // The code holds no token: its claim issues a fresh cross-site token, another than any
+    // issued before (test/worker/security/customer-cross-site-tokens.test.ts).
     const session = await crossSiteSessionOf(customer);
     const result = await claimed(await claim(company, siteB, transfer.code));
-    expect(result.sessionToken).toBe(session.sessionToken);
+    expect(result.sessionToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.sessionToken).not.toBe(session.sessionToken);
     expect(result.session).toMatchObject({
       id: session.id,
       customerId: customer.customerId,
@@ -303,7 +305,8 @@ describe("POST /api/cross-site-session/transfer (customer)", () => {
       customerId: customer.customerId,
       transferCount: 1,
       sitesVisited: [siteA, siteB],
-      sessionTokenHash: await sha256Hex(session.sessionToken),
+      // the digest of the token issued last: the claim's
+      sessionTokenHash: await sha256Hex(result.sessionToken),
     });
   });
 
