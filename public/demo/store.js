@@ -189,8 +189,18 @@ async function openSession() {
   render();
   if (state.mode === "customer") {
     try {
-      // Creates the customer's cross-site session on first use (and returns its linked token).
-      takeSession((await api("/api/cross-site-session", { method: "POST" })).body);
+      // The customer's cross-site session (never a token). Before a token was ever issued it is
+      // a 404: then one is issued once, which starts it (this page, signed in, needs no token;
+      // a transfer to the other site issues one of its own).
+      takeSession(
+        await api("/api/cross-site-session").then(
+          ({ body }) => body,
+          async (error) => {
+            if (!(error instanceof ApiError) || error.code !== "NOT_FOUND") throw error;
+            return (await api("/api/cross-site-session", { method: "POST" })).body;
+          },
+        ),
+      );
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         signOut("That customer token was not accepted (401). You are browsing as a guest again.");
@@ -668,9 +678,8 @@ const forms = {
     const guestAlive = state.mode === "guest" && state.token && state.phase !== "dead";
     await mutate("account", form, async () => {
       if (!guestAlive) {
-        // Nothing to merge (the guest session is gone): just sign in.
-        await request("/api/cross-site-session", {
-          method: "POST",
+        // Nothing to merge (the guest session is gone): just sign in (a read checks the token).
+        await request("/api/cart", {
           headers: { authorization: `Bearer ${customerToken}`, "x-site-id": state.catalog.sites[SITE_KEY].id },
         });
         becomeCustomer(customerToken);
