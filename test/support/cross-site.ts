@@ -90,6 +90,26 @@ export async function transferCode(company: Company, fromSiteId: string, token: 
   );
 }
 
+/** A one-time transfer code a signed-in customer asks for on one site (POST /api/cross-site-session/transfer). */
+export async function customerTransferCode(
+  customer: Pick<CustomerCredentials, "headers">,
+  fromSiteId: string,
+  targetSiteId: string,
+) {
+  return bodyOf(
+    await request(
+      "POST",
+      "/api/cross-site-session/transfer",
+      { ...customer.headers, "x-site-id": fromSiteId },
+      {
+        targetSiteId,
+      },
+    ),
+    200,
+    TransferCodeSchema,
+  );
+}
+
 export function claim(company: Company, siteId: string, code: string) {
   return request("POST", "/api/public/session/claim", onSite(company, siteId), { code });
 }

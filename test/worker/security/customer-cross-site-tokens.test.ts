@@ -8,10 +8,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { SessionAddress } from "../../../durable-objects/contract";
 import { crossSiteSessions } from "../../../src/db/schema";
 import { sha256Hex } from "../../../src/lib/tokens";
-import { CrossSiteSessionSchema, TransferCodeSchema } from "../../../src/modules/cross-site/schema";
+import { CrossSiteSessionSchema } from "../../../src/modules/cross-site/schema";
 import { apiWithEnv, bodyOf, problemOf, request } from "../../support/app";
 import { createCompany, type TestCompany } from "../../support/catalog";
-import { claim, claimed, onSite, transferCode } from "../../support/cross-site";
+import { claim, claimed, customerTransferCode, onSite, transferCode } from "../../support/cross-site";
 import { withDatabase } from "../../support/db";
 import { type CustomerCredentials, customerCredentials, replicateNow, sessionStubOf } from "../../support/sessions";
 
@@ -178,18 +178,7 @@ describe("a customer's cross-site tokens", () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
     const customer = await customerCredentials(company.companyId);
-    const transfer = await bodyOf(
-      await request(
-        "POST",
-        "/api/cross-site-session/transfer",
-        { ...customer.headers, "x-site-id": siteA },
-        {
-          targetSiteId: siteB,
-        },
-      ),
-      200,
-      TransferCodeSchema,
-    );
+    const transfer = await customerTransferCode(customer, siteA, siteB);
     const result = await claimed(await claim(company, siteB, transfer.code));
     expect(result.session.customerId).toBe(customer.customerId);
     expect(result.session.sessionTokenExpiresAt).toBeDefined();

@@ -3,11 +3,17 @@
 // not meant to go), and an expired code — which holds the raw token of a guest session — is gone
 // from storage when it expires, whatever state replication is in.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { problemOf } from "../../support/app";
 import { createCompany } from "../../support/catalog";
 import { claim, newCrossSiteGuest, transferCode } from "../../support/cross-site";
 import { expireCodes, replicateNow, replicationState, sessionStubOf, storedCodes } from "../../support/sessions";
+
+let restore: (() => void) | undefined;
+afterEach(() => {
+  restore?.();
+  restore = undefined;
+});
 
 describe("transfer codes", () => {
   it("a claim on the wrong site spends the code: the target site's claim is then a 404", async () => {
@@ -32,6 +38,9 @@ describe("transfer codes", () => {
     // backs off for minutes, longer than the code lives.
     await runInDurableObject(sessionStubOf(guest), (instance, state) => {
       const env = (instance as unknown as { env: Env }).env;
+      const queue = env.REPLICATION_QUEUE;
+      // Queues back afterwards, for whatever else this isolate runs.
+      restore = () => void Object.assign(env, { REPLICATION_QUEUE: queue });
       Object.assign(env, {
         REPLICATION_QUEUE: { sendBatch: () => Promise.reject(new Error("Queues unavailable")), send: () => undefined },
       });

@@ -13,6 +13,7 @@ import {
   claim,
   claimed,
   crossSiteSessionOf,
+  customerTransferCode,
   newCrossSiteGuest,
   onSite,
   publicCart,
@@ -273,18 +274,7 @@ describe("POST /api/cross-site-session/transfer (customer)", () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
     const customer = await customerCredentials(company.companyId);
-    const transfer = await bodyOf(
-      await request(
-        "POST",
-        "/api/cross-site-session/transfer",
-        { ...customer.headers, "x-site-id": siteA },
-        {
-          targetSiteId: siteB,
-        },
-      ),
-      200,
-      TransferCodeSchema,
-    );
+    const transfer = await customerTransferCode(customer, siteA, siteB);
     // The code holds no token: its claim issues a fresh cross-site token, another than any
     // issued before (test/worker/security/customer-cross-site-tokens.test.ts).
     const session = await crossSiteSessionOf(customer);
