@@ -6,6 +6,8 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { SessionAddress } from "../../../durable-objects/contract";
+import { eraseRawCrossSiteToken } from "../../../durable-objects/cross-site-tokens";
+import { SessionStorage } from "../../../durable-objects/storage";
 import { crossSiteSessions } from "../../../src/db/schema";
 import { sha256Hex } from "../../../src/lib/tokens";
 import { CrossSiteSessionSchema } from "../../../src/modules/cross-site/schema";
@@ -195,6 +197,32 @@ describe("a customer's cross-site tokens", () => {
     for (const token of [result.sessionToken, onwardClaim.sessionToken]) {
       await problemOf(await viaToken(company, token), 401, "UNAUTHORIZED");
     }
+  });
+
+  it("a raw token an older version left in the customer's object is erased when it starts, and refused", async () => {
+    const company = await createCompany();
+    const customer = await customerCredentials(company.companyId);
+    const { sessionToken } = await issued(customer);
+    // As an older version kept it: raw in the session document and in a stored answer, no digests.
+    await runInDurableObject(sessionStubOf(customer), (_instance, state) => {
+      const sql = state.storage.sql;
+      const session = JSON.parse(
+        sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = 'session'").one().body,
+      );
+      sql.exec(
+        "UPDATE documents SET body = ? WHERE name = 'session'",
+        JSON.stringify({ ...session, crossSiteToken: sessionToken }),
+      );
+      sql.exec("DELETE FROM documents WHERE name = 'cross-site-tokens'");
+      sql.exec(
+        "INSERT INTO idempotency (key, fingerprint, status, body, created_at) VALUES ('old', 'f', 201, ?, ?)",
+        JSON.stringify({ sessionToken }),
+        Date.now(),
+      );
+      eraseRawCrossSiteToken(new SessionStorage(sql));
+    });
+    expect(await storedText(customer.address)).not.toContain(sessionToken);
+    await problemOf(await viaToken(company, sessionToken), 401, "UNAUTHORIZED");
   });
 
   it("no raw token in the objects' storage (with an Idempotency-Key), Postgres or the logs", async () => {
