@@ -10,6 +10,12 @@ export function rememberCode(store: SessionStorage, code: PendingCode, now: numb
   store.write(CODES, [...live, code]);
 }
 
+/** When the next pending code expires (live or not yet forgotten), if any: the alarm must wake by then. */
+export function nextCodeExpiry(store: SessionStorage): number | undefined {
+  const all = store.read<PendingCode[]>(CODES);
+  return all?.length ? Math.min(...all.map((pending) => pending.expiresAt)) : undefined;
+}
+
 /**
  * Forgets expired codes — a transfer code carries the raw session token, which must not
  * outlive it — and returns when the next live one expires (for the alarm), if any.

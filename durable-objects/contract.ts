@@ -32,6 +32,11 @@ export interface SessionCall {
   ifMatch?: number | undefined;
   /** Public routes name the cart in the path; it must be this session's cart. */
   cartId?: string | undefined;
+  /**
+   * The digest of the customer's cross-site token the call came with: set by the session client
+   * when it follows a token's link; the customer's object checks it before anything else.
+   */
+  viaCrossSiteToken?: string | undefined;
 }
 
 export interface SessionDoc {
@@ -53,15 +58,20 @@ export interface SessionDoc {
   lastActivityAt: string;
   mergedIntoSessionId: string | null;
   mergedAt: string | null;
+  /**
+   * Guests: when the customer's side of the merge was done. From then on the guest adds nothing
+   * to any merge, whatever the customer's session still remembers (it may have expired since).
+   */
+  mergeAppliedAt?: string | null;
   /** lastActivityAt + SESSION_TTL_DAYS; past it the lifecycle job expires the session */
   expiresAt?: string;
   transferCount?: number;
   mergeCount?: number;
   /**
-   * Customers only: the raw token of their cross-site session (it routes through its own
-   * link object to this one). Kept here, never in Postgres, so "create" can return it again.
+   * Customers only: the digest of the cross-site token issued last (what the Postgres row
+   * carries); null once revoked. The tokens themselves: durable-objects/cross-site-tokens.ts.
    */
-  crossSiteToken?: string | null;
+  crossSiteTokenHash?: string | null;
 }
 
 export interface CrossSiteView {
@@ -70,6 +80,10 @@ export interface CrossSiteView {
   customerId: string | null;
   status: SessionStatus;
   sessionToken?: string;
+  /** with `sessionToken`, when a customer's cross-site token expires unless used */
+  sessionTokenExpiresAt?: string;
+  /** customers: their live cross-site tokens (never a token or a digest) */
+  tokens?: CrossSiteTokenInfo[];
   originSiteId: string;
   sitesVisited: string[];
   transferCount: number;
@@ -79,6 +93,36 @@ export interface CrossSiteView {
   expiresAt: string;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface CrossSiteTokenInfo {
+  issuedAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  generation: number;
+}
+
+/** A cross-site token the Worker minted, as the customer's object receives it: its digest only. */
+export interface NewCrossSiteToken {
+  digest: string;
+  ttlMs: number;
+}
+
+/** What issuing a customer's cross-site token answers (and an Idempotency-Key stores: no token). */
+export interface IssuedCrossSiteToken {
+  session: CrossSiteView;
+  /** the digest the session now honours: the Worker hands out the token only if it is its own */
+  digest: string;
+  expiresAt: string;
+}
+
+/** What a claim answers: a guest's session token, or (customers) a fresh cross-site token was issued. */
+export interface ClaimedTransfer {
+  session: CrossSiteView;
+  /** guests: the session token the code held */
+  sessionToken?: string;
+  /** customers: the fresh token's digest was issued, expiring then */
+  issuedTokenExpiresAt?: string;
 }
 
 /** A token object that only points at a customer's session. */
@@ -93,7 +137,10 @@ export interface PendingCode {
   codeHash: string;
   expiresAt: number;
   targetSiteId?: string | undefined;
-  /** transfer codes redeem to this token; it lives here only until the code is used or expires */
+  /**
+   * Guests' transfer codes redeem to this token; it lives here only until the code is used or
+   * expires. A customer's code holds none: its claim issues a fresh cross-site token.
+   */
   sessionToken?: string | undefined;
 }
 
@@ -238,6 +285,8 @@ export type ComparisonView = ReturnType<typeof comparisonView>;
 /** What a guest session hands over for a merge. */
 export interface GuestState {
   sessionId: string;
+  /** the guest was merged before (its merge was confirmed): it adds nothing */
+  alreadyMerged?: boolean;
   cart: CartDoc;
   wishlist: WishlistDoc | undefined;
   comparison: ComparisonDoc | undefined;
@@ -270,8 +319,8 @@ export type LiveResource = "session" | "cart" | "wishlist" | "comparison";
 export interface TransferRequest {
   codeHash: string;
   targetSiteId: string;
-  /** what claiming the code yields */
-  sessionToken: string;
+  /** what claiming the code yields, for a guest's session (a customer's object ignores it) */
+  sessionToken?: string | undefined;
 }
 
 /**
@@ -293,18 +342,22 @@ export interface ShopperSessionRpc extends Rpc.DurableObjectBranded {
   sharedComparison(companyId: string, tokenHash: string): Promise<Outcome<ComparisonView>>;
 
   link(target: LinkDoc): Promise<{ linked: boolean }>;
-  crossSiteSession(call: SessionCall, proposedToken?: string): Promise<Outcome<CrossSiteView>>;
+  crossSiteSession(call: SessionCall): Promise<Outcome<CrossSiteView>>;
+  issueCrossSiteToken(call: SessionCall, token: NewCrossSiteToken): Promise<Outcome<IssuedCrossSiteToken>>;
+  revokeCrossSiteTokens(call: SessionCall): Promise<Outcome<{ revoked: number }>>;
   sessionInfo(call: SessionCall): Promise<Outcome<CrossSiteView>>;
   createTransfer(call: SessionCall, transfer: TransferRequest): Promise<Outcome<CrossSiteView>>;
   claimTransfer(
     companyId: string,
     codeHash: string,
     site: SiteSettings,
-  ): Promise<Outcome<{ sessionToken: string; session: CrossSiteView }>>;
+    freshToken: NewCrossSiteToken,
+  ): Promise<Outcome<ClaimedTransfer>>;
   issueTicket(call: SessionCall, ticketHash: string): Promise<Outcome<{ expiresInSeconds: number }>>;
 
   peekForMerge(call: SessionCall): Promise<Outcome<GuestState>>;
   freezeForMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<GuestState>>;
+  confirmMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<{ confirmed: boolean }>>;
   mergeGuestSession(
     call: SessionCall,
     guest: GuestState,

@@ -18,19 +18,26 @@ export class Housekeeping {
     private readonly alarm: AlarmScheduler,
   ) {}
 
-  /** Idempotent: an alarm that runs twice, or late, does no harm. */
+  /**
+   * Idempotent: an alarm that runs twice, or late, does no harm. A wake-up during a replication
+   * backoff (a code expiring) sends nothing: the backoff holds.
+   */
   async onAlarm(): Promise<void> {
-    await this.outbox.flush();
+    if (!this.alarm.backingOff(Date.now())) {
+      await this.outbox.flush();
+      await this.outbox.confirmIfDue(Date.now());
+    }
     const now = Date.now();
-    await this.outbox.confirmIfDue(now);
     let oldestIdempotency: number | undefined;
     let nextCodeExpiry: number | undefined;
     await this.work.apply(() => {
       oldestIdempotency = this.store.sweepIdempotency(now - IDEMPOTENCY_TTL_MS);
       nextCodeExpiry = pruneCodes(this.store, now);
     });
-    if (!this.outbox.isEmpty()) return; // flush() has set its own (retry) alarm
+    // flush() has set its own alarm for what is still pending (a retry, or changes made
+    // meanwhile); this only ever brings it forward.
     const next = nextDue(
+      this.outbox.isEmpty() ? undefined : this.alarm.flushDue(),
       oldestIdempotency === undefined ? undefined : oldestIdempotency + IDEMPOTENCY_TTL_MS,
       nextCodeExpiry,
       this.outbox.confirmDue(),

@@ -1,6 +1,6 @@
 // Guest → customer merge: the guest's session is peeked at (dry run) or frozen, then its
 // cart, wishlist and comparison merge into the customer's session in one change.
-import { emptyMergeDiff, type MergeStrategy, mergeCarts } from "../src/domain/cart";
+import { emptyMergeDiff, guestCartEnded, type MergeStrategy, mergeCarts } from "../src/domain/cart";
 import { finishChange } from "../src/domain/cart/commands";
 import { mergeComparisons } from "../src/domain/comparison";
 import { mergeWishlists } from "../src/domain/wishlist";
@@ -24,7 +24,12 @@ import type { SessionState } from "./session-state";
 import { COMPARISON, type SessionStorage, WISHLIST } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
 
-/** How many merged guest sessions a cart remembers, so a retried merge adds nothing twice. */
+/**
+ * How many merged guest sessions a cart remembers, so a retried merge adds nothing twice. Only
+ * the window between the customer's step and the guest's confirmation (step 3) depends on it:
+ * once confirmed, the guest itself answers "already merged", with no limit and for as long as
+ * the guest session is kept.
+ */
 const MAX_REMEMBERED_MERGES = 100;
 
 export class Merge {
@@ -58,7 +63,8 @@ export class Merge {
     }
     if (session.status === "EXPIRED") refuse("SESSION_EXPIRED", "The guest session has expired");
     const guest = this.guestState(session);
-    if (session.status === "MERGED") return { status: 200, body: guest };
+    if (session.status === "MERGED")
+      return { status: 200, body: { ...guest, alreadyMerged: !!session.mergeAppliedAt } };
     return this.work.run(undefined, () => {
       const now = new Date();
       const touched = this.state.touch(session, call.site, now);
@@ -75,6 +81,23 @@ export class Merge {
       );
       return { status: 200, body: guest };
     });
+  }
+
+  /**
+   * Step 3, on the guest's session once the customer's step is done: the guest remembers that
+   * it was merged, so any later merge of it adds nothing — even into a customer session that
+   * has expired and forgotten it since. Repeatable.
+   */
+  async confirm(call: SessionCall, intoSessionName: string): Promise<Mutation<{ confirmed: boolean }>> {
+    const session = this.guestSession(call);
+    if (session.status !== "MERGED" || session.mergedIntoSessionId !== intoSessionName) {
+      refuse("SESSION_MERGED", "The guest session was not merged into this session");
+    }
+    if (!session.mergeAppliedAt) {
+      // Bookkeeping no replica shows: the session row already says MERGED.
+      await this.work.apply(() => this.state.write({ ...session, mergeAppliedAt: new Date().toISOString() }));
+    }
+    return { status: 200, body: { confirmed: true } };
   }
 
   /**
@@ -113,7 +136,7 @@ export class Merge {
       const now = new Date();
       const cart = this.carts.active(session, call);
       const merged = this.combine(call, session, cart, guest, strategy, now);
-      if (cart.appliedMerges.includes(guest.sessionId)) {
+      if (guest.alreadyMerged || cart.appliedMerges.includes(guest.sessionId)) {
         const unchanged = {
           ...merged,
           cart: { ...merged.cart, diff: emptyMergeDiff() },
@@ -178,7 +201,12 @@ export class Merge {
     const max = call.site.maxCompareItems;
     return {
       session,
-      cart: { before: cart, ...mergeCarts(cart.state, guest.cart.state, strategy, newId, now) },
+      cart: {
+        before: cart,
+        ...(guestCartEnded(guest.cart.status)
+          ? { result: cart.state, diff: emptyMergeDiff() }
+          : mergeCarts(cart.state, guest.cart.state, strategy, newId, now)),
+      },
       wishlist: {
         before: wishlist,
         ...mergeWishlists(wishlist.state, guest.wishlist?.state ?? { items: [] }, now, newId),

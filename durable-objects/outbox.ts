@@ -4,7 +4,6 @@
 
 import { errorFields } from "../src/lib/error-fields";
 import type { Logger } from "../src/lib/logger";
-import { sha256Hex } from "../src/lib/tokens";
 import { type Replica, sendReplicas } from "../src/replication/producer";
 import type { CartDoc, ComparisonDoc, SessionDoc, WishlistDoc } from "./contract";
 import { cartReplica, comparisonReplica, sessionReplica, wishlistReplica } from "./replica-messages";
@@ -195,8 +194,8 @@ export class Outbox {
   private async replicasOf(session: SessionDoc, resources: string[], carts: CartDoc[]): Promise<Replica[]> {
     const replicas: Replica[] = [];
     if (resources.includes(SESSION)) {
-      // A customer's cross-site token is kept raw in the object; Postgres gets its digest.
-      const tokenHash = session.tokenHash ?? (session.crossSiteToken ? await sha256Hex(session.crossSiteToken) : null);
+      // A customer session carries the digest of its cross-site token issued last (null once revoked).
+      const tokenHash = session.tokenHash ?? session.crossSiteTokenHash ?? null;
       replicas.push(sessionReplica(session, tokenHash));
     }
     const wishlist = resources.includes(WISHLIST) ? this.store.read<WishlistDoc>(WISHLIST) : undefined;

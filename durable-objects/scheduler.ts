@@ -1,5 +1,7 @@
 // One alarm serves every purpose a session has for waking up: replicating its outbox,
-// retrying that with backoff, sweeping idempotency records, forgetting expired codes.
+// retrying that with backoff, sweeping idempotency records, forgetting expired codes. Whoever
+// sets it, it never lands later than the next one-time code's expiry: a transfer code holds a
+// raw session token, which must be gone on time whatever replication is doing.
 
 /**
  * Changes are batched for this long before the alarm sends them. Postgres is a replica, so a
@@ -15,15 +17,27 @@ export class AlarmScheduler {
    * @param retryNotBefore when a failed replication may be tried again: new changes never pull
    *   the alarm before it, so an outage's backoff holds and recovery does not meet every
    *   session at once.
+   * @param codesDue when the next one-time code expires: no alarm is ever set later than that.
    */
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly retryNotBefore: () => number,
+    private readonly codesDue: () => number | undefined,
   ) {}
+
+  /** Whether a replication retry is still backing off at `now` (then nothing may be sent). */
+  backingOff(now: number): boolean {
+    return this.retryNotBefore() > now;
+  }
+
+  /** When pending changes may be sent: shortly, batched with whatever follows, or when the backoff ends. */
+  flushDue(): number {
+    return Math.max(Date.now() + FLUSH_DELAY_MS, this.retryNotBefore());
+  }
 
   /** After a change: replicate it shortly, batched with whatever follows (or when the backoff ends). */
   async flushSoon(): Promise<void> {
-    await this.runBy(Math.max(Date.now() + FLUSH_DELAY_MS, this.retryNotBefore()));
+    await this.runBy(this.flushDue());
   }
 
   /** Makes sure the alarm runs no later than `due`; an earlier alarm already set stays. */
@@ -32,9 +46,12 @@ export class AlarmScheduler {
     if (current === null || current > due) await this.storage.setAlarm(due);
   }
 
-  /** Sets the alarm to exactly `at`, even later than one already set (a retry backing off). */
+  /**
+   * Sets the alarm to `at`, even later than one already set (a retry backing off) — but never
+   * past the next code's expiry: that wake-up forgets the code and leaves the backoff alone.
+   */
   async runAt(at: number): Promise<void> {
-    await this.storage.setAlarm(at);
+    await this.storage.setAlarm(nextDue(at, this.codesDue()) as number);
   }
 
   async cancel(): Promise<void> {

@@ -8,14 +8,18 @@ import type { SiteSettings } from "../src/domain/catalog";
 import { createLogger } from "../src/lib/logger";
 import { Carts } from "./carts";
 import { CatalogAccess } from "./catalog-access";
+import { nextCodeExpiry } from "./codes";
 import type {
   CartView,
+  ClaimedTransfer,
   ComparisonCommand,
   ComparisonView,
   CrossSiteView,
   GuestState,
+  IssuedCrossSiteToken,
   LinkDoc,
   MergeResult,
+  NewCrossSiteToken,
   Outcome,
   SessionCall,
   ShopperSessionRpc,
@@ -24,6 +28,7 @@ import type {
   WishlistView,
 } from "./contract";
 import { CrossSite } from "./cross-site";
+import { CustomerTokens, eraseRawCrossSiteToken } from "./cross-site-tokens";
 import { Housekeeping } from "./housekeeping";
 import { Lifecycle } from "./lifecycle";
 import { COMPARISON_KIND, type Comparison, ShareableList, WISHLIST_KIND, type Wishlist } from "./lists";
@@ -39,6 +44,7 @@ import { UnitOfWork } from "./unit-of-work";
 export class ShopperSession extends DurableObject<Env> implements ShopperSessionRpc {
   private readonly live: LiveSync;
   private readonly crossSite: CrossSite;
+  private readonly tokens: CustomerTokens;
   private readonly carts: Carts;
   private readonly wishlist: Wishlist;
   private readonly comparison: Comparison;
@@ -51,15 +57,23 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
     super(ctx, env);
     const log = createLogger({ component: "ShopperSession" });
     const store = new SessionStorage(ctx.storage.sql);
-    ctx.blockConcurrencyWhile(async () => store.migrate());
-    const alarm = new AlarmScheduler(ctx.storage, () => store.read<ReplicationState>(REPLICATION)?.retryAt ?? 0);
+    ctx.blockConcurrencyWhile(async () => {
+      store.migrate();
+      eraseRawCrossSiteToken(store);
+    });
+    const alarm = new AlarmScheduler(
+      ctx.storage,
+      () => store.read<ReplicationState>(REPLICATION)?.retryAt ?? 0,
+      () => nextCodeExpiry(store),
+    );
     this.live = new LiveSync(ctx);
     const work = new UnitOfWork(ctx, store, this.live, alarm);
     const state = new SessionState(store, work);
     const catalog = new CatalogAccess(env, log);
     const outbox = new Outbox(env, ctx.id.toString(), store, state, work, alarm, log);
     this.outbox = outbox;
-    this.crossSite = new CrossSite(store, state, work, alarm, this.live);
+    this.tokens = new CustomerTokens(store, work);
+    this.crossSite = new CrossSite(store, state, work, alarm, this.live, this.tokens);
     this.carts = new Carts(store, state, work, catalog);
     this.wishlist = new ShareableList(WISHLIST_KIND, store, state, work, catalog);
     this.comparison = new ShareableList(COMPARISON_KIND, store, state, work, catalog);
@@ -68,75 +82,92 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
     this.housekeeping = new Housekeeping(store, work, outbox, alarm);
   }
 
-  /** Answers an RPC call as data; a token object that only links to a customer's session says LINKED. */
-  private answer<T>(run: () => Promise<Mutation<T>> | Mutation<T>): Promise<Outcome<T>> {
-    return answer(this.crossSite.linkedCustomer(), async () => run());
+  /**
+   * Answers an RPC call as data; a token object that only links to a customer's session says
+   * LINKED. A call that came through a customer's cross-site token is checked first (expired or
+   * revoked: 401), whatever it asks.
+   */
+  private answer<T>(call: SessionCall | undefined, run: () => Promise<Mutation<T>> | Mutation<T>): Promise<Outcome<T>> {
+    return answer(this.crossSite.linkedCustomer(), async () => {
+      if (call) await this.tokens.admit(call);
+      return run();
+    });
   }
 
   // ── Cart ────────────────────────────────────────────────────────────────────
   getCart(call: SessionCall): Promise<Outcome<CartView>> {
-    return this.answer(() => this.carts.get(call));
+    return this.answer(call, () => this.carts.get(call));
   }
   openCart(call: SessionCall, currency: string | undefined): Promise<Outcome<CartView>> {
-    return this.answer(() => this.carts.open(call, currency));
+    return this.answer(call, () => this.carts.open(call, currency));
   }
   cartCommand(call: SessionCall, command: CartCommand): Promise<Outcome<CartView>> {
-    return this.answer(() => this.carts.command(call, command));
+    return this.answer(call, () => this.carts.command(call, command));
   }
   convertCart(call: SessionCall, orderId: string): Promise<Outcome<CartView>> {
-    return this.answer(() => this.carts.convert(call, orderId));
+    return this.answer(call, () => this.carts.convert(call, orderId));
   }
 
   // ── Wishlist and comparison ─────────────────────────────────────────────────
   getWishlist(call: SessionCall): Promise<Outcome<WishlistView>> {
-    return this.answer(() => this.wishlist.get(call));
+    return this.answer(call, () => this.wishlist.get(call));
   }
   wishlistCommand(call: SessionCall, command: WishlistCommand): Promise<Outcome<WishlistView>> {
-    return this.answer(() => this.wishlist.command(call, command));
+    return this.answer(call, () => this.wishlist.command(call, command));
   }
   sharedWishlist(companyId: string, tokenHash: string): Promise<Outcome<WishlistView>> {
-    return this.answer(() => this.wishlist.shared(companyId, tokenHash));
+    return this.answer(undefined, () => this.wishlist.shared(companyId, tokenHash));
   }
   getComparison(call: SessionCall): Promise<Outcome<ComparisonView>> {
-    return this.answer(() => this.comparison.get(call));
+    return this.answer(call, () => this.comparison.get(call));
   }
   comparisonCommand(call: SessionCall, command: ComparisonCommand): Promise<Outcome<ComparisonView>> {
-    return this.answer(() => this.comparison.command(call, command));
+    return this.answer(call, () => this.comparison.command(call, command));
   }
   sharedComparison(companyId: string, tokenHash: string): Promise<Outcome<ComparisonView>> {
-    return this.answer(() => this.comparison.shared(companyId, tokenHash));
+    return this.answer(undefined, () => this.comparison.shared(companyId, tokenHash));
   }
 
   // ── Cross-site sessions ─────────────────────────────────────────────────────
   link(target: LinkDoc): Promise<{ linked: boolean }> {
     return this.crossSite.link(target);
   }
-  crossSiteSession(call: SessionCall, proposedToken?: string): Promise<Outcome<CrossSiteView>> {
-    return this.answer(() => this.crossSite.session(call, proposedToken));
+  crossSiteSession(call: SessionCall): Promise<Outcome<CrossSiteView>> {
+    return this.answer(call, () => this.crossSite.session(call));
+  }
+  issueCrossSiteToken(call: SessionCall, token: NewCrossSiteToken): Promise<Outcome<IssuedCrossSiteToken>> {
+    return this.answer(call, () => this.crossSite.issueToken(call, token));
+  }
+  revokeCrossSiteTokens(call: SessionCall): Promise<Outcome<{ revoked: number }>> {
+    return this.answer(call, () => this.crossSite.revokeTokens(call));
   }
   sessionInfo(call: SessionCall): Promise<Outcome<CrossSiteView>> {
-    return this.answer(() => this.crossSite.info(call));
+    return this.answer(call, () => this.crossSite.info(call));
   }
   createTransfer(call: SessionCall, transfer: TransferRequest): Promise<Outcome<CrossSiteView>> {
-    return this.answer(() => this.crossSite.createTransfer(call, transfer));
+    return this.answer(call, () => this.crossSite.createTransfer(call, transfer));
   }
   claimTransfer(
     companyId: string,
     codeHash: string,
     site: SiteSettings,
-  ): Promise<Outcome<{ sessionToken: string; session: CrossSiteView }>> {
-    return this.answer(() => this.crossSite.claimTransfer(companyId, codeHash, site));
+    freshToken: NewCrossSiteToken,
+  ): Promise<Outcome<ClaimedTransfer>> {
+    return this.answer(undefined, () => this.crossSite.claimTransfer(companyId, codeHash, site, freshToken));
   }
   issueTicket(call: SessionCall, ticketHash: string): Promise<Outcome<{ expiresInSeconds: number }>> {
-    return this.answer(() => this.crossSite.issueTicket(call, ticketHash));
+    return this.answer(call, () => this.crossSite.issueTicket(call, ticketHash));
   }
 
   // ── Guest → customer merge ──────────────────────────────────────────────────
   peekForMerge(call: SessionCall): Promise<Outcome<GuestState>> {
-    return this.answer(() => this.merge.peek(call));
+    return this.answer(call, () => this.merge.peek(call));
   }
   freezeForMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<GuestState>> {
-    return this.answer(() => this.merge.freeze(call, intoSessionName));
+    return this.answer(call, () => this.merge.freeze(call, intoSessionName));
+  }
+  confirmMerge(call: SessionCall, intoSessionName: string): Promise<Outcome<{ confirmed: boolean }>> {
+    return this.answer(call, () => this.merge.confirm(call, intoSessionName));
   }
   mergeGuestSession(
     call: SessionCall,
@@ -144,7 +175,7 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
     strategy: MergeStrategy,
     dryRun: boolean,
   ): Promise<Outcome<MergeResult>> {
-    return this.answer(() => this.merge.into(call, guest, strategy, dryRun));
+    return this.answer(call, () => this.merge.into(call, guest, strategy, dryRun));
   }
 
   // ── Lifecycle (src/jobs) ────────────────────────────────────────────────────

@@ -16,6 +16,8 @@ export const SESSION = "session";
 /** a token object that only points at a customer's session */
 export const LINK = "link";
 export const WISHLIST = "wishlist";
+/** a customer's cross-site tokens: digests, expiries, generation (never replicated) */
+export const CROSS_SITE_TOKENS = "cross-site-tokens";
 export const COMPARISON = "comparison";
 /** the replication retry state */
 export const REPLICATION = "replication";
@@ -149,6 +151,11 @@ export class SessionStorage {
       this.sql.exec<{ oldest: number | null }>("SELECT MIN(created_at) AS oldest FROM idempotency").one().oldest ??
       undefined
     );
+  }
+
+  /** Forgets stored answers whose body contains `fragment` (an upgrade erasing what must not be kept). */
+  forgetIdempotentContaining(fragment: string): void {
+    this.sql.exec("DELETE FROM idempotency WHERE instr(body, ?) > 0", fragment);
   }
 
   /** Drops the live state (documents and idempotency); the outbox must be empty first. */

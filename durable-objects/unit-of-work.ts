@@ -28,6 +28,21 @@ export class UnitOfWork {
   async run<T>(idempotency: Idempotency, change: () => Mutation<T>): Promise<Mutation<T>> {
     const replayed = this.replay<T>(idempotency);
     if (replayed) return replayed;
+    return this.execute(idempotency, change);
+  }
+
+  /**
+   * A change whose answer holds a secret kept nowhere (a cross-site token: only the Worker ever
+   * sees it), so a repeated Idempotency-Key cannot replay it: `change` runs again, given what
+   * the first run answered (to withdraw what it handed out), and its answer replaces the stored
+   * one. A key reused with another request is refused as by `run`.
+   */
+  async rerun<T>(idempotency: Idempotency, change: (previous: Mutation<T> | undefined) => Mutation<T>) {
+    const previous = this.replay<T>(idempotency);
+    return this.execute(idempotency, () => change(previous));
+  }
+
+  private async execute<T>(idempotency: Idempotency, change: () => Mutation<T>): Promise<Mutation<T>> {
     this.recorded = [];
     let result: Mutation<T>;
     let changes: Change[];

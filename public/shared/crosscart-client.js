@@ -362,6 +362,14 @@ function defaultLiveSocket(fetchImpl) {
 }
 
 // src/client/session.ts
+async function customerSession(read, issue) {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof CrosscartError && error.code === "NOT_FOUND") return issue();
+    throw error;
+  }
+}
 function sessionApi(context) {
   const { identity } = context;
   const forgetAll = () => {
@@ -384,7 +392,11 @@ function sessionApi(context) {
      * or merged starts a new session here, with a new token, instead of failing.
      */
     async open() {
-      if (identity.isCustomer) return context.asShopper({ method: "POST", path: "/api/cross-site-session" });
+      if (identity.isCustomer)
+        return customerSession(
+          () => context.asShopper({ method: "GET", path: "/api/cross-site-session" }),
+          () => context.asShopper({ method: "POST", path: "/api/cross-site-session" })
+        );
       const session = await context.transport.send({
         method: "POST",
         path: "/api/public/session",
@@ -449,11 +461,11 @@ function sessionApi(context) {
     },
     /** Signs in without merging: the customer's session (created on first use) replaces the anonymous one here. */
     async signIn(customerJwt) {
-      const session = await context.transport.send({
-        method: "POST",
-        path: "/api/cross-site-session",
-        headers: { authorization: `Bearer ${customerJwt}`, "x-site-id": identity.siteId }
-      });
+      const headers = { authorization: `Bearer ${customerJwt}`, "x-site-id": identity.siteId };
+      const session = await customerSession(
+        () => context.transport.send({ method: "GET", path: "/api/cross-site-session", headers }),
+        () => context.transport.send({ method: "POST", path: "/api/cross-site-session", headers })
+      );
       becomeCustomer(customerJwt);
       return session;
     },

@@ -5,6 +5,23 @@ import type { ClaimResult, CrossSiteSession, MergeOptions, SessionMergeResult, T
 import { CrosscartError } from "./errors";
 import type { CallOptions } from "./transport";
 
+/**
+ * A signed-in customer's cross-site session without minting a token: it is read, and issued
+ * (which starts it) only while none was ever issued (404). Every POST mints another token, and
+ * a page signed in with the customer's JWT needs none.
+ */
+async function customerSession(
+  read: () => Promise<CrossSiteSession>,
+  issue: () => Promise<CrossSiteSession>,
+): Promise<CrossSiteSession> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof CrosscartError && error.code === "NOT_FOUND") return issue();
+    throw error;
+  }
+}
+
 export function sessionApi(context: ClientContext) {
   const { identity } = context;
 
@@ -31,7 +48,11 @@ export function sessionApi(context: ClientContext) {
      * or merged starts a new session here, with a new token, instead of failing.
      */
     async open(): Promise<CrossSiteSession> {
-      if (identity.isCustomer) return context.asShopper({ method: "POST", path: "/api/cross-site-session" });
+      if (identity.isCustomer)
+        return customerSession(
+          () => context.asShopper({ method: "GET", path: "/api/cross-site-session" }),
+          () => context.asShopper({ method: "POST", path: "/api/cross-site-session" }),
+        );
       const session = await context.transport.send<CrossSiteSession>({
         method: "POST",
         path: "/api/public/session",
@@ -106,11 +127,11 @@ export function sessionApi(context: ClientContext) {
 
     /** Signs in without merging: the customer's session (created on first use) replaces the anonymous one here. */
     async signIn(customerJwt: string): Promise<CrossSiteSession> {
-      const session = await context.transport.send<CrossSiteSession>({
-        method: "POST",
-        path: "/api/cross-site-session",
-        headers: { authorization: `Bearer ${customerJwt}`, "x-site-id": identity.siteId },
-      });
+      const headers = { authorization: `Bearer ${customerJwt}`, "x-site-id": identity.siteId };
+      const session = await customerSession(
+        () => context.transport.send<CrossSiteSession>({ method: "GET", path: "/api/cross-site-session", headers }),
+        () => context.transport.send<CrossSiteSession>({ method: "POST", path: "/api/cross-site-session", headers }),
+      );
       becomeCustomer(customerJwt);
       return session;
     },

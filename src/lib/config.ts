@@ -18,6 +18,14 @@ const ConfigSchema = z
     JWT_AUDIENCE: optional(z.string()),
     COMPANY_PORTAL_URL: optional(z.url()).default("http://localhost:3003"),
     CORS_ORIGINS: optional(z.string()).default("*"),
+    /** A customer's cross-site token expires this long after its last use (sliding). */
+    CROSS_SITE_TOKEN_TTL_DAYS: optional(
+      z.coerce
+        .number({ error: "CROSS_SITE_TOKEN_TTL_DAYS must be a number of days" })
+        .int("CROSS_SITE_TOKEN_TTL_DAYS must be a whole number of days")
+        .min(1, "CROSS_SITE_TOKEN_TTL_DAYS must be 1 to 365")
+        .max(365, "CROSS_SITE_TOKEN_TTL_DAYS must be 1 to 365"),
+    ).default(30),
   })
   .refine((config) => config.JWT_SECRET || config.JWKS_URL, {
     message: "JWT_SECRET or JWKS_URL is required to verify tokens",

@@ -51,7 +51,8 @@ export function unwrap<T>(outcome: Outcome<T>): { status: number; body: T } {
 }
 
 // Isolate-lifetime cache: a cross-site token's link to a customer's session never changes
-// for the token's life, so each isolate asks the link object once per token.
+// for the token's life, so each isolate asks the link object once per token. Whether the
+// token still counts is the customer's object's to say, on every call (viaCrossSiteToken).
 const links = new IsolateCache<SessionAddress>(10 * 60_000, 10_000);
 
 /**
@@ -67,11 +68,16 @@ export async function callSession<T>(
   const { address } = call;
   const linkKey = address.kind === "anonymous" ? `${address.companyId}:${address.tokenHash}` : undefined;
   const known = linkKey ? links.get(linkKey) : undefined;
-  const target = known ? { ...call, address: known } : call;
+  const viaToken = (linked: SessionAddress): SessionCall => ({
+    ...call,
+    address: linked,
+    viaCrossSiteToken: address.kind === "anonymous" ? address.tokenHash : undefined,
+  });
+  const target = known ? viaToken(known) : call;
   const outcome = await invoke(sessionStub(env, target.address), target);
   if (outcome.ok || outcome.error.code !== "LINKED" || !linkKey) return outcome;
   const customerId = String(outcome.error.extensions?.customerId);
   const linked: SessionAddress = { kind: "customer", companyId: address.companyId, customerId };
   links.set(linkKey, linked);
-  return invoke(sessionStub(env, linked), { ...call, address: linked });
+  return invoke(sessionStub(env, linked), viaToken(linked));
 }

@@ -7,9 +7,9 @@ import { sessionObjectName } from "./address";
 
 /**
  * Guest → customer merge, used by POST /api/cross-site-session/merge and /api/cart/merge:
- * freeze the guest session (a dry run only reads it), then merge its cart, wishlist and
- * comparison into the customer's session (the one `call` addresses) in one step. Retrying
- * is safe at every point.
+ * freeze the guest session (a dry run only reads it), merge its cart, wishlist and comparison
+ * into the customer's session (the one `call` addresses) in one step, then have the guest
+ * remember that it was merged (a later merge of it adds nothing). Retrying is safe at every point.
  */
 export async function mergeGuestIntoCustomer(
   env: Env,
@@ -23,14 +23,18 @@ export async function mergeGuestIntoCustomer(
   } as const;
   const guestCall = { address: guestAddress, site: call.site };
   const guest = sessionStub(env, guestAddress);
+  const intoSessionName = sessionObjectName(call.address);
   const outcome = body.dryRun
     ? await guest.peekForMerge(guestCall)
-    : await guest.freezeForMerge(guestCall, sessionObjectName(call.address));
+    : await guest.freezeForMerge(guestCall, intoSessionName);
   // A customer's cross-site token names a link object, not an anonymous session: there is
   // no guest to merge (and the link must not be followed: it would merge a customer's session).
   const failure = "error" in outcome ? (outcome.error as RpcError) : undefined;
   if (failure?.code === "LINKED") throw new ApiError("NOT_FOUND", "Guest session not found");
   const exported = unwrap(outcome).body;
-  const merged = await sessionStub(env, call.address).mergeGuestSession(call, exported, body.strategy, body.dryRun);
-  return unwrap(merged).body;
+  const merged = unwrap(
+    await sessionStub(env, call.address).mergeGuestSession(call, exported, body.strategy, body.dryRun),
+  ).body;
+  if (!body.dryRun && !exported.alreadyMerged) unwrap(await guest.confirmMerge(guestCall, intoSessionName));
+  return merged;
 }

@@ -55,7 +55,7 @@ export async function newCrossSiteGuest(company: TestCompany, siteId = company.s
   };
 }
 
-/** The customer's cross-site session (POST /api/cross-site-session), with its token. */
+/** A new cross-site token of the customer (POST /api/cross-site-session), with its session. */
 export async function crossSiteSessionOf(customer: Pick<CustomerCredentials, "headers">, siteId?: string) {
   const response = await request("POST", "/api/cross-site-session", {
     ...customer.headers,
@@ -85,6 +85,26 @@ export async function addToCart(company: Company, siteId: string, token: string,
 export async function transferCode(company: Company, fromSiteId: string, token: string, targetSiteId: string) {
   return bodyOf(
     await request("POST", "/api/public/session/transfer", onSite(company, fromSiteId, token), { targetSiteId }),
+    200,
+    TransferCodeSchema,
+  );
+}
+
+/** A one-time transfer code a signed-in customer asks for on one site (POST /api/cross-site-session/transfer). */
+export async function customerTransferCode(
+  customer: Pick<CustomerCredentials, "headers">,
+  fromSiteId: string,
+  targetSiteId: string,
+) {
+  return bodyOf(
+    await request(
+      "POST",
+      "/api/cross-site-session/transfer",
+      { ...customer.headers, "x-site-id": fromSiteId },
+      {
+        targetSiteId,
+      },
+    ),
     200,
     TransferCodeSchema,
   );

@@ -9,6 +9,7 @@ export { addLine, removeLine, subtotalOf, updateQuantity } from "./lines";
 export {
   type DiscountDropReason,
   emptyMergeDiff,
+  guestCartEnded,
   type LineDropReason,
   type MergeDiff,
   type MergeLineChange,

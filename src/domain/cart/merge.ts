@@ -73,6 +73,15 @@ interface MergeContext {
  *   takes the guest's codes instead.
  * - Lines taken from the guest get `addedAt = now`: that is when they entered this cart.
  */
+/**
+ * A guest cart a merge takes nothing from: its order was placed (CONVERTED: the lines would come
+ * back, and the conversion would be lost) or it is gone (EXPIRED). The customer's cart stays as it
+ * is, under every strategy (`replace` too).
+ */
+export function guestCartEnded(status: string): boolean {
+  return status === "CONVERTED" || status === "EXPIRED";
+}
+
 /** A merge that changed nothing (a retried merge reports this). */
 export function emptyMergeDiff(): MergeDiff {
   return {

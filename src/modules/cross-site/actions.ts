@@ -1,5 +1,5 @@
 // What the customer and public cross-site routes both do: mint transfer codes and live tickets,
-// and (customers) make sure the cross-site session and its linked token exist.
+// and mint customers' cross-site tokens (the raw token exists only here and in the response).
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { SessionCall } from "../../../durable-objects/contract";
@@ -35,22 +35,35 @@ export const ticketRoute = (audience: Audience) =>
     responses: { 200: jsonContent(TicketSchema, "The ticket"), ...ERRORS },
   });
 
-/** The customer's cross-site session, created if needed, with its token linked to the customer's object. */
-export async function ensureCrossSiteSession(c: Context<AppEnv>, call: SessionCall) {
-  if (call.address.kind !== "customer") throw new ApiError("FORBIDDEN", "Only customers have a cross-site session");
-  const { status, body } = unwrap(await sessionStub(c.env, call.address).crossSiteSession(call, newSessionToken()));
-  const token = body.sessionToken as string;
-  const tokenAddress = {
-    kind: "anonymous",
-    companyId: call.address.companyId,
-    tokenHash: await sha256Hex(token),
-  } as const;
-  const { linked } = await sessionStub(c.env, tokenAddress).link({
-    companyId: call.address.companyId,
-    customerId: call.address.customerId,
-  });
+/**
+ * A new cross-site token for a customer: minted here, its digest (with the configured
+ * lifetime) handed to the customer's object, the raw token returned once. Only its digest is
+ * kept anywhere.
+ */
+export async function mintCrossSiteToken(c: Context<AppEnv>) {
+  const token = newSessionToken();
+  const days = c.var.config.CROSS_SITE_TOKEN_TTL_DAYS;
+  return { token, fresh: { digest: await sha256Hex(token), ttlMs: days * 86_400_000 } };
+}
+
+/**
+ * Routes a customer's cross-site token: its own object (named by its digest) becomes a link to
+ * the customer's. The link opens nothing by itself: the customer's object checks the token on
+ * every call.
+ */
+export async function linkCrossSiteToken(env: Env, companyId: string, customerId: string, digest: string) {
+  const tokenAddress = { kind: "anonymous", companyId, tokenHash: digest } as const;
+  const { linked } = await sessionStub(env, tokenAddress).link({ companyId, customerId });
   if (!linked) throw new ApiError("INTERNAL", "The cross-site token could not be linked");
-  return { status, session: body, token };
+}
+
+/** Issues a customer's cross-site token: 201 with the session and the token, shown this once. */
+export async function issueCrossSiteToken(c: Context<AppEnv>, call: SessionCall) {
+  if (call.address.kind !== "customer") throw new ApiError("FORBIDDEN", "Only customers have a cross-site session");
+  const { token, fresh } = await mintCrossSiteToken(c);
+  const { body } = unwrap(await sessionStub(c.env, call.address).issueCrossSiteToken(call, fresh));
+  await linkCrossSiteToken(c.env, call.address.companyId, call.address.customerId, fresh.digest);
+  return { ...body.session, sessionToken: token, sessionTokenExpiresAt: body.expiresAt };
 }
 
 /** A one-time transfer code for continuing on `targetSiteId`, and the target's URL carrying it. */
@@ -58,7 +71,7 @@ export async function createTransfer(
   c: Context<AppEnv>,
   call: SessionCall,
   targetSiteId: string,
-  sessionToken: string,
+  sessionToken: string | undefined,
 ) {
   const target = resolveSite(c.var.shopper.company, targetSiteId);
   let code = "";

@@ -8,7 +8,7 @@ import {
   createTransfer,
   crossSiteRoute,
   ERRORS,
-  ensureCrossSiteSession,
+  issueCrossSiteToken,
   issueTicket,
   ticketRoute,
   transferRoute,
@@ -20,7 +20,7 @@ export const customerSessions = createRouter()
     crossSiteRoute("customer", {
       method: "get",
       path: "/",
-      summary: "The customer's cross-site session (404 until created)",
+      summary: "The customer's cross-site session and its live tokens (never a token; 404 until one was issued)",
       responses: { 200: jsonContent(CrossSiteSessionSchema, "The session"), ...ERRORS },
     }),
     async (c) => {
@@ -34,27 +34,37 @@ export const customerSessions = createRouter()
     crossSiteRoute("customer", {
       method: "post",
       path: "/",
-      summary: "Create (or return) the customer's cross-site session with its token",
-      responses: {
-        201: jsonContent(CrossSiteSessionSchema, "Created"),
-        200: jsonContent(CrossSiteSessionSchema, "Existing"),
-        ...ERRORS,
-      },
+      summary: "Issue a new cross-site token (shown once; expires 30 days after its last use)",
+      description:
+        "Each call issues another token; earlier ones stay valid until they expire or are revoked. " +
+        "A repeated Idempotency-Key issues a fresh token and revokes the one the first call issued.",
+      responses: { 201: jsonContent(CrossSiteSessionSchema, "The session, with the new sessionToken"), ...ERRORS },
     }),
     async (c) => {
-      const { status, session } = await ensureCrossSiteSession(c, await sessionCall(c));
+      const issued = await issueCrossSiteToken(c, await sessionCall(c));
       c.header("Cache-Control", "no-store");
-      // The session answers 201 when it created the cross-site session, else 200.
-      return c.json(session, status as 200 | 201);
+      return c.json(issued, 201);
+    },
+  )
+  .openapi(
+    crossSiteRoute("customer", {
+      method: "delete",
+      path: "/",
+      summary: "Revoke every cross-site token of the customer (their sites then get 401)",
+      responses: { 204: { description: "Every cross-site token is revoked" }, ...ERRORS },
+    }),
+    async (c) => {
+      const call = await sessionCall(c);
+      unwrap(await sessionStub(c.env, call.address).revokeCrossSiteTokens(call));
+      return c.body(null, 204);
     },
   )
   .openapi(
     transferRoute("customer", "A one-time code (120 s) to continue on another site of the company"),
     async (c) => {
       const body = c.req.valid("json");
-      const call = await sessionCall(c, { body });
-      const { token } = await ensureCrossSiteSession(c, call);
-      return createTransfer(c, call, body.targetSiteId, token);
+      // The claim issues a fresh cross-site token: the code holds none.
+      return createTransfer(c, await sessionCall(c, { body }), body.targetSiteId, undefined);
     },
   )
   .openapi(

@@ -6,7 +6,16 @@ import { createRouter } from "../../lib/router";
 import { sha256Hex } from "../../lib/tokens";
 import { callSession, sharedSessionStub, unwrap } from "../../session-client";
 import { openAnonymousSession, sessionCall } from "../shopper-call";
-import { createTransfer, crossSiteRoute, ERRORS, issueTicket, ticketRoute, transferRoute } from "./actions";
+import {
+  createTransfer,
+  crossSiteRoute,
+  ERRORS,
+  issueTicket,
+  linkCrossSiteToken,
+  mintCrossSiteToken,
+  ticketRoute,
+  transferRoute,
+} from "./actions";
 import { ClaimResultSchema, ClaimSchema, CrossSiteSessionSchema } from "./schema";
 
 export const publicSessions = createRouter()
@@ -67,8 +76,15 @@ export const publicSessions = createRouter()
       c.header("Cache-Control", "no-store");
       const stub = sharedSessionStub(c.env, code);
       if (!stub) throw new ApiError("NOT_FOUND", "Transfer code not found or expired");
-      const { body } = unwrap(await stub.claimTransfer(company.id, await sha256Hex(code), site));
-      return c.json(body, 200);
+      // A customer's session answers a claim with a fresh cross-site token, minted here.
+      const { token, fresh } = await mintCrossSiteToken(c);
+      const { body } = unwrap(await stub.claimTransfer(company.id, await sha256Hex(code), site, fresh));
+      if (body.sessionToken) return c.json({ sessionToken: body.sessionToken, session: body.session }, 200);
+      const { customerId } = body.session;
+      if (!customerId || !body.issuedTokenExpiresAt) throw new ApiError("INTERNAL", "The claim yielded no token");
+      await linkCrossSiteToken(c.env, company.id, customerId, fresh.digest);
+      const session = { ...body.session, sessionTokenExpiresAt: body.issuedTokenExpiresAt };
+      return c.json({ sessionToken: token, session }, 200);
     },
   )
   .openapi(ticketRoute("public"), async (c) => issueTicket(c, await sessionCall(c)));

@@ -11,7 +11,25 @@ export const CrossSiteSessionSchema = z
     companyId: z.string(),
     customerId: z.string().nullable(),
     status: z.enum(["ACTIVE", "MERGED", "EXPIRED"]),
-    sessionToken: z.string().optional().openapi({ description: "Returned to the session's owner only" }),
+    sessionToken: z.string().optional().openapi({
+      description:
+        "Only where a token is handed out: a new anonymous session, or a customer's cross-site token when issued (shown once, never again)",
+    }),
+    sessionTokenExpiresAt: z
+      .string()
+      .optional()
+      .openapi({ description: "With a customer's cross-site token: when it expires unless used (sliding)" }),
+    tokens: z
+      .array(
+        z.object({
+          issuedAt: z.string(),
+          lastUsedAt: z.string(),
+          expiresAt: z.string(),
+          generation: z.number().int(),
+        }),
+      )
+      .optional()
+      .openapi({ description: "Customers: their live cross-site tokens (never the tokens themselves)" }),
     originSiteId: z.string(),
     sitesVisited: z.array(z.string()),
     transferCount: z.number().int(),

@@ -85,7 +85,7 @@ describe("cross-site session (anonymous)", () => {
 });
 
 describe("cross-site session (customer)", () => {
-  it("create returns the same session; its token reaches the customer's cart; merge freezes the guest", async () => {
+  it("each create issues another token for the same session; a token reaches the customer's cart; merge freezes the guest", async () => {
     const { companyId, siteIds } = await createCompany();
     const productId = await seedProduct(companyId);
     const customerToken = await signToken({ role: "customer", companyId, customerId: crypto.randomUUID() });
@@ -93,8 +93,10 @@ describe("cross-site session (customer)", () => {
     expect(first.status).toBe(201);
     const session = await first.json<{ id: string; sessionToken: string }>();
     const again = await api("/api/cross-site-session", { method: "POST", headers: bearer(customerToken) });
-    expect(again.status).toBe(200);
-    expect((await again.json<{ sessionToken: string }>()).sessionToken).toBe(session.sessionToken);
+    expect(again.status).toBe(201);
+    const another = await again.json<{ id: string; sessionToken: string }>();
+    expect(another.id).toBe(session.id);
+    expect(another.sessionToken).not.toBe(session.sessionToken);
 
     // The cross-site token opens the customer's cart on a site where they are not signed in.
     const viaToken = { "x-company-id": companyId, "x-site-id": siteIds[1], "x-session-token": session.sessionToken };

@@ -202,7 +202,8 @@ describe("raw secrets", () => {
       200,
       TransferCodeSchema,
     );
-    await claimed(await claim(company, siteB, customerTransfer.code));
+    // The claim issues a fresh cross-site token (the customer's code holds none).
+    const customerClaim = await claimed(await claim(company, siteB, customerTransfer.code));
     const customerTicket = await ticketFor(customer.headers, true);
     (await subscribe(customerTicket.ticket)).close();
     await bodyOf(
@@ -219,6 +220,7 @@ describe("raw secrets", () => {
     const secrets: Record<string, string> = {
       "guest session token": guest.token,
       "cross-site token": crossSite.sessionToken,
+      "cross-site token of the claim": customerClaim.sessionToken,
       "guest wishlist share token": guestWishlistShare.token,
       "guest comparison share token": guestComparisonShare.token,
       "customer wishlist share token": customerWishlistShare.token,
@@ -289,7 +291,8 @@ describe("raw secrets", () => {
     const guestRow = rows.crossSiteSessions.find((row) => row.customerId === null);
     const customerRow = rows.crossSiteSessions.find((row) => row.customerId === customer.customerId);
     expect(guestRow?.sessionTokenHash).toBe(await sha256Hex(guest.token));
-    expect(customerRow?.sessionTokenHash).toBe(await sha256Hex(crossSite.sessionToken));
+    // A customer's row carries the digest of the cross-site token issued last: the claim's.
+    expect(customerRow?.sessionTokenHash).toBe(await sha256Hex(customerClaim.sessionToken));
     expect(rows.carts.find((row) => row.customerId === null)?.sessionTokenHash).toBe(await sha256Hex(guest.token));
     const shareHashes = rows.wishlists.map((row) => row.shareTokenHash).sort();
     expect(shareHashes).toEqual(

@@ -13,6 +13,7 @@ import {
   claim,
   claimed,
   crossSiteSessionOf,
+  customerTransferCode,
   newCrossSiteGuest,
   onSite,
   publicCart,
@@ -165,28 +166,32 @@ describe("POST /api/public/session/transfer", () => {
     expect((await claimed(await claim(company, siteB, code))).sessionToken).toBe(guest.token);
   });
 
-  it("a site other than the transfer's target cannot claim the code (404)", async () => {
+  it("a site other than the transfer's target cannot claim the code (404), and its try spends the code", async () => {
     const company = await createCompany();
     const inactiveSiteId = await addSite(company, { enableCompare: true, active: false });
     const [siteA, siteB] = company.siteIds;
     const guest = await newCrossSiteGuest(company, siteA);
+    // The inactive site is no site at all: refused before the session sees the code.
     const { code } = await transferCode(company, siteA, guest.token, siteB);
+    await problemOf(await claim(company, inactiveSiteId, code), 404, "NOT_FOUND");
     await problemOf(await claim(company, siteA, code), 404, "NOT_FOUND");
+    // Spent by the wrong site's try (test/worker/security/transfer-codes.test.ts).
+    await problemOf(await claim(company, siteB, code), 404, "NOT_FOUND");
     // Without x-site-id the claim is on the default site, which is site A: refused too.
+    const second = await transferCode(company, siteA, guest.token, siteB);
     await problemOf(
-      await request("POST", "/api/public/session/claim", { "x-company-id": company.companyId }, { code }),
+      await request("POST", "/api/public/session/claim", { "x-company-id": company.companyId }, { code: second.code }),
       404,
       "NOT_FOUND",
     );
-    // The inactive site is no site at all.
-    await problemOf(await claim(company, inactiveSiteId, code), 404, "NOT_FOUND");
     const session = await bodyOf(
       await request("GET", "/api/public/session", onSite(company, siteA, guest.token)),
       200,
       CrossSiteSessionSchema,
     );
     expect(session.transferCount).toBe(0);
-    expect((await claimed(await claim(company, siteB, code))).sessionToken).toBe(guest.token);
+    const third = await transferCode(company, siteA, guest.token, siteB);
+    expect((await claimed(await claim(company, siteB, third.code))).sessionToken).toBe(guest.token);
   });
 
   it("unknown and malformed codes are a 404; a code longer than 256 characters is a 400", async () => {
@@ -269,22 +274,13 @@ describe("POST /api/cross-site-session/transfer (customer)", () => {
     const company = await createCompany();
     const [siteA, siteB] = company.siteIds;
     const customer = await customerCredentials(company.companyId);
-    const transfer = await bodyOf(
-      await request(
-        "POST",
-        "/api/cross-site-session/transfer",
-        { ...customer.headers, "x-site-id": siteA },
-        {
-          targetSiteId: siteB,
-        },
-      ),
-      200,
-      TransferCodeSchema,
-    );
-    // The transfer created the cross-site session; the code redeems to its token.
+    const transfer = await customerTransferCode(customer, siteA, siteB);
+    // The code holds no token: its claim issues a fresh cross-site token, another than any
+    // issued before (test/worker/security/customer-cross-site-tokens.test.ts).
     const session = await crossSiteSessionOf(customer);
     const result = await claimed(await claim(company, siteB, transfer.code));
-    expect(result.sessionToken).toBe(session.sessionToken);
+    expect(result.sessionToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.sessionToken).not.toBe(session.sessionToken);
     expect(result.session).toMatchObject({
       id: session.id,
       customerId: customer.customerId,
@@ -299,7 +295,8 @@ describe("POST /api/cross-site-session/transfer (customer)", () => {
       customerId: customer.customerId,
       transferCount: 1,
       sitesVisited: [siteA, siteB],
-      sessionTokenHash: await sha256Hex(session.sessionToken),
+      // the digest of the token issued last: the claim's
+      sessionTokenHash: await sha256Hex(result.sessionToken),
     });
   });
 
