@@ -67,7 +67,7 @@ export function createApp() {
     "/api/*",
     cors({
       origin: (origin, c: Context<AppEnv>) => {
-        const allowed = c.var.config.CORS_ORIGINS.split(",").map((entry) => entry.trim());
+        const allowed = c.var.config.corsOrigins;
         return allowed.includes("*") || allowed.includes(origin) ? origin : null;
       },
       allowHeaders: [
