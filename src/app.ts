@@ -16,7 +16,7 @@ import { customerCart, publicCart } from "./modules/cart";
 import { catalog } from "./modules/catalog";
 import { customerComparison, publicComparison } from "./modules/comparison";
 import { customerSessions, live, publicSessions } from "./modules/cross-site";
-import { health } from "./modules/health";
+import { deepHealthIsAdminOnly, health } from "./modules/health";
 import { replication } from "./modules/replication";
 import { site } from "./modules/site";
 import { customerWishlist, publicWishlist } from "./modules/wishlist";
@@ -99,6 +99,7 @@ export function createApp() {
     app.use(prefix, authenticate, customerShopper);
     app.use(`${prefix}/*`, authenticate, customerShopper);
   }
+  app.use("/api/health", deepHealthIsAdminOnly);
   app.use("/api/analytics/*", authenticate, requireRole("admin"));
   app.use("/api/admin/*", authenticate, requireRole("admin"));
   app.use("/api/catalog/*", authenticate, requireRole("admin", "service"));
