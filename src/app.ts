@@ -7,6 +7,7 @@ import { ApiError, type ErrorCode } from "./lib/errors";
 import { PROBLEM_CONTENT_TYPE, problem } from "./lib/problem";
 import { createRouter } from "./lib/router";
 import { authenticate, requireRole } from "./middleware/auth";
+import { requireJsonBody } from "./middleware/json-body";
 import { publicSession } from "./middleware/public-session";
 import { rateLimitByIp } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
@@ -94,6 +95,7 @@ export function createApp() {
       },
     }),
   );
+  app.use("/api/*", requireJsonBody);
 
   for (const prefix of CUSTOMER_PREFIXES) {
     app.use(prefix, authenticate, customerShopper);
