@@ -25,6 +25,13 @@ const ConfigSchema = z
     COMPANY_PORTAL_URL: optional(z.url()).default("http://localhost:3003"),
     /** Unset means `*`, which only development and test accept (see the checks below). */
     CORS_ORIGINS: optional(z.string()),
+    ANALYTICS_STATEMENT_TIMEOUT_MS: optional(
+      z.coerce
+        .number({ error: "ANALYTICS_STATEMENT_TIMEOUT_MS must be a number of milliseconds" })
+        .int("ANALYTICS_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds")
+        .min(1, "ANALYTICS_STATEMENT_TIMEOUT_MS must be at least 1")
+        .max(600_000, "ANALYTICS_STATEMENT_TIMEOUT_MS must be at most 600000 (10 minutes)"),
+    ).default(5_000),
   })
   .superRefine((config, ctx) => {
     if (!config.JWT_SECRET && !config.JWKS_URL) {
