@@ -8,7 +8,7 @@ import { api, bearer, problemOf, tokenFor } from "../../support/app";
 import { readCart } from "../../support/cart";
 import { createCompany, seedProducts } from "../../support/catalog";
 import { withDatabase } from "../../support/db";
-import { newGuest, newShopper, VARIANTS } from "../../support/sessions";
+import { newGuest, newShopper, VARIANTS, type Variant } from "../../support/sessions";
 
 const refused = [
   ["text/plain", "text/plain"],
@@ -18,17 +18,24 @@ const refused = [
   ["text/json", "text/json"],
 ] as const;
 
+/** A shopper of a fresh company, and a cart add of its product sent with this Content-Type (none: no header). */
+async function addWithType(variant: Variant, type: string | undefined) {
+  const company = await createCompany();
+  const [productId] = await seedProducts(company.companyId, [{}]);
+  const shopper = await newShopper(variant, company);
+  const response = await api(shopper.cartPath("/items"), {
+    method: "POST",
+    headers: { ...shopper.headers, ...(type === undefined ? {} : { "content-type": type }) },
+    // Bytes, so that fetch adds no Content-Type of its own.
+    body: new TextEncoder().encode(JSON.stringify({ productId, quantity: 2 })),
+  });
+  return { shopper, response };
+}
+
 describe.each(VARIANTS)("%s shopper", (variant) => {
   for (const [name, type] of refused) {
     it(`a body sent as ${name} is a 415 UNSUPPORTED_MEDIA_TYPE and changes nothing`, async () => {
-      const company = await createCompany();
-      const [productId] = await seedProducts(company.companyId, [{}]);
-      const shopper = await newShopper(variant, company);
-      const response = await api(shopper.cartPath("/items"), {
-        method: "POST",
-        headers: { ...shopper.headers, "content-type": type },
-        body: JSON.stringify({ productId, quantity: 2 }),
-      });
+      const { shopper, response } = await addWithType(variant, type);
       const problem = await problemOf(response, 415, "UNSUPPORTED_MEDIA_TYPE");
       expect(problem.detail).toMatch(/application\/json/);
       expect((await readCart(shopper)).items).toEqual([]);
@@ -36,28 +43,14 @@ describe.each(VARIANTS)("%s shopper", (variant) => {
   }
 
   it("a body without any content type is a 415", async () => {
-    const company = await createCompany();
-    const [productId] = await seedProducts(company.companyId, [{}]);
-    const shopper = await newShopper(variant, company);
-    const response = await api(shopper.cartPath("/items"), {
-      method: "POST",
-      headers: shopper.headers,
-      body: new TextEncoder().encode(JSON.stringify({ productId })),
-    });
+    const { shopper, response } = await addWithType(variant, undefined);
     await problemOf(response, 415, "UNSUPPORTED_MEDIA_TYPE");
     expect((await readCart(shopper)).items).toEqual([]);
   });
 
   for (const type of ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"]) {
     it(`accepts ${type}`, async () => {
-      const company = await createCompany();
-      const [productId] = await seedProducts(company.companyId, [{}]);
-      const shopper = await newShopper(variant, company);
-      const response = await api(shopper.cartPath("/items"), {
-        method: "POST",
-        headers: { ...shopper.headers, "content-type": type },
-        body: JSON.stringify({ productId, quantity: 2 }),
-      });
+      const { response } = await addWithType(variant, type);
       expect(response.status, await response.text()).toBe(201);
     });
   }
