@@ -7,6 +7,7 @@ import { ApiError, type ErrorCode } from "./lib/errors";
 import { PROBLEM_CONTENT_TYPE, problem } from "./lib/problem";
 import { createRouter } from "./lib/router";
 import { authenticate, requireRole } from "./middleware/auth";
+import { requireJsonBody } from "./middleware/json-body";
 import { publicSession } from "./middleware/public-session";
 import { rateLimitByIp } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
@@ -17,7 +18,7 @@ import { catalog } from "./modules/catalog";
 import { customerComparison, publicComparison } from "./modules/comparison";
 import { conversion } from "./modules/conversion";
 import { customerSessions, live, publicSessions } from "./modules/cross-site";
-import { health } from "./modules/health";
+import { deepHealthIsAdminOnly, health } from "./modules/health";
 import { replication } from "./modules/replication";
 import { site } from "./modules/site";
 import { customerWishlist, publicWishlist } from "./modules/wishlist";
@@ -69,7 +70,7 @@ export function createApp() {
     "/api/*",
     cors({
       origin: (origin, c: Context<AppEnv>) => {
-        const allowed = c.var.config.CORS_ORIGINS.split(",").map((entry) => entry.trim());
+        const allowed = c.var.config.corsOrigins;
         return allowed.includes("*") || allowed.includes(origin) ? origin : null;
       },
       allowHeaders: [
@@ -96,11 +97,13 @@ export function createApp() {
       },
     }),
   );
+  app.use("/api/*", requireJsonBody);
 
   for (const prefix of CUSTOMER_PREFIXES) {
     app.use(prefix, authenticate, customerShopper);
     app.use(`${prefix}/*`, authenticate, customerShopper);
   }
+  app.use("/api/health", deepHealthIsAdminOnly);
   app.use("/api/analytics/*", authenticate, requireRole("admin"));
   app.use("/api/admin/*", authenticate, requireRole("admin"));
   app.use("/api/catalog/*", authenticate, requireRole("admin", "service"));

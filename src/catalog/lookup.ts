@@ -27,11 +27,20 @@ export interface CompanyContext {
   defaultSite: SiteSettings | undefined;
 }
 
+/** How many unknown company ids an isolate remembers (about 1 MB), apart from the known companies. */
+export const MAX_UNKNOWN_COMPANIES = 10_000;
+
 // Isolate-lifetime cache: company and site settings change rarely; 30 s of staleness is
 // the price of never waiting on Postgres for them on the hot path (and while Postgres cannot
-// be reached, the last good copy serves). Unknown ids are cached briefly too, so a flood of
-// random company ids cannot turn into a flood of queries.
-const companyCache = new IsolateCache<CompanyContext | null>(30_000, 5_000, { name: "companies", missTtlMs: 5_000 });
+// be reached, the last good copy serves). An unknown id costs one query, then is remembered
+// as unknown for as long as a known company is remembered. Unknown ids (which anyone can make
+// up, unauthenticated) have a bound of their own: a flood of them pushes out only the least
+// recently asked unknown ids, never a real company.
+const companyCache = new IsolateCache<CompanyContext | null>(30_000, 5_000, {
+  name: "companies",
+  missTtlMs: 30_000,
+  maxMisses: MAX_UNKNOWN_COMPANIES,
+});
 
 /**
  * The active company with its active sites, or null when unknown or inactive. 503 when it

@@ -31,20 +31,24 @@ export interface CatalogProduct {
 // Keys start with the company id and every query filters by it, so one company's cache
 // entry can never answer for another company. A price change reaches carts within the TTL;
 // while Postgres cannot be reached the last good copy serves (up to MAX_STALE_MS past it).
+// Unknown ids (a shopper may send any) are bounded apart, so they never push out real rows.
 const CATALOG_TTL_MS = 60_000;
 const UNKNOWN_TTL_MS = 5_000;
+const MAX_UNKNOWN = 5_000;
 const productCache = new IsolateCache<CatalogProduct | null>(CATALOG_TTL_MS, 20_000, {
   name: "products",
   missTtlMs: UNKNOWN_TTL_MS,
+  maxMisses: MAX_UNKNOWN,
 });
 const bundleCache = new IsolateCache<(Omit<BundleDefinition, "items"> & { items: BundleItemRef[] }) | null>(
   CATALOG_TTL_MS,
   5_000,
-  { name: "bundles", missTtlMs: UNKNOWN_TTL_MS },
+  { name: "bundles", missTtlMs: UNKNOWN_TTL_MS, maxMisses: MAX_UNKNOWN },
 );
 const promotionCache = new IsolateCache<Promotion | null>(30_000, 5_000, {
   name: "promotions",
   missTtlMs: UNKNOWN_TTL_MS,
+  maxMisses: MAX_UNKNOWN,
 });
 
 interface BundleItemRef {

@@ -5,6 +5,12 @@ import { ApiError } from "./errors";
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
+/** Environments that face real shoppers: their issuer, audience and origins must be spelled out. */
+const DEPLOYED = new Set(["staging", "production"]);
+
+/** `https://shop.example` or `http://localhost:3000`: a scheme, a host, maybe a port, nothing else. */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
 const ConfigSchema = z
   .object({
     NODE_ENV: optional(z.enum(["development", "test", "staging", "production"])).default("production"),
@@ -17,7 +23,15 @@ const ConfigSchema = z
     JWT_ISSUER: optional(z.string()),
     JWT_AUDIENCE: optional(z.string()),
     COMPANY_PORTAL_URL: optional(z.url()).default("http://localhost:3003"),
-    CORS_ORIGINS: optional(z.string()).default("*"),
+    /** Unset means `*`, which only development and test accept (see the checks below). */
+    CORS_ORIGINS: optional(z.string()),
+    ANALYTICS_STATEMENT_TIMEOUT_MS: optional(
+      z.coerce
+        .number({ error: "ANALYTICS_STATEMENT_TIMEOUT_MS must be a number of milliseconds" })
+        .int("ANALYTICS_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds")
+        .min(1, "ANALYTICS_STATEMENT_TIMEOUT_MS must be at least 1")
+        .max(600_000, "ANALYTICS_STATEMENT_TIMEOUT_MS must be at most 600000 (10 minutes)"),
+    ).default(5_000),
     /** A customer's cross-site token expires this long after its last use (sliding). */
     CROSS_SITE_TOKEN_TTL_DAYS: optional(
       z.coerce
@@ -27,10 +41,48 @@ const ConfigSchema = z
         .max(365, "CROSS_SITE_TOKEN_TTL_DAYS must be 1 to 365"),
     ).default(30),
   })
-  .refine((config) => config.JWT_SECRET || config.JWKS_URL, {
-    message: "JWT_SECRET or JWKS_URL is required to verify tokens",
-    path: ["JWT_SECRET"],
-  });
+  .superRefine((config, ctx) => {
+    if (!config.JWT_SECRET && !config.JWKS_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["JWT_SECRET"],
+        message: "JWT_SECRET or JWKS_URL is required to verify tokens",
+      });
+    }
+    const origins = (config.CORS_ORIGINS ?? "*").split(",").map((entry) => entry.trim());
+    const bad = origins.filter((origin) => origin !== "*" && !ORIGIN.test(origin));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CORS_ORIGINS"],
+        message: `CORS_ORIGINS must list origins such as https://shop.example, comma-separated (not: ${bad.join(", ")})`,
+      });
+    }
+    if (!DEPLOYED.has(config.NODE_ENV)) return;
+    // A deployed API checks who issued a token and for whom, and names the pages that may
+    // call it; leaving any of these to a default would accept too much without saying so.
+    for (const name of ["JWT_ISSUER", "JWT_AUDIENCE"] as const) {
+      if (!config[name]) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: `${name} is required in ${config.NODE_ENV} (tokens must name the expected ${name === "JWT_ISSUER" ? "issuer" : "audience"})`,
+        });
+      }
+    }
+    if (!config.CORS_ORIGINS || origins.includes("*")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CORS_ORIGINS"],
+        message: `CORS_ORIGINS must list the allowed origins explicitly in ${config.NODE_ENV} ('*' is for development only)`,
+      });
+    }
+  })
+  .transform(({ CORS_ORIGINS, ...config }) => ({
+    ...config,
+    /** The allowed origins; `["*"]` (any origin) only outside staging and production. */
+    corsOrigins: (CORS_ORIGINS ?? "*").split(",").map((entry) => entry.trim()),
+  }));
 
 export type Config = z.infer<typeof ConfigSchema>;
 

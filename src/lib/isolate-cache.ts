@@ -26,7 +26,10 @@ const log = createLogger({ component: "isolate-cache" });
 /**
  * A small TTL cache meant to live at module scope: it holds plain data for the lifetime of
  * an isolate so hot-path reads (catalog, companies, sites) skip Postgres. Entries are
- * bounded in number and age. A `null` value means "not found" and lives `missTtlMs`.
+ * bounded in number and age; a full cache drops its least recently used entry. A `null` value
+ * means "not found" and lives `missTtlMs`; with `maxMisses`, misses are kept apart under their
+ * own bound, so that misses (which anyone can mint by asking for made-up keys) only ever push
+ * out other misses, never a value.
  *
  * Stale-while-revalidate and stale-if-error: past its TTL an entry is kept for up to
  * `maxStaleMs`. The first caller to find it stale refreshes it, waiting at most
@@ -37,7 +40,10 @@ const log = createLogger({ component: "isolate-cache" });
  * Postgres and fail with it.
  */
 export class IsolateCache<V> {
+  /** Values (and misses, without `maxMisses`), least recently used first. */
   private readonly entries = new Map<string, Entry<V>>();
+  /** With `maxMisses`: the `null` entries, least recently used first. */
+  private readonly misses = new Map<string, Entry<V>>();
   /**
    * Keys being loaded for the first time, and the load that will answer them: a hundred calls
    * that miss the same key at once wait for one query, not a hundred (each was a connection).
@@ -47,34 +53,52 @@ export class IsolateCache<V> {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 5_000,
-    private readonly options: { name?: string; missTtlMs?: number; maxStaleMs?: number } = {},
+    private readonly options: { name?: string; missTtlMs?: number; maxStaleMs?: number; maxMisses?: number } = {},
   ) {}
 
   /** The fresh value, or undefined. */
   get(key: string, now = Date.now()): V | undefined {
-    const entry = this.entries.get(key);
+    const entry = this.touch(key);
     return entry && entry.expiresAt > now ? entry.value : undefined;
   }
 
   set(key: string, value: V, now = Date.now()): void {
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) {
-      // Maps iterate in insertion order: dropping the first key evicts the oldest entry.
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+    this.delete(key);
+    const isMiss = value === null && this.options.maxMisses !== undefined;
+    const map = isMiss ? this.misses : this.entries;
+    const bound = isMiss ? (this.options.maxMisses ?? 0) : this.maxEntries;
+    if (map.size >= bound) {
+      // Maps iterate in insertion order and a read re-inserts its key: the first key is the least recently used.
+      const oldest = map.keys().next().value;
+      if (oldest !== undefined) map.delete(oldest);
     }
     const ttl = value === null && this.options.missTtlMs !== undefined ? this.options.missTtlMs : this.ttlMs;
     const expiresAt = now + ttl;
     const staleUntil = expiresAt + (this.options.maxStaleMs ?? MAX_STALE_MS);
-    this.entries.set(key, { value, expiresAt, staleUntil, refreshAt: expiresAt });
+    map.set(key, { value, expiresAt, staleUntil, refreshAt: expiresAt });
   }
 
   delete(key: string): void {
     this.entries.delete(key);
+    this.misses.delete(key);
   }
 
   clear(): void {
     this.entries.clear();
+    this.misses.clear();
+  }
+
+  /** The entry of `key`, moved to the most recently used end of its map. */
+  private touch(key: string): Entry<V> | undefined {
+    for (const map of [this.entries, this.misses]) {
+      const entry = map.get(key);
+      if (entry) {
+        map.delete(key);
+        map.set(key, entry);
+        return entry;
+      }
+    }
+    return undefined;
   }
 
   /** The cached value, loading it when missing; see getMany. */
@@ -131,7 +155,7 @@ export class IsolateCache<V> {
   }
 
   private lookup(key: string, now: number): Lookup<V> {
-    const entry = this.entries.get(key);
+    const entry = this.touch(key);
     if (!entry || entry.staleUntil <= now) return { state: "missing" };
     if (entry.expiresAt > now) return { state: "fresh", value: entry.value };
     if (entry.refreshAt > now) return { state: "stale", value: entry.value };
@@ -168,7 +192,7 @@ export class IsolateCache<V> {
         // a cache-only look attempted nothing and gives the claim back.
         if (error instanceof NotCached) {
           for (const key of stale.keys()) {
-            const entry = this.entries.get(key);
+            const entry = this.entries.get(key) ?? this.misses.get(key);
             if (entry) entry.refreshAt = 0;
           }
         } else warn(error);

@@ -3,17 +3,16 @@ import { createRemoteJWKSet, type JWTVerifyGetKey, errors as joseErrors, jwtVeri
 import { z } from "zod";
 import type { Config } from "../lib/config";
 import { ApiError } from "../lib/errors";
+import { Id } from "../lib/ids";
 import type { AppEnv } from "../types";
 
-const Uuid = z.uuid();
-
 export const AuthClaimsSchema = z.discriminatedUnion("role", [
-  z.object({ role: z.literal("customer"), sub: z.string().min(1), companyId: Uuid, customerId: Uuid }),
+  z.object({ role: z.literal("customer"), sub: z.string().min(1), companyId: Id, customerId: Id }),
   z.object({
     role: z.enum(["admin", "service"]),
     sub: z.string().min(1),
-    companyId: Uuid,
-    customerId: Uuid.optional(),
+    companyId: Id,
+    customerId: Id.optional(),
   }),
 ]);
 export type AuthClaims = z.infer<typeof AuthClaimsSchema>;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type CompanyContext, findCompany } from "../catalog/lookup";
 import type { SiteSettings } from "../domain/catalog";
 import { ApiError, type FieldError } from "../lib/errors";
+import { idSchema } from "../lib/ids";
 import type { AppEnv } from "../types";
 import { resolveSite } from "./shopper";
 
@@ -17,8 +18,8 @@ export interface ShopperContext {
 export const SESSION_TOKEN = /^[0-9a-f]{64}$/;
 
 const PublicHeaders = z.object({
-  "x-company-id": z.uuid({ error: "x-company-id must be a company id (UUID)" }),
-  "x-site-id": z.uuid({ error: "x-site-id must be a site id (UUID)" }).optional(),
+  "x-company-id": idSchema("x-company-id must be a company id (UUID)"),
+  "x-site-id": idSchema("x-site-id must be a site id (UUID)").optional(),
   "x-session-token": z.string().regex(SESSION_TOKEN, "x-session-token must be 64 lowercase hex characters").optional(),
 });
 

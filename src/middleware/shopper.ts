@@ -1,8 +1,8 @@
 import { createMiddleware } from "hono/factory";
-import { z } from "zod";
 import { type CompanyContext, findCompany } from "../catalog/lookup";
 import type { SiteSettings } from "../domain/catalog";
 import { ApiError } from "../lib/errors";
+import { Id } from "../lib/ids";
 import type { AppEnv } from "../types";
 
 type Feature = "cart" | "wishlist" | "compare";
@@ -20,7 +20,7 @@ export function resolveSite(company: CompanyContext, siteId: string | undefined)
   return site;
 }
 
-const SiteHeader = z.uuid().optional();
+const SiteHeader = Id.optional();
 
 /**
  * For customer routes (`/api/cart`, `/api/wishlist`…): the JWT must be a customer's; the

@@ -2,8 +2,10 @@
 // comparison,cross-site-sessions}. Mounted behind `authenticate` + `requireRole("admin")`;
 // every query is scoped to the token's company. Definitions: DEFINITIONS.md.
 import { createRoute, type z } from "@hono/zod-openapi";
+import { type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { findCompany } from "../../catalog/lookup";
+import type { Database } from "../../db/client";
 import { ApiError, notFound } from "../../lib/errors";
 import { bearerAuth, jsonContent, problemResponses } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
@@ -96,11 +98,12 @@ async function serve<T extends AnalyticsMeta>(
       try {
         fields = await report(runner(c), p);
       } catch (error) {
-        // Bad input never gets here (it is a 400 before any query); this is Postgres failing.
-        throw new ApiError("UNAVAILABLE", "The analytics could not be read from Postgres; retry shortly", {
-          cause: error,
-          headers: { "Retry-After": "5" },
-        });
+        // Bad input never gets here (it is a 400 before any query); this is Postgres failing,
+        // or a query cancelled by the statement_timeout.
+        const detail = isQueryCanceled(error)
+          ? `The analytics query took too long (over ${c.var.config.ANALYTICS_STATEMENT_TIMEOUT_MS} ms) and was cancelled; retry shortly or ask for a shorter range`
+          : "The analytics could not be read from Postgres; retry shortly";
+        throw new ApiError("UNAVAILABLE", detail, { cause: error, headers: { "Retry-After": "5" } });
       }
       // The meta fields plus the report's own fields make exactly T.
       return { ...meta, ...fields } as T;
@@ -132,6 +135,28 @@ async function resolveParams(c: Context<AppEnv>, query: AnalyticsQuery): Promise
 }
 
 function runner(c: Context<AppEnv>): Run {
-  const db = c.var.db();
-  return async <Row>(query: Parameters<Run>[0]) => (await db.execute(query)).rows as Row[];
+  return analyticsRunner(c.var.db(), c.var.config.ANALYTICS_STATEMENT_TIMEOUT_MS);
+}
+
+/**
+ * Runs each analytics query under `statement_timeout` = `timeoutMs`: Postgres cancels a query
+ * past it (SQLSTATE 57014) and frees the connection. SET LOCAL in a transaction of its own, so
+ * the limit ends with the query whatever the connection serves next (and holds behind a
+ * transaction-mode pooler such as Neon's, where a session setting would not).
+ */
+export function analyticsRunner(db: Database, timeoutMs: number): Run {
+  return <Row>(query: SQL) =>
+    db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT set_config('statement_timeout', ${`${timeoutMs}ms`}, true)`);
+      return (await tx.execute(query)).rows as Row[];
+    });
+}
+
+/** SQLSTATE 57014 (query_canceled), on the error or on the driver error drizzle wraps. */
+function isQueryCanceled(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    if ((current as { code?: unknown }).code === "57014") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { idSchema } from "../../lib/ids";
 import { INTERVALS, parseIsoDate } from "./range";
 
 // Request and response schemas of /api/analytics/ecommerce/*. The definitions behind every
@@ -20,9 +21,7 @@ export const AnalyticsQuerySchema = z.object({
     description: "Last day counted (UTC, included), default today; at most 366 days after startDate, both included",
     example: "2026-01-31",
   }),
-  siteId: z
-    .guid({ message: "must be a site id (uuid)" })
-    .overwrite((value) => value.toLowerCase())
+  siteId: idSchema("must be a site id (uuid)")
     .optional()
     .openapi({ format: "uuid", description: "Only this site of the company (404 when it is not one)" }),
   interval: z

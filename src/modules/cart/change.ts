@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import { ZodObject } from "zod";
 import type { CartView, Outcome } from "../../../durable-objects/contract";
 import type { CartCommand } from "../../domain/cart/commands";
+import { normalizeId } from "../../lib/ids";
 import { type Audience, jsonContent, SHOPPER_ERRORS, shopperRoute } from "../../lib/openapi";
 import type { createRouter } from "../../lib/router";
 import { callSession, unwrap } from "../../session-client";
@@ -24,8 +25,9 @@ export function sendCart<S extends 200 | 201>(c: Context<AppEnv>, outcome: Outco
 
 /** Applies one command to the cart the request names (public routes) or implies (customers). */
 export async function change<S extends 200 | 201>(c: Context<AppEnv>, command: CartCommand, body?: unknown) {
-  // Public routes validated `id` as a UUID (CartIdParams); a customer's path has none.
-  const call = await sessionCall(c, { body, cartId: c.req.param("id") });
+  // Public routes validated `id` as an id (CartIdParams); a customer's path has none.
+  const id = c.req.param("id");
+  const call = await sessionCall(c, { body, cartId: id === undefined ? undefined : normalizeId(id) });
   return sendCart<S>(c, await callSession(c.env, call, (stub, routed) => stub.cartCommand(routed, command)));
 }
 

@@ -1,10 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_QUANTITY, MIN_QUANTITY } from "../../domain/cart";
+import { Id as Uuid } from "../../lib/ids";
 import { singleLineText } from "../../lib/text";
 import { SESSION_TOKEN } from "../../middleware/public-session";
 
 const Quantity = z.number().int().min(MIN_QUANTITY).max(MAX_QUANTITY);
-const Uuid = z.uuid();
 
 export const AddItemSchema = z
   .object({ productId: Uuid, variantId: Uuid.nullish(), quantity: Quantity.default(1) })

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { Id } from "../../lib/ids";
 import { multiLineText, singleLineText } from "../../lib/text";
 
 // Catalog feed request and response schemas. Every constraint the Postgres schema enforces
@@ -13,12 +14,6 @@ export const MAX_BUNDLES_PER_CALL = 100;
 export const MAX_PROMOTIONS_PER_CALL = 500;
 export const MAX_VARIANTS_PER_PRODUCT = 100;
 export const MAX_ITEMS_PER_BUNDLE = 20;
-
-/** A platform id: any 8-4-4-4-12 hex uuid (what the uuid columns accept), lower-cased. */
-const Id = z
-  .guid()
-  .overwrite((value) => value.toLowerCase())
-  .openapi({ format: "uuid", example: "b0000000-0000-4000-8000-000000000001" });
 
 const text = (max: number) => singleLineText(z.string().trim().min(1).max(max));
 

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { Id } from "../../lib/ids";
 import { ProductSummarySchema } from "../wishlist/schema";
 
 export const AddComparisonItemSchema = z
-  .object({ productId: z.uuid(), variantId: z.uuid().nullish() })
+  .object({ productId: Id, variantId: Id.nullish() })
   .openapi("AddComparisonItem");
 
 const AttributeValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);

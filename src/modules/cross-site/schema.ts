@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { Id } from "../../lib/ids";
 import { singleLineText } from "../../lib/text";
 import { SESSION_TOKEN } from "../../middleware/public-session";
 import { CartSchema } from "../cart/schema";
@@ -42,7 +43,7 @@ export const CrossSiteSessionSchema = z
   })
   .openapi("CrossSiteSession");
 
-export const TransferSchema = z.object({ targetSiteId: z.uuid() }).openapi("TransferRequest");
+export const TransferSchema = z.object({ targetSiteId: Id }).openapi("TransferRequest");
 export const TransferCodeSchema = z
   .object({
     code: z.string(),

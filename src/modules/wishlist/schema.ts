@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_PRIORITY, MIN_PRIORITY } from "../../domain/wishlist";
+import { Id } from "../../lib/ids";
 import { multiLineText } from "../../lib/text";
 
 const Priority = z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY);
@@ -7,7 +8,7 @@ const Priority = z.number().int().min(MIN_PRIORITY).max(MAX_PRIORITY);
 const Note = multiLineText(z.string().trim().max(500)).nullable();
 
 export const AddWishlistItemSchema = z
-  .object({ productId: z.uuid(), variantId: z.uuid().nullish(), priority: Priority.optional(), note: Note.optional() })
+  .object({ productId: Id, variantId: Id.nullish(), priority: Priority.optional(), note: Note.optional() })
   .openapi("AddWishlistItem");
 
 export const UpdateWishlistItemSchema = z

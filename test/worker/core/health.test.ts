@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ProblemSchema } from "../../../src/lib/openapi";
-import { api, apiWithEnv } from "../../support/app";
+import { api, apiWithEnv, bearer, signToken } from "../../support/app";
+
+// The deep check is admin-only (test/worker/security/unknown-companies.test.ts); the company
+// need not exist for the token to be an admin's.
+const adminHeaders = async () => bearer(await signToken({ role: "admin", companyId: crypto.randomUUID() }));
 
 describe("GET /api/health", () => {
   it("answers 200 with the version, without touching Postgres", async () => {
@@ -11,15 +15,17 @@ describe("GET /api/health", () => {
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it("with deep=1 checks Postgres", async () => {
-    const response = await api("/api/health?deep=1");
+  it("with deep=1 checks Postgres (for an admin)", async () => {
+    const response = await api("/api/health?deep=1", { headers: await adminHeaders() });
     expect(response.status).toBe(200);
     const body = await response.json<{ checks: { postgres: { status: string } } }>();
     expect(body.checks.postgres.status).toBe("ok");
   });
 
   it("with deep=1 is a 503 problem when Postgres is down", async () => {
-    const response = await apiWithEnv({ DATABASE_URL: "postgres://nobody:x@127.0.0.1:1/none" }, "/api/health?deep=1");
+    const response = await apiWithEnv({ DATABASE_URL: "postgres://nobody:x@127.0.0.1:1/none" }, "/api/health?deep=1", {
+      headers: await adminHeaders(),
+    });
     expect(response.status).toBe(503);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(ProblemSchema.parse(await response.json()).code).toBe("UNAVAILABLE");
