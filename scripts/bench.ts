@@ -12,7 +12,14 @@
 // scenario waits so again after its run, and reports the Postgres sessions (connections) opened
 // from before its warm-up until then per 1,000 successful mutations (pg_stat_database.sessions).
 //
+// With BENCH_PROFILE=1 it also records a CPU profile of the Worker's isolate (the Worker and its
+// Durable Objects) during each scenario's measured run, through wrangler's inspector: written to
+// bench-results/profiles/<scenario>.cpuprofile (open it in Chrome DevTools) and summarized by
+// module and function in bench-results/profile.md. BENCH_ONLY="item add,bundle add" runs only
+// those scenarios (and the trivial route, the yardstick).
+//
 //   BENCH_DURATION=10  BENCH_WARMUP=2  BENCH_SETTLE_MAX=30  BENCH_CONNECTIONS=100  (BENCH_MERGE_PAIRS)
+//   BENCH_PROFILE=0  BENCH_ONLY=
 import { spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -29,8 +36,10 @@ import {
   type ScenarioReport,
 } from "./lib/bench-report.ts";
 import { type BenchContext, CartPool, type Scenario, scenarios, smokeTest, TRIVIAL } from "./lib/bench-scenarios.ts";
+import { bundleModules, type CpuProfile, CpuProfiler, renderSummary, summarize } from "./lib/cpu-profile.ts";
 import { DEV_JWT_SECRET, mintDemoTokens } from "./lib/demo-tokens.ts";
 import { envNumber } from "./lib/env-number.ts";
+import { freePort } from "./lib/free-port.ts";
 import { PostgresMeter } from "./lib/postgres-meter.ts";
 import { describeStartFailure, REPO_ROOT, type Stack, StartError, startStack, WRANGLER_BIN } from "./lib/supervisor.ts";
 
@@ -38,6 +47,11 @@ const DURATION_SEC = envNumber("BENCH_DURATION", 10);
 const WARMUP_SEC = envNumber("BENCH_WARMUP", 2);
 const SETTLE_MAX_SEC = envNumber("BENCH_SETTLE_MAX", 30);
 const CONNECTIONS = envNumber("BENCH_CONNECTIONS", 100);
+const PROFILE = process.env.BENCH_PROFILE === "1";
+const ONLY = (process.env.BENCH_ONLY ?? "")
+  .split(",")
+  .map((name) => name.trim())
+  .filter(Boolean);
 const RESULTS_DIR = join(REPO_ROOT, "bench-results");
 /** the bundle and the config snapshot: emptied before and deleted after each run */
 const WORK_DIR = join(REPO_ROOT, ".data", "bench-worker");
@@ -45,6 +59,7 @@ const WRANGLER_LOG = join(RESULTS_DIR, "wrangler.log");
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 let stack: Stack | undefined;
+let profiling: { profiler: CpuProfiler; moduleOf: (line: number) => string } | undefined;
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -71,12 +86,20 @@ async function main(): Promise<void> {
   await writeFile(config, toml);
   const assets = /^\[assets\][^[]*?^\s*directory\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   if (assets) await cp(join(REPO_ROOT, assets), join(WORK_DIR, "config", assets), { recursive: true });
+  const inspectorPort = await freePort();
+  const bundle = join(WORK_DIR, "build", "index.js");
   const baseUrl = await stack.startWrangler({
     isolated: true,
+    inspectorPort,
     logFile: WRANGLER_LOG,
-    args: [join(WORK_DIR, "build", "index.js"), "--no-bundle", "--config", config, "--log-level", "warn"],
+    args: [bundle, "--no-bundle", "--config", config, "--log-level", "warn"],
   });
   await smokeTest(baseUrl);
+  if (PROFILE) {
+    profiling = { profiler: await CpuProfiler.connect(inspectorPort), moduleOf: await bundleModules(bundle) };
+    await mkdir(join(RESULTS_DIR, "profiles"), { recursive: true });
+    await writeFile(join(RESULTS_DIR, "profile.md"), `# CPU profiles (${new Date().toISOString()})\n\n`);
+  }
   say(`ready after ${elapsed(started)}: smoke test passed (create, item add, bundle add)`);
 
   const reports: ScenarioReport[] = [];
@@ -89,12 +112,14 @@ async function main(): Promise<void> {
   };
   const meter = await PostgresMeter.open(stack.databaseUrl);
   try {
-    for (const scenario of scenarios()) {
+    const chosen = scenarios().filter((s) => ONLY.length === 0 || s.name === TRIVIAL || ONLY.includes(s.name));
+    for (const scenario of chosen) {
       reports.push(await runScenario(scenario, ctx, meter));
       say(`${scenario.name}: ${summary(reports.at(-1) as ScenarioReport)}`);
     }
   } finally {
     await meter.close();
+    profiling?.profiler.close();
   }
   if (stack.failed()) throw new StartError(`wrangler dev or Postgres exited during the run; see ${WRANGLER_LOG}`);
 
@@ -125,7 +150,9 @@ async function runScenario(scenario: Scenario, ctx: BenchContext, meter: Postgre
       warmUpOk = (await load(ctx.baseUrl, scenario, WARMUP_SEC)).ok;
     }
     say(`${name}: ${DURATION_SEC} s at ${CONNECTIONS} connections`);
+    await profiling?.profiler.start();
     const result = await load(ctx.baseUrl, scenario, DURATION_SEC);
+    if (profiling) await writeProfile(name, await profiling.profiler.stop(), profiling.moduleOf);
     const notes = [...(scenario.notes?.() ?? []), ...(before.note ? [before.note] : [])];
     const logged = summarizeWorkerLog(logFrom);
     if (logged.length) notes.push(`Worker log (warm-up + run): ${logged.join("; ")}`);
@@ -149,6 +176,15 @@ async function runScenario(scenario: Scenario, ctx: BenchContext, meter: Postgre
       notes: [detail.slice(0, 500)],
     };
   }
+}
+
+/** The run's CPU profile as a file for DevTools, and its summary in bench-results/profile.md. */
+async function writeProfile(scenario: string, profile: CpuProfile, moduleOf: (line: number) => string) {
+  const slug = scenario.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+  await writeFile(join(RESULTS_DIR, "profiles", `${slug}.cpuprofile`), JSON.stringify(profile));
+  const summary = renderSummary(scenario, summarize(profile, moduleOf));
+  await writeFile(join(RESULTS_DIR, "profile.md"), `${summary}\n`, { flag: "a" });
+  console.log(`\n${summary}`);
 }
 
 // autocannon ships no types; this is the part of its API used here.

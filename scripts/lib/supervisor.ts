@@ -69,6 +69,8 @@ export interface WranglerOptions {
    * so a later `wrangler dev` can start on the same state (the resilience run's restart).
    */
   persistTo?: string;
+  /** With `isolated`: the inspector (DevTools protocol) port; default a free one. */
+  inspectorPort?: number;
   vars?: Record<string, string>;
   /** where its output goes (appended); default this terminal */
   logFile?: string;
@@ -235,7 +237,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const text = Object.entries(vars).map(([key, value]) => `${key}=${value}\n`);
         await writeFile(envFile, text.join(""), { mode: 0o600 });
         args.push("--env-file", envFile, "--persist-to", wrangler.persistTo ?? join(folder, "state"));
-        args.push("--inspector-port", String(await freePort()));
+        args.push("--inspector-port", String(wrangler.inspectorPort ?? (await freePort())));
       }
       // No hotkeys: wrangler runs in a process group of its own (so stopping it takes workerd
       // too), away from the terminal's input.
