@@ -14,9 +14,19 @@ import type { ErrorCode } from "../src/lib/errors";
  * Where a shopper session lives. Anonymous sessions are found by their token's SHA-256,
  * customers' by their id, so no lookup table sits on the hot path.
  */
-export type SessionAddress =
+export type SessionAddress = (
   | { kind: "anonymous"; companyId: string; tokenHash: string }
-  | { kind: "customer"; companyId: string; customerId: string };
+  | { kind: "customer"; companyId: string; customerId: string }
+) & {
+  /**
+   * Set for a company whose data must stay in the EU (its `dataResidency`): the session lives in
+   * that jurisdiction of the namespace. The same name elsewhere is another, unrelated object.
+   */
+  jurisdiction?: SessionJurisdiction | undefined;
+};
+
+/** The Durable Object jurisdictions a company's sessions may be kept in. */
+export type SessionJurisdiction = "eu";
 
 export type SessionStatus = "ACTIVE" | "MERGED" | "EXPIRED";
 export type CartStatus = "ACTIVE" | "MERGED" | "CONVERTED" | "ABANDONED" | "EXPIRED";

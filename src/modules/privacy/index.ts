@@ -11,6 +11,7 @@ import { createRouter } from "../../lib/router";
 import type { AppEnv } from "../../types";
 import { type AuditEntry, erasedBefore, listRequests, recordRequest, type StoreCounts } from "./audit";
 import { streamJson } from "./json-stream";
+import { companyJurisdiction } from "./records";
 import {
   CustomerExportSchema,
   CustomerParams,
@@ -22,8 +23,11 @@ import { eraseCustomer, erasedAnything, exportCustomer, foundAnything, type Subj
 
 const tags = ["privacy"];
 
-function subjectOf(c: Context<AppEnv>, customerId: string): Subject {
-  return { env: c.env, db: c.var.db(), companyId: c.var.auth.companyId, customerId };
+/** The request's subject; the company's residency read from Postgres (an inactive company's too). */
+async function subjectOf(c: Context<AppEnv>, customerId: string): Promise<Subject> {
+  const { companyId } = c.var.auth;
+  const jurisdiction = await companyJurisdiction(c.var.db(), companyId);
+  return { env: c.env, db: c.var.db(), companyId, customerId, jurisdiction };
 }
 
 /** Every request is audited, a 404 too; a request that failed midway is not (it is asked again). */
@@ -57,7 +61,7 @@ export const privacy = createRouter()
       },
     }),
     async (c) => {
-      const subject = subjectOf(c, c.req.valid("param").customerId);
+      const subject = await subjectOf(c, c.req.valid("param").customerId);
       const { document, counts } = await exportCustomer(subject);
       const known = foundAnything(counts) || (await erasedBefore(subject.db, subject.companyId, subject.customerId));
       await audit(c, {
@@ -89,7 +93,7 @@ export const privacy = createRouter()
       },
     }),
     async (c) => {
-      const subject = subjectOf(c, c.req.valid("param").customerId);
+      const subject = await subjectOf(c, c.req.valid("param").customerId);
       const counts = await eraseCustomer(subject);
       const known = erasedAnything(counts) || (await erasedBefore(subject.db, subject.companyId, subject.customerId));
       await audit(c, {

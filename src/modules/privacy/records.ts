@@ -10,6 +10,7 @@ import {
   cartConversions,
   cartItems,
   carts,
+  companies,
   crossSiteSessions,
   customers,
   erasedSessions,
@@ -19,7 +20,7 @@ import {
   wishlistItems,
   wishlists,
 } from "../../db/schema";
-import { sessionObjectName } from "../../session-client/address";
+import { jurisdictionFor, sessionObjectName } from "../../session-client/address";
 
 type Db = Pick<Database, "select" | "update" | "delete" | "insert" | "execute">;
 
@@ -344,4 +345,13 @@ export async function eraseRows(db: Database, companyId: string, customerId: str
       },
     };
   });
+}
+
+/** Where the company's session objects live (its `dataResidency`). */
+export async function companyJurisdiction(db: Db, companyId: string) {
+  const [company] = await db
+    .select({ dataResidency: companies.dataResidency })
+    .from(companies)
+    .where(eq(companies.id, companyId));
+  return jurisdictionFor(company?.dataResidency);
 }

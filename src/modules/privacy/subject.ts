@@ -2,7 +2,7 @@
 // (the customer's, the guests merged into it, the link objects of its cross-site tokens),
 // Postgres and the R2 archive. Export reads them; erasure empties the objects and anonymizes
 // or deletes the rows, in an order that lets nothing come back (see eraseCustomer).
-import type { LiveErasure, LiveStateExport } from "../../../durable-objects/contract";
+import type { LiveErasure, LiveStateExport, SessionJurisdiction } from "../../../durable-objects/contract";
 import type { Database } from "../../db/client";
 import { sessionStub } from "../../session-client";
 import { archivedCarts, archiveMatch, eraseArchivedCarts } from "./archive";
@@ -13,14 +13,16 @@ export interface Subject {
   db: Database;
   companyId: string;
   customerId: string;
+  /** the company's residency: where its session objects live */
+  jurisdiction: SessionJurisdiction | undefined;
 }
 
-const customerObject = ({ env, companyId, customerId }: Subject) =>
-  sessionStub(env, { kind: "customer", companyId, customerId });
+const customerObject = ({ env, companyId, customerId, jurisdiction }: Subject) =>
+  sessionStub(env, { kind: "customer", companyId, customerId, jurisdiction });
 
 /** A guest's session object, or a cross-site token's link object: both are named by a digest. */
-const digestObject = ({ env, companyId }: Subject, digest: string) =>
-  sessionStub(env, { kind: "anonymous", companyId, tokenHash: digest });
+const digestObject = ({ env, companyId, jurisdiction }: Subject, digest: string) =>
+  sessionStub(env, { kind: "anonymous", companyId, tokenHash: digest, jurisdiction });
 
 /** A live state with nothing in it is shown as null. */
 const shown = (state: LiveStateExport): LiveStateExport | null =>
