@@ -11,7 +11,6 @@ import { createRouter } from "../../lib/router";
 import type { AppEnv } from "../../types";
 import { type AuditEntry, erasedBefore, listRequests, recordRequest, type StoreCounts } from "./audit";
 import { streamJson } from "./json-stream";
-import { companyJurisdiction } from "./records";
 import {
   CustomerExportSchema,
   CustomerParams,
@@ -19,6 +18,7 @@ import {
   PrivacyRequestSchema,
   PrivacyRequestsQuery,
 } from "./schema";
+import { companyJurisdiction } from "./sessions";
 import { eraseCustomer, erasedAnything, exportCustomer, foundAnything, type Subject } from "./subject";
 
 const tags = ["privacy"];

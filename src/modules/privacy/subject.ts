@@ -6,7 +6,9 @@ import type { LiveErasure, LiveStateExport, SessionJurisdiction } from "../../..
 import type { Database } from "../../db/client";
 import { sessionStub } from "../../session-client";
 import { archivedCarts, archiveMatch, eraseArchivedCarts } from "./archive";
-import { countOf, eraseRows, exportRows, findSessions, type PostgresExport } from "./records";
+import { eraseRows } from "./erase-rows";
+import { countOf, exportRows, type PostgresExport } from "./export-rows";
+import { findSessions } from "./sessions";
 
 export interface Subject {
   env: Env;
