@@ -20,7 +20,7 @@ import { api, bearer, bodyOf, putCatalog, request, tokenFor } from "../../suppor
 import { addItem, readCart } from "../../support/cart";
 import { createCompany, seedProduct } from "../../support/catalog";
 import { onSite } from "../../support/cross-site";
-import { exportOf } from "../../support/privacy";
+import { erase, exportOf } from "../../support/privacy";
 import { newCustomer, newGuest } from "../../support/sessions";
 
 const namespace = () => env.SHOPPER_SESSION as DurableObjectNamespace<ShopperSessionRpc>;
@@ -111,7 +111,7 @@ describe("data residency", () => {
     expect(asked).toEqual(["jurisdiction(eu)", "eu.getByName(c:c1:u1)", "getByName(c:c1:u1)"]);
   });
 
-  it("a cross-site token, a share link and a privacy export reach the EU object with no lookup", async () => {
+  it("a cross-site token, a share link and a privacy export and erasure reach the EU object with no lookup", async () => {
     const company = await euCompany();
     const productId = await seedProduct(company.companyId);
     const customer = await newCustomer(company);
@@ -140,5 +140,17 @@ describe("data residency", () => {
 
     const exported = await exportOf(company.companyId, customer.address.customerId);
     expect(exported.liveState.customer?.session).toMatchObject({ customerId: customer.address.customerId });
+
+    // And the erasure empties that object (and the token's link, also in the EU), not a global namesake.
+    const receipt = await erase(company.companyId, customer.address.customerId);
+    expect(receipt.durableObjects.objects).toBe(2);
+    expect(await documentsOf(sessionObjectName(customer.address), "eu")).toEqual(["erased"]);
+    // The token opens nothing: 401 where this isolate still remembers its link, 404 where not.
+    const afterwards = await request(
+      "GET",
+      "/api/public/cart",
+      onSite(company, company.siteIds[1], issued.sessionToken),
+    );
+    expect([401, 404]).toContain(afterwards.status);
   });
 });
