@@ -14,9 +14,19 @@ import type { ErrorCode } from "../src/lib/errors";
  * Where a shopper session lives. Anonymous sessions are found by their token's SHA-256,
  * customers' by their id, so no lookup table sits on the hot path.
  */
-export type SessionAddress =
+export type SessionAddress = (
   | { kind: "anonymous"; companyId: string; tokenHash: string }
-  | { kind: "customer"; companyId: string; customerId: string };
+  | { kind: "customer"; companyId: string; customerId: string }
+) & {
+  /**
+   * Set for a company whose data must stay in the EU (its `dataResidency`): the session lives in
+   * that jurisdiction of the namespace. The same name elsewhere is another, unrelated object.
+   */
+  jurisdiction?: SessionJurisdiction | undefined;
+};
+
+/** The Durable Object jurisdictions a company's sessions may be kept in. */
+export type SessionJurisdiction = "eu";
 
 export type SessionStatus = "ACTIVE" | "MERGED" | "EXPIRED";
 export type CartStatus = "ACTIVE" | "MERGED" | "CONVERTED" | "ABANDONED" | "EXPIRED";
@@ -303,6 +313,32 @@ export interface MergeResult {
   alreadyMerged: boolean;
 }
 
+// ── Privacy ─────────────────────────────────────────────────────────────────
+
+/** A session object's live state as a data-subject export shows it: no token or digest. */
+export interface LiveStateExport {
+  session: Omit<SessionDoc, "tokenHash" | "crossSiteTokenHash"> | null;
+  /** the current cart and converted carts the object still keeps */
+  carts: CartView[];
+  wishlist: WishlistView | null;
+  comparison: Omit<ComparisonDoc, "shareTokenHash"> | null;
+  crossSiteTokens: CrossSiteTokenInfo[];
+  /** a token object: the customer it points at (its only content) */
+  linkedTo: LinkDoc | null;
+}
+
+/** What erasing a session object removed, and what the Worker must erase next. */
+export interface LiveErasure {
+  /** every session this object held, now or before an earlier erasure: Postgres' tombstones */
+  sessionIds: string[];
+  /** the digests of a customer's cross-site tokens: their link objects are erased too */
+  tokenDigests: string[];
+  documents: number;
+  pendingChanges: number;
+  idempotencyRecords: number;
+  socketsClosed: number;
+}
+
 // ── The RPC surface ─────────────────────────────────────────────────────────
 
 /**
@@ -369,6 +405,15 @@ export interface ShopperSessionRpc extends Rpc.DurableObjectBranded {
   expire(idleBefore: string): Promise<{ expired: boolean; reason?: string }>;
   dropComparison(comparisonId: string): Promise<{ dropped: boolean }>;
   forget(sessionId: string): Promise<{ forgotten: boolean; reason?: string }>;
+
+  /** A data-subject export of what the object holds (docs/design.md, "Privacy"). */
+  exportLiveState(): Promise<LiveStateExport>;
+  /**
+   * Erases everything the object holds (documents, codes, token digests, idempotency records,
+   * pending changes), closes its live sockets and keeps only the erased session ids. Idempotent;
+   * the next call starts a fresh session.
+   */
+  eraseLiveState(): Promise<LiveErasure>;
 
   /** Puts every resource the object holds on the replication queue again (replaying dead letters). */
   resendReplicas(): Promise<{ resources: number }>;

@@ -18,6 +18,8 @@ import type {
   GuestState,
   IssuedCrossSiteToken,
   LinkDoc,
+  LiveErasure,
+  LiveStateExport,
   MergeResult,
   NewCrossSiteToken,
   Outcome,
@@ -36,6 +38,7 @@ import { LiveSync } from "./live-sync";
 import { Merge } from "./merge";
 import { Outbox, type ReplicationState } from "./outbox";
 import { answer, type Mutation } from "./outcome";
+import { Privacy } from "./privacy";
 import { AlarmScheduler } from "./scheduler";
 import { SessionState } from "./session-state";
 import { REPLICATION, SessionStorage } from "./storage";
@@ -52,6 +55,7 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
   private readonly lifecycle: Lifecycle;
   private readonly housekeeping: Housekeeping;
   private readonly outbox: Outbox;
+  private readonly privacy: Privacy;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -80,6 +84,7 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
     this.merge = new Merge(store, state, work, catalog, this.carts, this.wishlist, this.comparison);
     this.lifecycle = new Lifecycle(store, state, work, outbox, alarm);
     this.housekeeping = new Housekeeping(store, work, outbox, alarm);
+    this.privacy = new Privacy(ctx, store, state, work, alarm, this.tokens);
   }
 
   /**
@@ -190,6 +195,14 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
   }
   forget(sessionId: string): Promise<{ forgotten: boolean; reason?: string }> {
     return this.lifecycle.forget(sessionId);
+  }
+
+  // ── Privacy (data-subject requests) ─────────────────────────────────────────
+  async exportLiveState(): Promise<LiveStateExport> {
+    return this.privacy.liveState();
+  }
+  eraseLiveState(): Promise<LiveErasure> {
+    return this.privacy.erase();
   }
 
   // ── Replication (ops replay of dead letters) ────────────────────────────────

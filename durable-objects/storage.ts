@@ -21,6 +21,8 @@ export const CROSS_SITE_TOKENS = "cross-site-tokens";
 export const COMPARISON = "comparison";
 /** the replication retry state */
 export const REPLICATION = "replication";
+/** after an erasure: the ids of the sessions erased here (privacy.ts), and nothing else */
+export const ERASED = "erased";
 export const cartDocName = (cartId: string) => `cart:${cartId}`;
 
 /** Bump when the SQL below changes; `migrate()` brings older objects forward. */
@@ -163,5 +165,19 @@ export class SessionStorage {
     const placeholders = keep.map(() => "?").join(", ");
     this.sql.exec(`DELETE FROM documents WHERE name NOT IN (${placeholders || "''"})`, ...keep);
     this.sql.exec("DELETE FROM idempotency");
+  }
+
+  /**
+   * Erases everything the object stores but `keep` — documents, pending changes, idempotency
+   * records — and says how much there was (a data-subject erasure, privacy.ts).
+   */
+  eraseAll(keep: string[]): { documents: number; pendingChanges: number; idempotencyRecords: number } {
+    const count = (table: string) => this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
+    const documents = this.documentNames().filter((name) => !keep.includes(name)).length;
+    const pendingChanges = count("outbox");
+    const idempotencyRecords = count("idempotency");
+    this.clearLiveState(keep);
+    this.sql.exec("DELETE FROM outbox");
+    return { documents, pendingChanges, idempotencyRecords };
   }
 }

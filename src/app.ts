@@ -19,6 +19,7 @@ import { customerComparison, publicComparison } from "./modules/comparison";
 import { conversion } from "./modules/conversion";
 import { customerSessions, live, publicSessions } from "./modules/cross-site";
 import { deepHealthIsAdminOnly, health } from "./modules/health";
+import { privacy } from "./modules/privacy";
 import { replication } from "./modules/replication";
 import { site } from "./modules/site";
 import { customerWishlist, publicWishlist } from "./modules/wishlist";
@@ -60,6 +61,7 @@ const ROUTERS = {
   "/api/analytics/ecommerce": analytics,
   "/api/admin/replication": replication,
   "/api/platform/carts": conversion,
+  "/api/privacy": privacy,
 };
 
 export function createApp() {
@@ -108,6 +110,8 @@ export function createApp() {
   app.use("/api/admin/*", authenticate, requireRole("admin"));
   app.use("/api/catalog/*", authenticate, requireRole("admin", "service"));
   app.use("/api/platform/*", authenticate, requireRole("service"));
+  app.use("/api/privacy/customers/*", authenticate, requireRole("admin", "service"));
+  app.use("/api/privacy/requests", authenticate, requireRole("admin"));
   app.use("/api/public/*", publicSession);
 
   for (const [path, router] of Object.entries(ROUTERS)) app.route(path, router);

@@ -23,6 +23,8 @@ export const siteSettingColumns = {
 export interface CompanyContext {
   id: string;
   name: string;
+  /** where its shopper sessions live: "eu" (the EU jurisdiction) or "global" */
+  dataResidency: string;
   sites: SiteSettings[];
   defaultSite: SiteSettings | undefined;
 }
@@ -65,7 +67,7 @@ export function forgetCompany(companyId: string): void {
 
 async function loadCompany(db: Database, companyId: string): Promise<CompanyContext | null> {
   const [company] = await db
-    .select({ id: companies.id, name: companies.name })
+    .select({ id: companies.id, name: companies.name, dataResidency: companies.dataResidency })
     .from(companies)
     .where(and(eq(companies.id, companyId), eq(companies.active, true)));
   if (!company) return null;

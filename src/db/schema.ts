@@ -46,14 +46,26 @@ const currencyIsIso = (name: string, column: AnyPgColumn) => check(name, sql`${c
 export const bundleDiscountType = pgEnum("BundleDiscountType", ["NONE", "PERCENT", "FIXED"]);
 export const promotionType = pgEnum("PromotionType", ["PERCENT", "FIXED"]);
 
-export const companies = pgTable("companies", {
-  id: id(),
-  name: text("name").notNull(),
-  slug: text("slug").notNull().unique("companies_slug_key"),
-  active: boolean("active").notNull().default(true),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const companies = pgTable(
+  "companies",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    slug: text("slug").notNull().unique("companies_slug_key"),
+    active: boolean("active").notNull().default(true),
+    /**
+     * Where the company's shopper sessions live (migration 0006): `eu` keeps their Durable Objects
+     * in the EU jurisdiction; `global` lets Cloudflare place them near the shopper.
+     */
+    dataResidency: text("data_residency").$type<DataResidency>().notNull().default("global"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check("companies_data_residency_check", sql`${t.dataResidency} in ('eu', 'global')`)],
+);
+
+export const DATA_RESIDENCIES = ["eu", "global"] as const;
+export type DataResidency = (typeof DATA_RESIDENCIES)[number];
 
 export const sites = pgTable(
   "sites",
@@ -588,3 +600,48 @@ export const cartConversions = pgTable(
 );
 
 export type CartConversion = typeof cartConversions.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------
+// Privacy (migration 0006; docs/design.md, "Privacy"). `erased_sessions`: the shopper sessions
+// whose data was erased for a data-subject request — the replication writer never writes a row
+// of one again, so a message in flight cannot bring anything back. Session ids only: no customer
+// id, token or content. `privacy_requests`: the audit of every export and erasure (who, when,
+// which customer, what was found or erased, per store).
+// ---------------------------------------------------------------------------------------------
+
+export const erasedSessions = pgTable(
+  "erased_sessions",
+  {
+    sessionId: text("session_id").primaryKey(),
+    companyId: companyRef(),
+    erasedAt: timestampTz("erased_at").notNull().defaultNow(),
+  },
+  (t) => [index("erased_sessions_company_id_idx").on(t.companyId)],
+);
+
+export const privacyRequests = pgTable(
+  "privacy_requests",
+  {
+    id: id(),
+    companyId: companyRef(),
+    /** the data subject: the customer id as the company's JWTs carry it */
+    customerId: text("customer_id").notNull(),
+    /** `export` or `erase` */
+    action: text("action").notNull(),
+    /** `completed`, or `not_found` for a customer the company has nothing of */
+    outcome: text("outcome").notNull(),
+    /** who asked: the JWT's `sub` and role */
+    actorSub: text("actor_sub").notNull(),
+    actorRole: text("actor_role").notNull(),
+    requestId: text("request_id"),
+    /** what was found (export) or erased/anonymized (erase), per store */
+    counts: jsonb("counts").$type<Record<string, Record<string, number>>>().notNull().default({}),
+    requestedAt: timestampTz("requested_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("privacy_requests_company_id_requested_at_idx").on(t.companyId, t.requestedAt),
+    index("privacy_requests_company_id_customer_id_idx").on(t.companyId, t.customerId),
+  ],
+);
+
+export type PrivacyRequest = typeof privacyRequests.$inferSelect;

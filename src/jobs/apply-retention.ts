@@ -67,7 +67,7 @@ async function deleteEndedSessions(ctx: JobContext): Promise<void> {
         .orderBy(byId(crossSiteSessions.id))
         .limit(limit),
     visit: async (row) => {
-      const session = sessionOf(ctx.env, row);
+      const session = await sessionOf(ctx, row);
       if (!session) return true;
       const result = await session.forget(row.id);
       // Pending replication: keep the row, so next week's run can still find the session.

@@ -11,7 +11,9 @@ import { PAGE_SIZE } from "./sweep";
 
 export const CONVERTED_CART_RETENTION_YEARS = 2;
 
-export const archiveKey = (companyId: string, day: string) => `converted-carts/${companyId}/${day}.ndjson`;
+/** Where a company's archived carts are: one object per day below it (a privacy request reads them all). */
+export const archivePrefix = (companyId: string) => `converted-carts/${companyId}/`;
+export const archiveKey = (companyId: string, day: string) => `${archivePrefix(companyId)}${day}.ndjson`;
 
 const convertedDay = sql<string>`to_char(${carts.convertedAt} at time zone 'UTC', 'YYYY-MM-DD')`;
 

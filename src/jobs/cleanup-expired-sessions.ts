@@ -7,7 +7,7 @@ import { carts, crossSiteSessions } from "../db/schema";
 import { sessionStub } from "../session-client";
 import { sessionObjectName } from "../session-client/address";
 import { DEFAULT_CART_EXPIRATION_DAYS } from "./mark-abandoned-carts";
-import { addressOf } from "./replica-rows";
+import { addressIn } from "./replica-rows";
 import type { Job, JobContext } from "./runtime";
 import { skip } from "./runtime";
 import { type KeysetBounds, sweep } from "./sweep";
@@ -42,7 +42,7 @@ export const cleanupExpiredSessions: Job = {
     return sweep<Candidate>(ctx, {
       page: (bounds, limit) => dueSessions(ctx, bounds, limit),
       visit: async (candidate) => {
-        const address = addressOf(candidate);
+        const address = await addressIn(ctx, candidate);
         if (!address) return false;
         const name = sessionObjectName(address);
         const earlier = await calls.get(name);

@@ -38,7 +38,7 @@ export const markAbandonedCarts: Job = {
           .orderBy(byId(carts.id))
           .limit(limit),
       visit: async (cart) => {
-        const session = sessionOf(ctx.env, cart);
+        const session = await sessionOf(ctx, cart);
         if (!session) return false;
         const idleBefore = daysBefore(ctx.now, Number(cart.expirationDays)).toISOString();
         const result = await session.markAbandoned(idleBefore);

@@ -26,7 +26,7 @@ export const purgeOldComparisons: Job = {
           .orderBy(byId(productComparisons.id))
           .limit(limit),
       visit: async (comparison) => {
-        const session = sessionOf(ctx.env, comparison);
+        const session = await sessionOf(ctx, comparison);
         if (session) {
           const { dropped } = await session.dropComparison(comparison.id);
           if (dropped) ctx.extra.droppedFromSessions = Number(ctx.extra.droppedFromSessions ?? 0) + 1;

@@ -5,19 +5,28 @@ import type { SessionAddress, SessionCall } from "../../durable-objects/contract
 import { ApiError } from "../lib/errors";
 import { newSessionToken, sha256Hex } from "../lib/tokens";
 import { rateLimitSession } from "../middleware/rate-limit";
-import { sessionStub, unwrap } from "../session-client";
+import { jurisdictionFor, sessionStub, unwrap } from "../session-client";
 import type { AppEnv } from "../types";
 
 /** The session this request acts on: the customer's, or the one the session token names. */
 export async function shopperAddress(c: Context<AppEnv>): Promise<SessionAddress> {
   const { auth, shopper } = c.var;
-  if (auth?.role === "customer") return { kind: "customer", companyId: auth.companyId, customerId: auth.customerId };
+  // The company is already resolved (isolate cache): its residency picks the namespace, no lookup.
+  const jurisdiction = jurisdictionFor(shopper.company.dataResidency);
+  if (auth?.role === "customer") {
+    return { kind: "customer", companyId: auth.companyId, customerId: auth.customerId, jurisdiction };
+  }
   if (!shopper.sessionToken) {
     throw new ApiError("VALIDATION_FAILED", "This route needs the shopper's session token", {
       errors: [{ field: "header.x-session-token", message: "x-session-token is required" }],
     });
   }
-  return { kind: "anonymous", companyId: shopper.company.id, tokenHash: await sha256Hex(shopper.sessionToken) };
+  return {
+    kind: "anonymous",
+    companyId: shopper.company.id,
+    tokenHash: await sha256Hex(shopper.sessionToken),
+    jurisdiction,
+  };
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -62,7 +71,12 @@ export async function sessionCall(
 export async function openAnonymousSession(c: Context<AppEnv>, currency: string | undefined) {
   const { company, site } = c.var.shopper;
   const sessionToken = newSessionToken();
-  const address = { kind: "anonymous", companyId: company.id, tokenHash: await sha256Hex(sessionToken) } as const;
+  const address = {
+    kind: "anonymous",
+    companyId: company.id,
+    tokenHash: await sha256Hex(sessionToken),
+    jurisdiction: jurisdictionFor(company.dataResidency),
+  } as const;
   const call: SessionCall = { address, site };
   const stub = sessionStub(c.env, address);
   const { body: cart } = unwrap(await stub.openCart(call, currency));

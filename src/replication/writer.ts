@@ -5,6 +5,7 @@
 import { inArray, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
+import { erasedAmong, lockAgainstErasure } from "../db/erasure";
 import {
   cartItems,
   carts,
@@ -30,7 +31,8 @@ const CHILD_ROWS_PER_INSERT = 1_000;
  * then lists, then carts — the order the old per-session writes used, so the token-hash hand-over
  * below sees the rows it needs.
  */
-export async function writeReplicas(tx: Transaction, bodies: ReplicaBodyRows[]): Promise<string[]> {
+export async function writeReplicas(tx: Transaction, all: ReplicaBodyRows[]): Promise<string[]> {
+  const bodies = await withoutErasedSessions(tx, all);
   const of = <Kind extends ReplicaBodyRows["kind"]>(kind: Kind) =>
     bodies.filter((body): body is BodyOf<Kind> => body.kind === kind);
   const sessions = of("session");
@@ -63,6 +65,22 @@ export async function writeReplicas(tx: Transaction, bodies: ReplicaBodyRows[]):
     body.saved.map((item) => ({ ...item, cartId: body.row.id })),
   );
   return [...written, ...wishlistIds, ...comparisonIds, ...cartIds];
+}
+
+const sessionIdOf = (body: ReplicaBodyRows) => (body.kind === "session" ? body.row.id : body.row.sessionId);
+
+/**
+ * Nothing of an erased session is written again (a message in flight when its customer's data
+ * was erased): the bodies of sessions with a tombstone are left out, under src/db/erasure.ts's lock.
+ */
+async function withoutErasedSessions(tx: Transaction, bodies: ReplicaBodyRows[]): Promise<ReplicaBodyRows[]> {
+  if (bodies.length === 0) return bodies;
+  await lockAgainstErasure(
+    tx,
+    bodies.map((body) => body.row.companyId),
+  );
+  const erased = await erasedAmong(tx, bodies.map(sessionIdOf));
+  return erased.size === 0 ? bodies : bodies.filter((body) => !erased.has(sessionIdOf(body)));
 }
 
 interface OwnedTable extends PgTable {

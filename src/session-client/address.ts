@@ -1,4 +1,9 @@
-import type { SessionAddress } from "../../durable-objects/contract";
+import type { SessionAddress, SessionJurisdiction } from "../../durable-objects/contract";
+
+/** Where a company's sessions live, from its `dataResidency`: the EU jurisdiction, or anywhere. */
+export function jurisdictionFor(dataResidency: string | null | undefined): SessionJurisdiction | undefined {
+  return dataResidency === "eu" ? "eu" : undefined;
+}
 
 /**
  * The Durable Object that holds a session: anonymous sessions are found by their token's

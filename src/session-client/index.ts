@@ -6,12 +6,29 @@ import { IsolateCache } from "../lib/isolate-cache";
 import { newSessionToken } from "../lib/tokens";
 import { sessionObjectName } from "./address";
 
+export { jurisdictionFor } from "./address";
+
 // The generated Env types the namespace without its class; this is the one place that says which.
 const sessions = (env: Env) => env.SHOPPER_SESSION as DurableObjectNamespace<ShopperSessionRpc>;
 
+/**
+ * The stub of the session at `address`, in its company's jurisdiction when it has one. No
+ * lookup: the caller's address already carries the jurisdiction, taken from the company it
+ * resolved (src/catalog/lookup.ts, cached per isolate).
+ */
 export function sessionStub(env: Env, address: SessionAddress): DurableObjectStub<ShopperSessionRpc> {
-  return sessions(env).getByName(sessionObjectName(address));
+  const { jurisdiction } = address;
+  const name = sessionObjectName(address);
+  if (!jurisdiction) return sessions(env).getByName(name);
+  // workerd (wrangler dev, the tests) throws "Jurisdiction restrictions are not implemented in
+  // workerd": there an EU session is the object `eu/<name>` of the plain namespace — another
+  // object than `<name>`, as in production — so the routing is exercised; the placement is not.
+  if (LOCAL_RUNTIMES.has(env.NODE_ENV)) return sessions(env).getByName(`${jurisdiction}/${name}`);
+  return sessions(env).jurisdiction(jurisdiction).getByName(name);
 }
+
+/** NODE_ENV values of the local runtime, where Durable Object jurisdictions do not exist. */
+const LOCAL_RUNTIMES = new Set(["development", "test"]);
 
 /**
  * Share tokens route themselves: the session object's id (64 hex, which reveals nothing
@@ -31,7 +48,8 @@ export function sharedSessionStub(env: Env, token: string): DurableObjectStub<Sh
 
 /**
  * The session object with this id (64 hex: what share tokens and replication messages carry),
- * or undefined for an id this namespace never minted.
+ * or undefined for an id this namespace never minted. An id keeps its jurisdiction, and the
+ * namespace without one accepts ids of every jurisdiction, so EU sessions need nothing here.
  */
 export function sessionStubById(env: Env, objectId: string): DurableObjectStub<ShopperSessionRpc> | undefined {
   try {
@@ -77,7 +95,12 @@ export async function callSession<T>(
   const outcome = await invoke(sessionStub(env, target.address), target);
   if (outcome.ok || outcome.error.code !== "LINKED" || !linkKey) return outcome;
   const customerId = String(outcome.error.extensions?.customerId);
-  const linked: SessionAddress = { kind: "customer", companyId: address.companyId, customerId };
+  const linked: SessionAddress = {
+    kind: "customer",
+    companyId: address.companyId,
+    customerId,
+    jurisdiction: address.jurisdiction,
+  };
   links.set(linkKey, linked);
   return invoke(sessionStub(env, linked), viaToken(linked));
 }

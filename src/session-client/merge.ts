@@ -20,6 +20,7 @@ export async function mergeGuestIntoCustomer(
     kind: "anonymous",
     companyId: call.address.companyId,
     tokenHash: await sha256Hex(body.sessionToken),
+    jurisdiction: call.address.jurisdiction,
   } as const;
   const guestCall = { address: guestAddress, site: call.site };
   const guest = sessionStub(env, guestAddress);

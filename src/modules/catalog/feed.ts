@@ -44,7 +44,13 @@ const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((a, b) => a
 
 export async function getCompany(db: Database, companyId: string): Promise<CompanyOutput | null> {
   const [company] = await db
-    .select({ id: companies.id, name: companies.name, slug: companies.slug, active: companies.active })
+    .select({
+      id: companies.id,
+      name: companies.name,
+      slug: companies.slug,
+      active: companies.active,
+      dataResidency: companies.dataResidency,
+    })
     .from(companies)
     .where(eq(companies.id, companyId));
   if (!company) return null;
@@ -67,7 +73,11 @@ export async function upsertCompany(db: Database, companyId: string, input: Comp
     await tx
       .insert(companies)
       .values({ id: companyId, ...input })
-      .onConflictDoUpdate({ target: companies.id, set: fromFeed(companies) });
+      // A feed that leaves dataResidency out leaves it as it is.
+      .onConflictDoUpdate({
+        target: companies.id,
+        set: fromFeed(companies, input.dataResidency ? [] : ["dataResidency"]),
+      });
   });
 }
 

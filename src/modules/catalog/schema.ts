@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { DATA_RESIDENCIES } from "../../db/schema";
 import { Id } from "../../lib/ids";
 import { multiLineText, singleLineText } from "../../lib/text";
 
@@ -70,6 +71,10 @@ export const CompanyInputSchema = z
       .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, { message: "must be 2–63 of a-z, 0-9 and '-', not starting with '-'" })
       .openapi({ example: "acme" }),
     active: z.boolean().default(true),
+    dataResidency: z.enum(DATA_RESIDENCIES).optional().openapi({
+      description:
+        'Where the company\'s shopper sessions live: "eu" keeps their Durable Objects in the EU jurisdiction, "global" (the default for a new company) places them near the shopper. Omitted: unchanged. Sessions started before a change stay where they were (docs/design.md, "Privacy").',
+    }),
   })
   .openapi("CompanyInput");
 export type CompanyInput = z.infer<typeof CompanyInputSchema>;
@@ -121,7 +126,14 @@ export const SitesBodySchema = z
   .openapi("SitesUpsert");
 
 export const CompanySchema = z
-  .object({ id: Id, name: z.string(), slug: z.string(), active: z.boolean(), sites: z.array(SiteSchema) })
+  .object({
+    id: Id,
+    name: z.string(),
+    slug: z.string(),
+    active: z.boolean(),
+    dataResidency: z.enum(DATA_RESIDENCIES),
+    sites: z.array(SiteSchema),
+  })
   .openapi("Company");
 export type CompanyOutput = z.infer<typeof CompanySchema>;
 

@@ -11,7 +11,7 @@ import { ApiError } from "../../lib/errors";
 import { bearerAuth, jsonBody, jsonContent, problemResponses } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { resolveSite } from "../../middleware/shopper";
-import { callSession, unwrap } from "../../session-client";
+import { callSession, jurisdictionFor, unwrap } from "../../session-client";
 import type { AppEnv } from "../../types";
 import { CartIdParams, ConvertCartSchema } from "../cart/schema";
 import { claimOrder, completeClaim, existingConversions, ownerOfCart, type Transaction } from "./conversions";
@@ -103,9 +103,8 @@ async function convertInSession(c: Context<AppEnv>, tx: Transaction, cartId: str
   const company = await findCompany(c.var.db, companyId);
   if (!company) throw new ApiError("NOT_FOUND", "Company not found");
   const site = resolveSite(company, owner.siteId ?? undefined);
-  const outcome = await callSession(c.env, { address: owner.address, site, cartId }, (stub, call) =>
-    stub.convertCart(call, orderId),
-  );
+  const address = { ...owner.address, jurisdiction: jurisdictionFor(company.dataResidency) };
+  const outcome = await callSession(c.env, { address, site, cartId }, (stub, call) => stub.convertCart(call, orderId));
   const { body } = unwrap<CartView>(outcome);
   return body;
 }

@@ -2,7 +2,7 @@
 // and mint customers' cross-site tokens (the raw token exists only here and in the response).
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import type { SessionCall } from "../../../durable-objects/contract";
+import type { SessionCall, SessionJurisdiction } from "../../../durable-objects/contract";
 import { ApiError } from "../../lib/errors";
 import { type Audience, jsonBody, jsonContent, problemResponses, shopperRoute } from "../../lib/openapi";
 import { newSessionToken, sha256Hex } from "../../lib/tokens";
@@ -51,8 +51,14 @@ export async function mintCrossSiteToken(c: Context<AppEnv>) {
  * the customer's. The link opens nothing by itself: the customer's object checks the token on
  * every call.
  */
-export async function linkCrossSiteToken(env: Env, companyId: string, customerId: string, digest: string) {
-  const tokenAddress = { kind: "anonymous", companyId, tokenHash: digest } as const;
+export async function linkCrossSiteToken(
+  env: Env,
+  customer: { companyId: string; customerId: string; jurisdiction?: SessionJurisdiction | undefined },
+  digest: string,
+) {
+  const { companyId, customerId, jurisdiction } = customer;
+  // The link lives in the customer's jurisdiction: the token's requests reach it with the company's residency.
+  const tokenAddress = { kind: "anonymous", companyId, tokenHash: digest, jurisdiction } as const;
   const { linked } = await sessionStub(env, tokenAddress).link({ companyId, customerId });
   if (!linked) throw new ApiError("INTERNAL", "The cross-site token could not be linked");
 }
@@ -62,7 +68,7 @@ export async function issueCrossSiteToken(c: Context<AppEnv>, call: SessionCall)
   if (call.address.kind !== "customer") throw new ApiError("FORBIDDEN", "Only customers have a cross-site session");
   const { token, fresh } = await mintCrossSiteToken(c);
   const { body } = unwrap(await sessionStub(c.env, call.address).issueCrossSiteToken(call, fresh));
-  await linkCrossSiteToken(c.env, call.address.companyId, call.address.customerId, fresh.digest);
+  await linkCrossSiteToken(c.env, call.address, fresh.digest);
   return { ...body.session, sessionToken: token, sessionTokenExpiresAt: body.expiresAt };
 }
 

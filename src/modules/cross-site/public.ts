@@ -4,7 +4,7 @@ import { ApiError } from "../../lib/errors";
 import { jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { sha256Hex } from "../../lib/tokens";
-import { callSession, sharedSessionStub, unwrap } from "../../session-client";
+import { callSession, jurisdictionFor, sharedSessionStub, unwrap } from "../../session-client";
 import { openAnonymousSession, sessionCall } from "../shopper-call";
 import {
   createTransfer,
@@ -82,7 +82,8 @@ export const publicSessions = createRouter()
       if (body.sessionToken) return c.json({ sessionToken: body.sessionToken, session: body.session }, 200);
       const { customerId } = body.session;
       if (!customerId || !body.issuedTokenExpiresAt) throw new ApiError("INTERNAL", "The claim yielded no token");
-      await linkCrossSiteToken(c.env, company.id, customerId, fresh.digest);
+      const jurisdiction = jurisdictionFor(company.dataResidency);
+      await linkCrossSiteToken(c.env, { companyId: company.id, customerId, jurisdiction }, fresh.digest);
       const session = { ...body.session, sessionTokenExpiresAt: body.issuedTokenExpiresAt };
       return c.json({ sessionToken: token, session }, 200);
     },

@@ -30,6 +30,7 @@ describe("PUT /api/catalog/company", () => {
       name: "Acme",
       slug,
       active: true,
+      dataResidency: "global",
       sites: [],
     });
 

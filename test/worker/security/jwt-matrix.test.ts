@@ -31,6 +31,8 @@ const ROUTES = [
   { path: "/api/catalog/company", role: "admin" },
   { path: "/api/analytics/ecommerce/overview", role: "admin" },
   { path: "/api/admin/replication/dead-letters", role: "admin" },
+  { path: "/api/privacy/requests", role: "admin" },
+  { path: `/api/privacy/customers/${crypto.randomUUID()}/export`, role: "service" },
   { path: "/api/health?deep=1", role: "admin" },
   { path: "/api/cart", role: "customer" },
   { path: "/api/wishlist", role: "customer" },
@@ -116,9 +118,10 @@ const CASES: [string, (role: string) => Promise<string>][] = [
 describe.each(ROUTES)("$path (HS256, production)", ({ path, role }) => {
   it("accepts the well-formed token (the matrix's baseline)", async () => {
     const response = await apiWithEnv(PRODUCTION, path, { headers: bearer(await hs256(role)) });
-    // 404 where a fresh customer has nothing yet (no cross-site session): past authentication.
+    // 404 where a fresh customer has nothing yet (no cross-site session, no data to export): past authentication.
     expect([200, 404], await response.text()).toContain(response.status);
-    expect(response.status === 404 && !path.startsWith("/api/cross-site-session")).toBe(false);
+    const nothingYet = path.startsWith("/api/cross-site-session") || path.startsWith("/api/privacy/customers/");
+    expect(response.status === 404 && !nothingYet).toBe(false);
   });
 
   it.each(CASES)("refuses %s with a 401 problem", async (_name, make) => {
