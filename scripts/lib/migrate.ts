@@ -28,7 +28,12 @@ export const SESSION_STATE_MIGRATIONS = [
  * dead letters): the rollback undoes each with its own `rollback/<tag>.down.sql`, newest first,
  * right before the runbook's SQL and in the same transaction, and un-records it too.
  */
-export const SESSION_STATE_DEPENDENT_MIGRATIONS = ["0004_replication_dead_letters", "0005_cart_conversions"];
+export const SESSION_STATE_DEPENDENT_MIGRATIONS = [
+  "0004_replication_dead_letters",
+  "0005_cart_conversions",
+  "0006_analytics_rollups",
+  "0007_analytics_rollup_triggers",
+];
 const downFile = (tag: string) => `${MIGRATIONS_FOLDER}rollback/${tag}.down.sql`;
 const SESSION_STATE_DOWN_FILE = downFile(SESSION_STATE_MIGRATION);
 

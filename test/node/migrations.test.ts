@@ -20,7 +20,14 @@ import {
 const UNDONE_BY_ROLLBACK = [...SESSION_STATE_MIGRATIONS, ...SESSION_STATE_DEPENDENT_MIGRATIONS];
 /** Dropped with the session tables: the replication dead letters describe their rows. */
 // newest first, the order the rollback drops them in
-const DEPENDENT_TABLES = ["cart_conversions", "replication_dead_letters"];
+const DEPENDENT_TABLES = [
+  "analytics_session_days",
+  "analytics_list_days",
+  "analytics_cart_days",
+  "analytics_dirty_days",
+  "cart_conversions",
+  "replication_dead_letters",
+];
 
 const SESSION_TABLES = [
   "cross_site_sessions",

@@ -29,6 +29,7 @@ import {
   WishlistAnalyticsSchema,
 } from "./schema";
 import type { Run } from "./sql/definitions";
+import { pendingRollupsQuery, refreshRollups } from "./sql/rollups";
 
 const route = <T extends z.ZodType>(path: string, summary: string, schema: T) =>
   createRoute({
@@ -96,6 +97,7 @@ async function serve<T extends AnalyticsMeta>(
       };
       let fields: Omit<T, keyof AnalyticsMeta>;
       try {
+        await refreshPendingRollups(c.var.db(), p.companyId, c.var.config.ANALYTICS_STATEMENT_TIMEOUT_MS);
         fields = await report(runner(c), p);
       } catch (error) {
         // Bad input never gets here (it is a 400 before any query); this is Postgres failing,
@@ -150,6 +152,21 @@ export function analyticsRunner(db: Database, timeoutMs: number): Run {
       await tx.execute(sql`SELECT set_config('statement_timeout', ${`${timeoutMs}ms`}, true)`);
       return (await tx.execute(query)).rows as Row[];
     });
+}
+
+/**
+ * The rollups read exact figures once every day marked by a write is recomputed. Replication
+ * recomputes its own in its transaction; days marked by other writers (the jobs' updates and
+ * deletes, erasure) are recomputed here, before the first read that needs them: one cheap
+ * EXISTS when there are none.
+ */
+export async function refreshPendingRollups(db: Database, companyId: string, timeoutMs: number): Promise<number> {
+  const [row] = (await db.execute(pendingRollupsQuery(companyId))).rows;
+  if (!row?.pending) return 0;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('statement_timeout', ${`${timeoutMs}ms`}, true)`);
+    return refreshRollups(async (query) => (await tx.execute(query)).rows, [companyId]);
+  });
 }
 
 /** SQLSTATE 57014 (query_canceled), on the error or on the driver error drizzle wraps. */

@@ -46,7 +46,11 @@ export const cartSeriesQuery = (p: AnalyticsParams) =>
   );
 
 export async function cartSeries(run: Run, p: AnalyticsParams): Promise<CartBucketRow[]> {
-  const rows = await run<Record<string, unknown>>(cartSeriesQuery(p));
+  return cartBucketRows(await run<Record<string, unknown>>(cartSeriesQuery(p)));
+}
+
+/** Rows of the cart series (from the raw rows or the rollups), typed. */
+export function cartBucketRows(rows: Record<string, unknown>[]): CartBucketRow[] {
   return rows.map((row) => ({
     bucket: String(row.bucket),
     currency: row.currency === null || row.currency === undefined ? null : String(row.currency),
@@ -124,19 +128,13 @@ export const topBundlesQuery = (p: AnalyticsParams) => sql`
   WHERE top.bundle_id IS NOT NULL
   ORDER BY top.additions DESC, top.bundle_id`;
 
-export async function bundleAdditions(run: Run, p: AnalyticsParams) {
-  const [perBucket, top] = await Promise.all([
-    run<Record<string, unknown>>(bundleAdditionsQuery(p)),
-    run<Record<string, unknown>>(topBundlesQuery(p)),
-  ]);
-  return {
-    byBucket: new Map(perBucket.map((row) => [String(row.bucket), toNumber(row.additions)])),
-    top: top.map((row) => ({
-      bundleId: String(row.bundle_id),
-      name: nullableText(row.name),
-      additions: toNumber(row.additions),
-    })),
-  };
+export async function topBundles(run: Run, p: AnalyticsParams) {
+  const top = await run<Record<string, unknown>>(topBundlesQuery(p));
+  return top.map((row) => ({
+    bundleId: String(row.bundle_id),
+    name: nullableText(row.name),
+    additions: toNumber(row.additions),
+  }));
 }
 
 /**

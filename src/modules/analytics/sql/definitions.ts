@@ -110,17 +110,21 @@ export const cartValue = sql`c.grand_total`;
  * added to it, a share link — so one set of fragments reads either, by its table names.
  */
 export interface ListTables {
+  /** the rollup's name for them (analytics_list_days.kind, analytics_dirty_days.kind) */
+  kind: "wishlist" | "comparison";
   lists: Name;
   items: Name;
   /** the items' column naming their list */
   itemListId: Name;
 }
 export const WISHLISTS: ListTables = {
+  kind: "wishlist",
   lists: sql.identifier("wishlists"),
   items: sql.identifier("wishlist_items"),
   itemListId: sql.identifier("wishlist_id"),
 };
 export const COMPARISONS: ListTables = {
+  kind: "comparison",
   lists: sql.identifier("product_comparisons"),
   items: sql.identifier("product_comparison_items"),
   itemListId: sql.identifier("comparison_id"),

@@ -44,8 +44,17 @@ export const SESSION_COUNTERS = [
 ] as const;
 export type SessionCounters = Record<(typeof SESSION_COUNTERS)[number], number>;
 
-export async function sessionSeries(run: Run, p: AnalyticsParams) {
-  const rows = await run<Record<string, unknown>>(sessionSeriesQuery(p));
+export interface SessionBucket {
+  bucket: string;
+  counters: SessionCounters;
+}
+
+export async function sessionSeries(run: Run, p: AnalyticsParams): Promise<SessionBucket[]> {
+  return sessionBuckets(await run<Record<string, unknown>>(sessionSeriesQuery(p)));
+}
+
+/** Rows of the session series (from the raw rows or the rollups), typed. */
+export function sessionBuckets(rows: Record<string, unknown>[]): SessionBucket[] {
   return rows.map((row) => ({
     bucket: String(row.bucket),
     counters: {
