@@ -15,9 +15,10 @@ export type CacheStatus = "HIT" | "MISS" | "BYPASS" | "COALESCED";
 /**
  * At most this many distinct analytics computations run at once in an isolate; one more is
  * turned away with a 503 and Retry-After at once rather than queued behind them (each holds
- * Postgres connections, and queued ones would only time out later).
+ * Postgres connections, and queued ones would only time out later). Two dashboards' worth:
+ * the dashboard asks its five endpoints at once.
  */
-export const MAX_CONCURRENT_COMPUTATIONS = 4;
+export const MAX_CONCURRENT_COMPUTATIONS = 10;
 /** Seconds a client turned away (busy, timed out, Postgres down) is asked to wait. */
 export const RETRY_AFTER_SECONDS = 5;
 
