@@ -36,6 +36,20 @@ CREATE TABLE "analytics_list_days" (
 	CONSTRAINT "analytics_list_days_kind_company_id_day_site_id_key" UNIQUE NULLS NOT DISTINCT("kind","company_id","day","site_id")
 );
 --> statement-breakpoint
+CREATE TABLE "analytics_ranked_days" (
+	"list" text NOT NULL,
+	"company_id" uuid NOT NULL,
+	"day" date NOT NULL,
+	"scope" text,
+	"item" text NOT NULL,
+	"item2" text DEFAULT '' NOT NULL,
+	"a" bigint DEFAULT 0 NOT NULL,
+	"b" bigint DEFAULT 0 NOT NULL,
+	"c" bigint DEFAULT 0 NOT NULL,
+	"d" bigint DEFAULT 0 NOT NULL,
+	CONSTRAINT "analytics_ranked_days_list_company_id_day_scope_item_item2_key" UNIQUE NULLS NOT DISTINCT("list","company_id","day","scope","item","item2")
+);
+--> statement-breakpoint
 CREATE TABLE "analytics_session_days" (
 	"company_id" uuid NOT NULL,
 	"day" date NOT NULL,
@@ -53,6 +67,7 @@ CREATE TABLE "analytics_session_days" (
 --> statement-breakpoint
 ALTER TABLE "analytics_cart_days" ADD CONSTRAINT "analytics_cart_days_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "analytics_list_days" ADD CONSTRAINT "analytics_list_days_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "analytics_ranked_days" ADD CONSTRAINT "analytics_ranked_days_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "analytics_session_days" ADD CONSTRAINT "analytics_session_days_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "analytics_dirty_days_company_id_idx" ON "analytics_dirty_days" USING btree ("company_id");--> statement-breakpoint
 CREATE INDEX "product_comparison_items_added_at_idx" ON "product_comparison_items" USING btree ("added_at");--> statement-breakpoint

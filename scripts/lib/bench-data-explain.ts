@@ -5,16 +5,19 @@ import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { addDays, analyticsParams, formatIsoDate } from "../../src/modules/analytics/range.ts";
-import { discountUsageQuery, topBundlesQuery, topCartProductsQuery } from "../../src/modules/analytics/sql/carts.ts";
 import { COMPARISONS, WISHLISTS } from "../../src/modules/analytics/sql/definitions.ts";
 import { topListProductsQuery } from "../../src/modules/analytics/sql/lists.ts";
 import {
   bundleAdditionsFromRollupsQuery,
   cartSeriesFromRollupsQuery,
+  discountUsageFromRollupsQuery,
   listSeriesFromRollupsQuery,
   sessionSeriesFromRollupsQuery,
+  sitePairsFromRollupsQuery,
+  sitesPerSessionFromRollupsQuery,
+  topBundlesFromRollupsQuery,
+  topCartProductsFromRollupsQuery,
 } from "../../src/modules/analytics/sql/rollups.ts";
-import { sitePairsQuery, sitesPerSessionQuery } from "../../src/modules/analytics/sql/sessions.ts";
 import { DEMO_COMPANY_ID } from "./demo-data.ts";
 
 type Builder = (p: ReturnType<typeof analyticsParams>) => SQL;
@@ -39,16 +42,16 @@ const ENDPOINT_QUERIES: Record<string, Record<string, Builder>> = {
   cart: {
     cartSeries: rollupCartSeries,
     bundleAdditions: bundleAdditionsFromRollupsQuery,
-    topBundles: topBundlesQuery,
-    discountUsage: discountUsageQuery,
-    topCartProducts: topCartProductsQuery,
+    topBundles: topBundlesFromRollupsQuery,
+    discountUsage: discountUsageFromRollupsQuery,
+    topCartProducts: topCartProductsFromRollupsQuery,
   },
   wishlist: { wishlistSeries: rollupWishlistSeries, topWishlistProducts: topWishlistProductsQuery },
   comparison: { comparisonSeries: rollupComparisonSeries, topComparedProducts: topComparedProductsQuery },
   "cross-site-sessions": {
     sessionSeries: rollupSessionSeries,
-    sitesPerSession: sitesPerSessionQuery,
-    sitePairs: sitePairsQuery,
+    sitesPerSession: sitesPerSessionFromRollupsQuery,
+    sitePairs: sitePairsFromRollupsQuery,
   },
 };
 

@@ -697,3 +697,31 @@ export const analyticsSessionDays = pgTable(
   },
   (t) => [unique("analytics_session_days_company_id_day_scope_key").on(t.companyId, t.day, t.scope).nullsNotDistinct()],
 );
+
+/**
+ * The ranked lists' rollups, one table for five lists (`list`), each row one thing counted on
+ * one day: `cart_product` (item: product id; a units, b lines), `cart_bundle` (item: bundle id,
+ * '' when none; a additions), `discount` (item: code, item2: currency; a carts, b converted
+ * carts, c discount, d discount on converted carts) — scope the cart's site id, null for none,
+ * summed over for the company — and `session_sites` (item: how many sites; a sessions) and
+ * `site_pair` (item: from, item2: to; a sessions) — scope as in analytics_session_days.
+ */
+export const analyticsRankedDays = pgTable(
+  "analytics_ranked_days",
+  {
+    list: text("list").$type<"cart_product" | "cart_bundle" | "discount" | "session_sites" | "site_pair">().notNull(),
+    ...rollupKey(),
+    scope: text("scope"),
+    item: text("item").notNull(),
+    item2: text("item2").notNull().default(""),
+    a: bigint("a", { mode: "number" }).notNull().default(0),
+    b: bigint("b", { mode: "number" }).notNull().default(0),
+    c: bigint("c", { mode: "number" }).notNull().default(0),
+    d: bigint("d", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [
+    unique("analytics_ranked_days_list_company_id_day_scope_item_item2_key")
+      .on(t.list, t.companyId, t.day, t.scope, t.item, t.item2)
+      .nullsNotDistinct(),
+  ],
+);

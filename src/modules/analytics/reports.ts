@@ -34,8 +34,13 @@ import { type ListBucket, listBuckets, listSeries, topListProducts } from "./sql
 import {
   bundleSeriesFromRollups,
   cartSeriesFromRollupsQuery,
+  discountUsageFromRollupsQuery,
   listSeriesFromRollupsQuery,
   sessionSeriesFromRollupsQuery,
+  sitePairsFromRollupsQuery,
+  sitesPerSessionFromRollupsQuery,
+  topBundlesFromRollupsQuery,
+  topCartProductsFromRollupsQuery,
 } from "./sql/rollups";
 import {
   SESSION_COUNTERS,
@@ -59,6 +64,11 @@ export interface SeriesSource {
   listSeries(run: Run, t: ListTables, p: AnalyticsParams): Promise<ListBucket[]>;
   sessionSeries(run: Run, p: AnalyticsParams): Promise<SessionBucket[]>;
   bundleSeries(run: Run, p: AnalyticsParams): Promise<Map<string, number>>;
+  topCartProducts: typeof topCartProducts;
+  topBundles: typeof topBundles;
+  discountUsage: typeof discountUsage;
+  sitesPerSession: typeof sitesPerSession;
+  sitePairs: typeof sitePairs;
 }
 
 export const RAW_SERIES: SeriesSource = {
@@ -69,6 +79,11 @@ export const RAW_SERIES: SeriesSource = {
     const rows = await run<Record<string, unknown>>(bundleAdditionsQuery(p));
     return new Map(rows.map((row) => [String(row.bucket), toNumber(row.additions)]));
   },
+  topCartProducts,
+  topBundles,
+  discountUsage,
+  sitesPerSession,
+  sitePairs,
 };
 
 export const ROLLUP_SERIES: SeriesSource = {
@@ -76,6 +91,11 @@ export const ROLLUP_SERIES: SeriesSource = {
   listSeries: async (run, t, p) => listBuckets(await run(listSeriesFromRollupsQuery(t, p))),
   sessionSeries: async (run, p) => sessionBuckets(await run(sessionSeriesFromRollupsQuery(p))),
   bundleSeries: bundleSeriesFromRollups,
+  topCartProducts: (run, p) => topCartProducts(run, p, topCartProductsFromRollupsQuery),
+  topBundles: (run, p) => topBundles(run, p, topBundlesFromRollupsQuery),
+  discountUsage: (run, p) => discountUsage(run, p, discountUsageFromRollupsQuery),
+  sitesPerSession: (run, p) => sitesPerSession(run, p, sitesPerSessionFromRollupsQuery),
+  sitePairs: (run, p) => sitePairs(run, p, sitePairsFromRollupsQuery),
 };
 
 export async function overviewReport(
@@ -126,9 +146,9 @@ export async function cartReport(
   const [cartRows, bundleSeries, bundlesTop, discounts, topProducts] = await Promise.all([
     source.cartSeries(run, p),
     source.bundleSeries(run, p),
-    topBundles(run, p),
-    discountUsage(run, p),
-    topCartProducts(run, p),
+    source.topBundles(run, p),
+    source.discountUsage(run, p),
+    source.topCartProducts(run, p),
   ]);
   const carts = foldCartRows(cartRows);
   const bundles = { byBucket: bundleSeries, top: bundlesTop };
@@ -179,8 +199,8 @@ export async function sessionReport(
 ): Promise<Body<SessionAnalytics>> {
   const [rows, distribution, pairs] = await Promise.all([
     source.sessionSeries(run, p),
-    sitesPerSession(run, p),
-    sitePairs(run, p),
+    source.sitesPerSession(run, p),
+    source.sitePairs(run, p),
   ]);
   const total = sumSessions(rows.map((row) => row.counters));
   return {

@@ -1,6 +1,6 @@
 // Cart queries: the zero-filled series per (bucket, currency) behind the overview and the cart
 // endpoint, and the cart endpoint's line, bundle and discount breakdowns.
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { type CartBucketRow, nullableText, toNumber } from "../metrics.ts";
 import type { AnalyticsParams } from "../range.ts";
 import {
@@ -11,6 +11,7 @@ import {
   cartActive,
   cartConverted,
   cartCounted,
+  cartDiscountEntries,
   cartInScope,
   cartMerged,
   cartNonEmpty,
@@ -84,8 +85,13 @@ export const topCartProductsQuery = (p: AnalyticsParams) =>
     ["quantity", "lines"],
   );
 
-export async function topCartProducts(run: Run, p: AnalyticsParams) {
-  const rows = await run<Record<string, unknown>>(topCartProductsQuery(p));
+/** `query`: the raw rows (the reference) by default, or the same rows from the rollups (sql/rollups.ts). */
+export async function topCartProducts(
+  run: Run,
+  p: AnalyticsParams,
+  query: (p: AnalyticsParams) => SQL = topCartProductsQuery,
+) {
+  const rows = await run<Record<string, unknown>>(query(p));
   return rows.map((row) => ({
     productId: String(row.product_id),
     sku: nullableText(row.sku),
@@ -128,8 +134,9 @@ export const topBundlesQuery = (p: AnalyticsParams) => sql`
   WHERE top.bundle_id IS NOT NULL
   ORDER BY top.additions DESC, top.bundle_id`;
 
-export async function topBundles(run: Run, p: AnalyticsParams) {
-  const top = await run<Record<string, unknown>>(topBundlesQuery(p));
+/** `query`: the raw rows (the reference) by default, or the same rows from the rollups (sql/rollups.ts). */
+export async function topBundles(run: Run, p: AnalyticsParams, query: (p: AnalyticsParams) => SQL = topBundlesQuery) {
+  const top = await run<Record<string, unknown>>(query(p));
   return top.map((row) => ({
     bundleId: String(row.bundle_id),
     name: nullableText(row.name),
@@ -148,19 +155,19 @@ export const discountUsageQuery = (p: AnalyticsParams) => sql`
          coalesce(sum(d.amount), 0) AS total_discount,
          coalesce(sum(d.amount) FILTER (WHERE ${cartConverted}), 0) AS converted_discount
   FROM carts c
-  CROSS JOIN LATERAL (
-    SELECT e->>'code' AS code,
-           CASE WHEN jsonb_typeof(e->'amount') = 'number' THEN round((e->>'amount')::numeric) ELSE 0 END AS amount
-    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.discounts) = 'array' THEN c.discounts ELSE '[]'::jsonb END) AS e
-    WHERE jsonb_typeof(e) = 'object' AND jsonb_typeof(e->'code') = 'string'
-  ) AS d
+  CROSS JOIN LATERAL (${cartDiscountEntries}) AS d
   WHERE ${cartInScope(p)} AND ${cartCounted} AND c.discounts <> '[]'::jsonb
   GROUP BY d.code, c.currency
   ORDER BY carts DESC, d.code, c.currency
   LIMIT ${LIST_LIMIT}`;
 
-export async function discountUsage(run: Run, p: AnalyticsParams) {
-  const rows = await run<Record<string, unknown>>(discountUsageQuery(p));
+/** `query`: the raw rows (the reference) by default, or the same rows from the rollups (sql/rollups.ts). */
+export async function discountUsage(
+  run: Run,
+  p: AnalyticsParams,
+  query: (p: AnalyticsParams) => SQL = discountUsageQuery,
+) {
+  const rows = await run<Record<string, unknown>>(query(p));
   return rows.map((row) => ({
     code: String(row.code),
     currency: String(row.currency),

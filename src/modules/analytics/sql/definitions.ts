@@ -100,6 +100,15 @@ export const cartConverted = sql`c.status = 'CONVERTED'`;
 export const cartAbandoned = sql`(c.status = 'ABANDONED' OR (c.status = 'EXPIRED' AND c.item_count > 0))`;
 /** Counted carts holding at least one item: the base of "average cart value" and "average items". */
 export const cartNonEmpty = sql`(c.status <> 'MERGED' AND c.item_count > 0)`;
+/**
+ * The well-formed entries of c.discounts (`[{code, type, value, amount}]`) as rows (code,
+ * amount): `CROSS JOIN LATERAL (${cartDiscountEntries}) AS d`. Malformed entries are skipped.
+ */
+export const cartDiscountEntries = sql`
+    SELECT e->>'code' AS code,
+           CASE WHEN jsonb_typeof(e->'amount') = 'number' THEN round((e->>'amount')::numeric) ELSE 0 END AS amount
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.discounts) = 'array' THEN c.discounts ELSE '[]'::jsonb END) AS e
+    WHERE jsonb_typeof(e) = 'object' AND jsonb_typeof(e->'code') = 'string'`;
 /** A cart's value: what the shopper pays, in minor units of c.currency. */
 export const cartValue = sql`c.grand_total`;
 

@@ -21,9 +21,11 @@ import {
   cartActive,
   cartConverted,
   cartCounted,
+  cartDiscountEntries,
   cartMerged,
   cartNonEmpty,
   cartValue,
+  LIST_LIMIT,
   type ListTables,
   listShared,
   type Run,
@@ -32,6 +34,8 @@ import {
   sessionMerged,
   sessionSiteCount,
   sessionSites,
+  TOP_N,
+  topProducts,
   WISHLISTS,
 } from "./definitions.ts";
 
@@ -82,6 +86,37 @@ const recomputeCarts = (keys: SQL) => [
          coalesce(bu.additions, 0)
   FROM a LEFT JOIN bu ON bu.company_id = a.company_id AND bu.day = a.day
     AND bu.site_id IS NOT DISTINCT FROM a.site_id AND bu.currency = a.currency`,
+  sql`WITH k AS (${keys}) DELETE FROM analytics_ranked_days r USING k
+      WHERE r.list IN ('cart_product', 'cart_bundle', 'discount') AND r.company_id = k.company_id AND r.day = k.day`,
+  // carts.ts topCartProductsQuery, per day and site.
+  sql`WITH k AS (${keys})
+  INSERT INTO analytics_ranked_days (list, company_id, day, scope, item, a, b)
+  SELECT 'cart_product', c.company_id, k.day, c.site_id::text, ci.product_id::text, sum(ci.quantity), count(*)
+  FROM k JOIN carts c ON c.company_id = k.company_id AND ${onDay(sql`c.created_at`)}
+  JOIN cart_items ci ON ci.cart_id = c.id
+  WHERE ${cartCounted}
+  GROUP BY c.company_id, k.day, c.site_id, ci.product_id`,
+  // carts.ts topBundlesQuery (a line without a bundle id under item '').
+  sql`WITH k AS (${keys})
+  INSERT INTO analytics_ranked_days (list, company_id, day, scope, item, a)
+  SELECT 'cart_bundle', c.company_id, k.day, c.site_id::text, coalesce(ci.bundle_id::text, ''),
+         count(DISTINCT ci.bundle_group_id)
+  FROM k JOIN carts c ON c.company_id = k.company_id AND ${onDay(sql`c.created_at`)}
+  JOIN cart_items ci ON ci.cart_id = c.id
+  WHERE ${cartCounted} AND ci.bundle_group_id IS NOT NULL
+  GROUP BY c.company_id, k.day, c.site_id, ci.bundle_id`,
+  // carts.ts discountUsageQuery, per day and site.
+  sql`WITH k AS (${keys})
+  INSERT INTO analytics_ranked_days (list, company_id, day, scope, item, item2, a, b, c, d)
+  SELECT 'discount', c.company_id, k.day, c.site_id::text, d.code, c.currency,
+         count(DISTINCT c.id),
+         count(DISTINCT c.id) FILTER (WHERE ${cartConverted}),
+         coalesce(sum(d.amount), 0),
+         coalesce(sum(d.amount) FILTER (WHERE ${cartConverted}), 0)
+  FROM k JOIN carts c ON c.company_id = k.company_id AND ${onDay(sql`c.created_at`)}
+  CROSS JOIN LATERAL (${cartDiscountEntries}) AS d
+  WHERE ${cartCounted} AND c.discounts <> '[]'::jsonb
+  GROUP BY c.company_id, k.day, c.site_id, d.code, c.currency`,
 ];
 
 const recomputeLists = (t: ListTables, keys: SQL) => [
@@ -124,13 +159,35 @@ const recomputeSessions = (keys: SQL) => [
          coalesce(sum(s.merge_count), 0),
          coalesce(sum(${sessionSiteCount}), 0)
   FROM k JOIN cross_site_sessions s ON s.company_id = k.company_id AND ${onDay(sql`s.created_at`)}
-  CROSS JOIN LATERAL (
+  CROSS JOIN LATERAL (${sessionScopes}) AS sc
+  GROUP BY s.company_id, k.day, sc.scope`,
+  sql`WITH k AS (${keys}) DELETE FROM analytics_ranked_days r USING k
+      WHERE r.list IN ('session_sites', 'site_pair') AND r.company_id = k.company_id AND r.day = k.day`,
+  sql`WITH k AS (${keys})
+  INSERT INTO analytics_ranked_days (list, company_id, day, scope, item, a)
+  SELECT 'session_sites', s.company_id, k.day, sc.scope, (${sessionSiteCount})::text, count(*)
+  FROM k JOIN cross_site_sessions s ON s.company_id = k.company_id AND ${onDay(sql`s.created_at`)}
+  CROSS JOIN LATERAL (${sessionScopes}) AS sc
+  GROUP BY s.company_id, k.day, sc.scope, ${sessionSiteCount}`,
+  // sessions.ts sitePairsQuery, per day and scope.
+  sql`WITH k AS (${keys})
+  INSERT INTO analytics_ranked_days (list, company_id, day, scope, item, item2, a)
+  SELECT 'site_pair', s.company_id, k.day, sc.scope, s.origin_site_id::text, v.site, count(DISTINCT s.id)
+  FROM k JOIN cross_site_sessions s ON s.company_id = k.company_id AND ${onDay(sql`s.created_at`)}
+  CROSS JOIN LATERAL (${sessionScopes}) AS sc
+  CROSS JOIN LATERAL jsonb_array_elements_text(${sessionSites}) AS v(site)
+  WHERE s.origin_site_id IS NOT NULL AND v.site <> s.origin_site_id::text
+  GROUP BY s.company_id, k.day, sc.scope, s.origin_site_id, v.site`,
+];
+
+/**
+ * The scopes a session counts in: null (the company) and each site it started on or visited,
+ * the two ways definitions.ts `sessionOfCompany` reads (`@>` matches string elements only).
+ */
+const sessionScopes = sql`
     SELECT NULL::text AS scope
     UNION SELECT s.origin_site_id::text WHERE s.origin_site_id IS NOT NULL
-    UNION SELECT e #>> '{}' FROM jsonb_array_elements(${sessionSites}) AS e WHERE jsonb_typeof(e) = 'string'
-  ) AS sc
-  GROUP BY s.company_id, k.day, sc.scope`,
-];
+    UNION SELECT e #>> '{}' FROM jsonb_array_elements(${sessionSites}) AS e WHERE jsonb_typeof(e) = 'string'`;
 
 const RECOMPUTE: Record<Kind, (keys: SQL) => SQL[]> = {
   cart: recomputeCarts,
@@ -254,3 +311,64 @@ export const sessionSeriesFromRollupsQuery = (p: AnalyticsParams) => sql`
     GROUP BY 1
   ) AS a ON a.bucket = b.bucket
   ORDER BY b.bucket`;
+
+// ── The ranked lists from analytics_ranked_days ───────────────────────────────────────────────
+
+/** The company's rows of `list` in the range: carts' on the site (or all, summed), sessions' of the scope. */
+const rankedInRange = (p: AnalyticsParams, list: string, scoped: "cart" | "session") => sql`
+  r.list = ${list} AND r.company_id = ${p.companyId}::uuid
+  AND r.day >= ${p.startDate}::date AND r.day <= ${p.endDate}::date
+  AND ${p.siteId ? sql`r.scope = ${p.siteId}::text` : scoped === "session" ? sql`r.scope IS NULL` : sql`true`}`;
+
+/** Same rows as carts.ts `topCartProductsQuery`. */
+export const topCartProductsFromRollupsQuery = (p: AnalyticsParams) =>
+  topProducts(
+    p,
+    sql`SELECT r.item::uuid AS product_id, sum(r.a) AS quantity, sum(r.b) AS lines
+    FROM analytics_ranked_days r
+    WHERE ${rankedInRange(p, "cart_product", "cart")}
+    GROUP BY r.item`,
+    ["quantity", "lines"],
+  );
+
+/** Same rows as carts.ts `topBundlesQuery`. */
+export const topBundlesFromRollupsQuery = (p: AnalyticsParams) => sql`
+  WITH top AS (
+    SELECT nullif(r.item, '')::uuid AS bundle_id, sum(r.a) AS additions
+    FROM analytics_ranked_days r
+    WHERE ${rankedInRange(p, "cart_bundle", "cart")}
+    GROUP BY r.item
+    ORDER BY additions DESC, bundle_id
+    LIMIT ${TOP_N}
+  )
+  SELECT top.bundle_id::text AS bundle_id, bu.name, top.additions
+  FROM top LEFT JOIN bundles bu ON bu.id = top.bundle_id AND bu.company_id = ${p.companyId}::uuid
+  WHERE top.bundle_id IS NOT NULL
+  ORDER BY top.additions DESC, top.bundle_id`;
+
+/** Same rows as carts.ts `discountUsageQuery`. */
+export const discountUsageFromRollupsQuery = (p: AnalyticsParams) => sql`
+  SELECT r.item AS code, r.item2 AS currency, sum(r.a) AS carts, sum(r.b) AS converted_carts,
+         sum(r.c) AS total_discount, sum(r.d) AS converted_discount
+  FROM analytics_ranked_days r
+  WHERE ${rankedInRange(p, "discount", "cart")}
+  GROUP BY r.item, r.item2
+  ORDER BY carts DESC, code, currency
+  LIMIT ${LIST_LIMIT}`;
+
+/** Same rows as sessions.ts `sitesPerSessionQuery`. */
+export const sitesPerSessionFromRollupsQuery = (p: AnalyticsParams) => sql`
+  SELECT r.item::int AS sites, sum(r.a) AS sessions
+  FROM analytics_ranked_days r
+  WHERE ${rankedInRange(p, "session_sites", "session")}
+  GROUP BY r.item
+  ORDER BY 1`;
+
+/** Same rows as sessions.ts `sitePairsQuery`. */
+export const sitePairsFromRollupsQuery = (p: AnalyticsParams) => sql`
+  SELECT r.item AS from_site_id, r.item2 AS to_site_id, sum(r.a) AS sessions
+  FROM analytics_ranked_days r
+  WHERE ${rankedInRange(p, "site_pair", "session")}
+  GROUP BY r.item, r.item2
+  ORDER BY sessions DESC, from_site_id, to_site_id
+  LIMIT ${LIST_LIMIT}`;
