@@ -7,16 +7,12 @@ import {
   bucketBounds,
   bucketLabel,
   bucketOf,
-  cartAbandoned,
-  cartActive,
   cartConverted,
   cartCounted,
   cartDiscountEntries,
   cartInScope,
-  cartMerged,
-  cartNonEmpty,
+  cartMeasures,
   cartOfCompany,
-  cartValue,
   inBucket,
   LIST_LIMIT,
   perBucket,
@@ -29,17 +25,7 @@ import {
 export const cartSeriesQuery = (p: AnalyticsParams) =>
   perBucket(
     p,
-    sql`SELECT c.currency,
-           count(*) AS created,
-           count(*) FILTER (WHERE ${cartCounted}) AS counted,
-           count(*) FILTER (WHERE ${cartActive}) AS active,
-           count(*) FILTER (WHERE ${cartConverted}) AS converted,
-           count(*) FILTER (WHERE ${cartAbandoned}) AS abandoned,
-           count(*) FILTER (WHERE ${cartMerged}) AS merged,
-           count(*) FILTER (WHERE ${cartNonEmpty}) AS non_empty,
-           coalesce(sum(c.item_count) FILTER (WHERE ${cartNonEmpty}), 0) AS non_empty_items,
-           coalesce(sum(${cartValue}) FILTER (WHERE ${cartNonEmpty}), 0) AS non_empty_value,
-           coalesce(sum(${cartValue}) FILTER (WHERE ${cartConverted}), 0) AS revenue
+    sql`SELECT c.currency, ${cartMeasures}
     FROM carts c
     WHERE ${cartOfCompany(p)} AND ${inBucket(sql`c.created_at`)}
     GROUP BY c.currency`,

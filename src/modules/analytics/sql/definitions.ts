@@ -111,6 +111,21 @@ export const cartDiscountEntries = sql`
     WHERE jsonb_typeof(e) = 'object' AND jsonb_typeof(e->'code') = 'string'`;
 /** A cart's value: what the shopper pays, in minor units of c.currency. */
 export const cartValue = sql`c.grand_total`;
+/**
+ * What the cart series counts over a group of carts c: the counters and money sums of
+ * metrics.ts `CartCounters`/`CartMoneyCounters`, by the rules above. The raw series and the
+ * daily rollups (rollups.ts) both select exactly this list.
+ */
+export const cartMeasures = sql`count(*) AS created,
+           count(*) FILTER (WHERE ${cartCounted}) AS counted,
+           count(*) FILTER (WHERE ${cartActive}) AS active,
+           count(*) FILTER (WHERE ${cartConverted}) AS converted,
+           count(*) FILTER (WHERE ${cartAbandoned}) AS abandoned,
+           count(*) FILTER (WHERE ${cartMerged}) AS merged,
+           count(*) FILTER (WHERE ${cartNonEmpty}) AS non_empty,
+           coalesce(sum(c.item_count) FILTER (WHERE ${cartNonEmpty}), 0) AS non_empty_items,
+           coalesce(sum(${cartValue}) FILTER (WHERE ${cartNonEmpty}), 0) AS non_empty_value,
+           coalesce(sum(${cartValue}) FILTER (WHERE ${cartConverted}), 0) AS revenue`;
 
 // ── Wishlists and comparisons (alias l, items li) ──────────────────────────────────────────────
 

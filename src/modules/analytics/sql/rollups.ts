@@ -17,14 +17,10 @@ import {
   bucketBounds,
   bucketLabel,
   COMPARISONS,
-  cartAbandoned,
-  cartActive,
   cartConverted,
   cartCounted,
   cartDiscountEntries,
-  cartMerged,
-  cartNonEmpty,
-  cartValue,
+  cartMeasures,
   LIST_LIMIT,
   type ListTables,
   listShared,
@@ -58,17 +54,7 @@ const recomputeCarts = (keys: SQL) => [
   sql`WITH k AS (${keys}) DELETE FROM analytics_cart_days r USING k WHERE r.company_id = k.company_id AND r.day = k.day`,
   sql`WITH k AS (${keys}),
   a AS (
-    SELECT c.company_id, k.day, c.site_id, c.currency,
-           count(*) AS created,
-           count(*) FILTER (WHERE ${cartCounted}) AS counted,
-           count(*) FILTER (WHERE ${cartActive}) AS active,
-           count(*) FILTER (WHERE ${cartConverted}) AS converted,
-           count(*) FILTER (WHERE ${cartAbandoned}) AS abandoned,
-           count(*) FILTER (WHERE ${cartMerged}) AS merged,
-           count(*) FILTER (WHERE ${cartNonEmpty}) AS non_empty,
-           coalesce(sum(c.item_count) FILTER (WHERE ${cartNonEmpty}), 0) AS non_empty_items,
-           coalesce(sum(${cartValue}) FILTER (WHERE ${cartNonEmpty}), 0) AS non_empty_value,
-           coalesce(sum(${cartValue}) FILTER (WHERE ${cartConverted}), 0) AS revenue
+    SELECT c.company_id, k.day, c.site_id, c.currency, ${cartMeasures}
     FROM k JOIN carts c ON c.company_id = k.company_id AND ${onDay(sql`c.created_at`)}
     GROUP BY c.company_id, k.day, c.site_id, c.currency
   ),
