@@ -116,7 +116,7 @@ service token  ${tokens.service}
 Everything above is in .demo.env:   set -a; . ./.demo.env; set +a
 
 demo storefront  ${API_URL}/demo/#token=${tokens.customer}
-dashboard        ${API_URL}/dashboard/#token=${tokens.admin}
+dashboard        ${API_URL}/dashboard/  (the demo admin's token comes by itself, development only)
 API reference    ${API_URL}/api/docs
 
 curl -s ${API_URL}/api/health

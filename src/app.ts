@@ -137,6 +137,18 @@ export function createApp() {
     swaggerUI({ url: "/api/openapi.json", baseUrl: "/vendor", validatorUrl: "none", title: "crosscart API" }),
   );
 
+  // Development only (the local stack of `npm run dev` and the e2e tests): the demo admin's
+  // token for the dashboard's plain URL. Not in the OpenAPI document; in test, staging and
+  // production it is the same 404 as any unknown route, whatever the variables say.
+  app.get("/api/dev/dashboard", (c) => {
+    const { NODE_ENV, DEV_DASHBOARD_TOKEN } = c.var.config;
+    if (NODE_ENV !== "development" || !DEV_DASHBOARD_TOKEN) {
+      return renderProblem(c, new ApiError("NOT_FOUND", `No route for GET ${new URL(c.req.url).pathname}`));
+    }
+    c.header("Cache-Control", "no-store");
+    return c.json({ token: DEV_DASHBOARD_TOKEN });
+  });
+
   app.notFound((c) =>
     renderProblem(c, new ApiError("NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`)),
   );

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { runScheduled } from "./jobs/schedule";
+import { refreshRollups } from "./modules/analytics/sql/rollups";
 import { handleReplicationQueue } from "./replication";
 
 export { ShopperSession } from "../durable-objects/shopper-session";
@@ -14,6 +15,7 @@ export default {
   },
   // The replication queue and its dead-letter queue (wrangler.toml [[queues.consumers]]).
   queue: async (batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext) => {
-    await handleReplicationQueue(batch, env);
+    // The analytics rollups move in the same transaction as the rows they count (docs/design.md §65).
+    await handleReplicationQueue(batch, env, { afterWrite: refreshRollups });
   },
 } satisfies ExportedHandler<Env>;

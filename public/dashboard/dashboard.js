@@ -58,11 +58,35 @@ function init() {
     showStatus("error", html`<p>The chart library did not load (<code>/vendor/uplot/uPlot.iife.min.js</code>).</p>`);
     return;
   }
+  $("refresh").addEventListener("click", () => {
+    // Recompute now (fresh=1) for this load only; the “Skip the cache” box stays as it is.
+    if (lastRequest) void load({ ...lastRequest, fresh: true });
+  });
+  setInterval(showFreshness, 15_000);
+
   if ($("token").value) void load();
-  else {
-    showStatus("info", html`<p>Paste an admin token to see the figures.</p>`);
-    $("token").focus();
+  else void openWithDevToken();
+}
+
+/**
+ * The plain /dashboard URL on the local stack: `npm run dev` hands the Worker the demo admin's
+ * token, served by GET /api/dev/dashboard in development only (a 404 anywhere else).
+ */
+async function openWithDevToken() {
+  try {
+    const { body } = await request("/api/dev/dashboard");
+    if (body?.token) {
+      $("token").value = body.token;
+      sessionStorage.setItem(TOKEN_KEY, body.token);
+      $("token-hint").textContent = "The local demo admin's token (development only). Paste another to change.";
+      void load();
+      return;
+    }
+  } catch {
+    // Not the local stack: ask for a token.
   }
+  showStatus("info", html`<p>Paste an admin token to see the figures.</p>`);
+  $("token").focus();
 }
 
 // ── Loading ────────────────────────────────────────────────────────────────────
@@ -94,12 +118,20 @@ async function load(again) {
 
   document.body.dataset.state = "loading";
   $("load").disabled = true;
+  $("refresh").disabled = true;
   $("results").setAttribute("aria-busy", "true");
   showStatus("info", html`<p>Loading…</p>`);
   try {
     if (!sites.length) await loadSites(headers);
     const responses = await Promise.all(
-      ENDPOINTS.map((endpoint) => request(`/api/analytics/ecommerce/${endpoint}?${query}`, { headers })),
+      // A recompute must reach the API: the browser keeps analytics answers (private, max-age)
+      // and would otherwise answer an identical fresh=1 URL from its own cache.
+      ENDPOINTS.map((endpoint) =>
+        request(`/api/analytics/ecommerce/${endpoint}?${query}`, {
+          headers,
+          ...(input.fresh ? { cache: "no-store" } : {}),
+        }),
+      ),
     );
     const [overview, cart, wishlist, comparison, sessions] = responses.map((r) => r.body);
     const cache = responses[0].headers.get("x-analytics-cache");
@@ -111,6 +143,7 @@ async function load(again) {
     showError(error);
   } finally {
     $("load").disabled = false;
+    $("refresh").disabled = false;
     $("results").setAttribute("aria-busy", "false");
   }
 }
@@ -137,9 +170,10 @@ function showStatus(kind, content) {
 function showError(error) {
   const retry = html`<div class="actions"><button type="button" data-retry>Retry</button></div>`;
   if (error instanceof NetworkError) {
+    markUnavailable();
     showStatus(
       "error",
-      html`<p><strong>The API can't be reached.</strong> Is <code>npm run dev</code> running?</p>${retry}`,
+      html`<p><strong>Analytics are unavailable.</strong> The API can't be reached. Is <code>npm run dev</code> running?</p>${retry}`,
     );
     return;
   }
@@ -173,10 +207,58 @@ function showError(error) {
     );
     showStatus("error", html`<p><strong>Check the settings.</strong></p><ul>${fields}</ul>`);
   } else if (error.status >= 500 || error.status === 429) {
-    showStatus("error", html`<p><strong>The figures could not be read just now.</strong> ${code}</p>${retry}`);
+    markUnavailable();
+    const wait = error.retryAfter ? html` Try again in ${error.retryAfter} seconds.` : "";
+    showStatus(
+      "error",
+      html`<p><strong>Analytics are unavailable right now.</strong> The figures could not be computed${
+        $("results").hidden
+          ? ""
+          : html`; the figures below are the last ones shown, computed ${ageText(shown?.generatedAt)}`
+      }.${wait} ${code}</p>${retry}`,
+    );
   } else {
     showStatus("error", html`<p>${error.detail || error.message} ${code}</p>`);
   }
+}
+
+/** A failed load: the page says so (data-state="unavailable"), and figures still on screen are marked as old. */
+function markUnavailable() {
+  document.body.dataset.state = "unavailable";
+  $("results").classList.add("stale");
+}
+
+// ── Freshness ──────────────────────────────────────────────────────────────────
+
+/** What is on screen: when it was computed and whether it came from the cache. */
+let shown = null;
+
+function ageText(generatedAt) {
+  if (!generatedAt) return "an unknown time";
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(generatedAt)) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  return minutes < 120 ? `${minutes} min ago` : `${Math.floor(minutes / 60)} h ago`;
+}
+
+const CACHE_WORDS = {
+  HIT: "from the 5-minute cache",
+  MISS: "just computed",
+  BYPASS: "just recomputed (cache skipped)",
+  COALESCED: "just computed (shared with an identical request)",
+};
+
+function showFreshness() {
+  if (!shown) return;
+  const at = new Date(shown.generatedAt);
+  const age = Math.max(0, Math.round((Date.now() - at.getTime()) / 1000));
+  const freshness = $("freshness");
+  freshness.dataset.cache = shown.cache ?? "";
+  freshness.dataset.generatedAt = shown.generatedAt;
+  freshness.dataset.ageSeconds = String(age);
+  $("freshness-text").textContent = `Computed at ${at.toLocaleString("en-GB", { timeZone: "UTC" })} UTC, ${ageText(
+    shown.generatedAt,
+  )} (${CACHE_WORDS[shown.cache] ?? "cache status unknown"}). Cached figures can be up to 5 minutes old.`;
 }
 
 // ── Rendering ──────────────────────────────────────────────────────────────────
@@ -191,10 +273,9 @@ function render(data) {
   renderProducts(cart, wishlist, comparison);
   renderDiscounts(cart);
   renderTransfers(sessions);
-  $("generated").textContent =
-    `Computed at ${new Date(overview.generatedAt).toLocaleString("en-GB", { timeZone: "UTC" })} UTC (cache: ${
-      data.cache ?? "?"
-    }; figures are cached for 5 minutes unless “Skip the 5-minute cache” is ticked).`;
+  $("results").classList.remove("stale");
+  shown = { generatedAt: overview.generatedAt, cache: data.cache };
+  showFreshness();
 }
 
 function renderKpis(o) {

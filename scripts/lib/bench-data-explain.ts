@@ -5,46 +5,53 @@ import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
 import { addDays, analyticsParams, formatIsoDate } from "../../src/modules/analytics/range.ts";
-import {
-  bundleAdditionsQuery,
-  cartSeriesQuery,
-  discountUsageQuery,
-  topBundlesQuery,
-  topCartProductsQuery,
-} from "../../src/modules/analytics/sql/carts.ts";
 import { COMPARISONS, WISHLISTS } from "../../src/modules/analytics/sql/definitions.ts";
-import { listSeriesQuery, topListProductsQuery } from "../../src/modules/analytics/sql/lists.ts";
-import { sessionSeriesQuery, sitePairsQuery, sitesPerSessionQuery } from "../../src/modules/analytics/sql/sessions.ts";
+import { topListProductsQuery } from "../../src/modules/analytics/sql/lists.ts";
+import {
+  bundleAdditionsFromRollupsQuery,
+  cartSeriesFromRollupsQuery,
+  discountUsageFromRollupsQuery,
+  listSeriesFromRollupsQuery,
+  sessionSeriesFromRollupsQuery,
+  sitePairsFromRollupsQuery,
+  sitesPerSessionFromRollupsQuery,
+  topBundlesFromRollupsQuery,
+  topCartProductsFromRollupsQuery,
+} from "../../src/modules/analytics/sql/rollups.ts";
 import { DEMO_COMPANY_ID } from "./demo-data.ts";
 
 type Builder = (p: ReturnType<typeof analyticsParams>) => SQL;
 
-const wishlistSeriesQuery: Builder = (p) => listSeriesQuery(WISHLISTS, p);
-const comparisonSeriesQuery: Builder = (p) => listSeriesQuery(COMPARISONS, p);
 const topWishlistProductsQuery: Builder = (p) => topListProductsQuery(WISHLISTS, p);
 const topComparedProductsQuery: Builder = (p) => topListProductsQuery(COMPARISONS, p);
+
+/** The series as the endpoints read them: from the daily rollups (ROLLUP_SERIES in reports.ts). */
+const rollupCartSeries: Builder = cartSeriesFromRollupsQuery;
+const rollupWishlistSeries: Builder = (p) => listSeriesFromRollupsQuery(WISHLISTS, p);
+const rollupComparisonSeries: Builder = (p) => listSeriesFromRollupsQuery(COMPARISONS, p);
+const rollupSessionSeries: Builder = sessionSeriesFromRollupsQuery;
 
 /** Each endpoint's queries, as src/modules/analytics/reports.ts runs them (side by side). */
 const ENDPOINT_QUERIES: Record<string, Record<string, Builder>> = {
   overview: {
-    cartSeries: cartSeriesQuery,
-    wishlistSeries: wishlistSeriesQuery,
-    comparisonSeries: comparisonSeriesQuery,
-    sessionSeries: sessionSeriesQuery,
+    cartSeries: rollupCartSeries,
+    wishlistSeries: rollupWishlistSeries,
+    comparisonSeries: rollupComparisonSeries,
+    sessionSeries: rollupSessionSeries,
   },
   cart: {
-    cartSeries: cartSeriesQuery,
-    bundleAdditions: bundleAdditionsQuery,
-    topBundles: topBundlesQuery,
-    discountUsage: discountUsageQuery,
-    topCartProducts: topCartProductsQuery,
+    cartSeries: rollupCartSeries,
+    bundleAdditions: bundleAdditionsFromRollupsQuery,
+    topBundles: topBundlesFromRollupsQuery,
+    discountUsage: discountUsageFromRollupsQuery,
+    topCartProducts: topCartProductsFromRollupsQuery,
   },
-  wishlist: { wishlistSeries: wishlistSeriesQuery, topWishlistProducts: topWishlistProductsQuery },
-  comparison: { comparisonSeries: comparisonSeriesQuery, topComparedProducts: topComparedProductsQuery },
+  wishlist: { wishlistSeries: rollupWishlistSeries, topWishlistProducts: topWishlistProductsQuery },
+  comparison: { comparisonSeries: rollupComparisonSeries, topComparedProducts: topComparedProductsQuery },
   "cross-site-sessions": {
-    sessionSeries: sessionSeriesQuery,
-    sitesPerSession: sitesPerSessionQuery,
-    sitePairs: sitePairsQuery,
+    sessionSeries: rollupSessionSeries,
+    sitesPerSession: sitesPerSessionFromRollupsQuery,
+    sitePairs: sitePairsFromRollupsQuery,
   },
 };
 

@@ -32,6 +32,8 @@ export const SESSION_STATE_DEPENDENT_MIGRATIONS = [
   "0004_replication_dead_letters",
   "0005_cart_conversions",
   "0006_privacy",
+  "0007_analytics_rollups",
+  "0008_analytics_rollup_triggers",
 ];
 const downFile = (tag: string) => `${MIGRATIONS_FOLDER}rollback/${tag}.down.sql`;
 const SESSION_STATE_DOWN_FILE = downFile(SESSION_STATE_MIGRATION);

@@ -16,7 +16,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { errorText } from "../../src/lib/error-fields.ts";
 import { seedDemoData } from "./demo-data.ts";
-import { DEV_JWT_SECRET } from "./demo-tokens.ts";
+import { DEV_JWT_SECRET, mintDemoTokens } from "./demo-tokens.ts";
 import { isPortFree, StartError, startLocalPostgres } from "./embedded-postgres.ts";
 import { freePort } from "./free-port.ts";
 import { migrateDatabase } from "./migrate.ts";
@@ -218,6 +218,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       JWT_SECRET: DEV_JWT_SECRET,
       // SAVE10 and SAVE20 only exist outside production.
       NODE_ENV: "development",
+      // The plain /dashboard URL opens with the demo admin's figures (development only).
+      DEV_DASHBOARD_TOKEN: (await mintDemoTokens(DEV_JWT_SECRET)).admin,
       ...(wsProxy ? { DATABASE_WS_PROXY: wsProxy } : {}),
     };
 

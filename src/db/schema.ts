@@ -7,8 +7,10 @@ import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
   bigint,
+  bigserial,
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -425,6 +427,8 @@ export const wishlistItems = pgTable(
     unique("wishlist_items_wishlist_id_product_id_variant_id_key")
       .on(t.wishlistId, t.productId, t.variantId)
       .nullsNotDistinct(),
+    // Analytics (migration 0007): the items added on a day, what a rollup day is recomputed from.
+    index("wishlist_items_added_at_idx").on(t.addedAt),
   ],
 );
 
@@ -461,6 +465,8 @@ export const productComparisonItems = pgTable(
     unique("product_comparison_items_comparison_product_variant_key")
       .on(t.comparisonId, t.productId, t.variantId)
       .nullsNotDistinct(),
+    // Analytics (migration 0007): the items added on a day, what a rollup day is recomputed from.
+    index("product_comparison_items_added_at_idx").on(t.addedAt),
   ],
 );
 
@@ -645,3 +651,134 @@ export const privacyRequests = pgTable(
 );
 
 export type PrivacyRequest = typeof privacyRequests.$inferSelect;
+
+// ---------------------------------------------------------------------------------------------
+// Analytics rollups (migrations 0007, 0008). One row per company, site and UTC day (and currency,
+// list kind or site scope) holding exactly what the analytics definitions
+// (src/modules/analytics/sql/definitions.ts) give for the raw rows of that day. Never written
+// by hand: triggers on the replicated tables (0008) record each (kind, company, day) a write
+// touches in analytics_dirty_days, in the writer's own transaction, and
+// src/modules/analytics/sql/rollups.ts recomputes those days from the raw rows — in the
+// replication consumer's transaction, and before any analytics read for rows other writers
+// (jobs, erasure) touched. docs/design.md §65–.
+// ---------------------------------------------------------------------------------------------
+
+/** Which rollup a dirty day belongs to. */
+export type RollupKind = "cart" | "wishlist" | "comparison" | "session";
+
+export const analyticsDirtyDays = pgTable(
+  "analytics_dirty_days",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    kind: text("kind").$type<RollupKind>().notNull(),
+    /** no reference: a row must be recordable while its company's rows are being deleted */
+    companyId: uuid("company_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+  },
+  (t) => [index("analytics_dirty_days_company_id_idx").on(t.companyId)],
+);
+
+const rollupKey = () => ({
+  companyId: companyRef(),
+  /** the UTC calendar day the rows count under (their created_at, or added_at for list items) */
+  day: date("day", { mode: "string" }).notNull(),
+});
+const counter = (name: string) => integer(name).notNull().default(0);
+
+/** Carts by their created day (definitions: cartCounted, cartAbandoned…), per site and currency. */
+export const analyticsCartDays = pgTable(
+  "analytics_cart_days",
+  {
+    ...rollupKey(),
+    siteId: uuid("site_id"),
+    currency: text("currency").notNull(),
+    created: counter("created"),
+    counted: counter("counted"),
+    active: counter("active"),
+    converted: counter("converted"),
+    abandoned: counter("abandoned"),
+    merged: counter("merged"),
+    nonEmpty: counter("non_empty"),
+    nonEmptyItems: money("non_empty_items").notNull().default(0),
+    nonEmptyValue: money("non_empty_value").notNull().default(0),
+    revenue: money("revenue").notNull().default(0),
+    /** distinct bundle groups among the lines of the day's counted carts */
+    bundleAdditions: counter("bundle_additions"),
+  },
+  (t) => [
+    unique("analytics_cart_days_company_id_day_site_id_currency_key")
+      .on(t.companyId, t.day, t.siteId, t.currency)
+      .nullsNotDistinct(),
+  ],
+);
+
+/** Wishlists and comparisons (`kind`): lists by their created day, items by their added day. */
+export const analyticsListDays = pgTable(
+  "analytics_list_days",
+  {
+    kind: text("kind").$type<"wishlist" | "comparison">().notNull(),
+    ...rollupKey(),
+    siteId: uuid("site_id"),
+    created: counter("created"),
+    shared: counter("shared"),
+    /** items the lists created that day hold now */
+    items: counter("items"),
+    /** items added that day (to any list of the company on the site) */
+    added: counter("added"),
+  },
+  (t) => [
+    unique("analytics_list_days_kind_company_id_day_site_id_key")
+      .on(t.kind, t.companyId, t.day, t.siteId)
+      .nullsNotDistinct(),
+  ],
+);
+
+/**
+ * Cross-site sessions by their created day. A session counts for every site it started on or
+ * visited, so per-site rows do not add up to the company: `scope` is null for the company's
+ * row and a site id (as text, the way sites_visited holds it) for each site's.
+ */
+export const analyticsSessionDays = pgTable(
+  "analytics_session_days",
+  {
+    ...rollupKey(),
+    scope: text("scope"),
+    created: counter("created"),
+    active: counter("active"),
+    merged: counter("merged"),
+    expired: counter("expired"),
+    transfers: money("transfers").notNull().default(0),
+    transferred: counter("transferred"),
+    mergesReceived: money("merges_received").notNull().default(0),
+    sites: money("sites").notNull().default(0),
+  },
+  (t) => [unique("analytics_session_days_company_id_day_scope_key").on(t.companyId, t.day, t.scope).nullsNotDistinct()],
+);
+
+/**
+ * The ranked lists' rollups, one table for five lists (`list`), each row one thing counted on
+ * one day: `cart_product` (item: product id; a units, b lines), `cart_bundle` (item: bundle id,
+ * '' when none; a additions), `discount` (item: code, item2: currency; a carts, b converted
+ * carts, c discount, d discount on converted carts) — scope the cart's site id, null for none,
+ * summed over for the company — and `session_sites` (item: how many sites; a sessions) and
+ * `site_pair` (item: from, item2: to; a sessions) — scope as in analytics_session_days.
+ */
+export const analyticsRankedDays = pgTable(
+  "analytics_ranked_days",
+  {
+    list: text("list").$type<"cart_product" | "cart_bundle" | "discount" | "session_sites" | "site_pair">().notNull(),
+    ...rollupKey(),
+    scope: text("scope"),
+    item: text("item").notNull(),
+    item2: text("item2").notNull().default(""),
+    a: bigint("a", { mode: "number" }).notNull().default(0),
+    b: bigint("b", { mode: "number" }).notNull().default(0),
+    c: bigint("c", { mode: "number" }).notNull().default(0),
+    d: bigint("d", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [
+    unique("analytics_ranked_days_list_company_id_day_scope_item_item2_key")
+      .on(t.list, t.companyId, t.day, t.scope, t.item, t.item2)
+      .nullsNotDistinct(),
+  ],
+);

@@ -32,6 +32,12 @@ const ConfigSchema = z
         .min(1, "ANALYTICS_STATEMENT_TIMEOUT_MS must be at least 1")
         .max(600_000, "ANALYTICS_STATEMENT_TIMEOUT_MS must be at most 600000 (10 minutes)"),
     ).default(5_000),
+    /**
+     * Development only: the demo admin's JWT that `npm run dev` (and the e2e stack) hand the
+     * Worker, so the plain /dashboard URL opens with figures (GET /api/dev/dashboard). Ignored
+     * in every other NODE_ENV: that route is a 404 there.
+     */
+    DEV_DASHBOARD_TOKEN: optional(z.string()),
     /** A customer's cross-site token expires this long after its last use (sliding). */
     CROSS_SITE_TOKEN_TTL_DAYS: optional(
       z.coerce

@@ -3,6 +3,7 @@
 // retried resource by resource under savepoints, the refused ones become dead letters (in the
 // same transaction) and the rest commit. A transient failure (connection, timeout) retries the
 // batch later with backoff; after the retry limit Queues moves it to the dead-letter queue.
+import type { SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { Logger } from "../lib/logger";
 import { type DeadLetterInput, lettersFromMessage, recordDeadLetters, resolveDeadLetters } from "./dead-letters";
@@ -53,6 +54,12 @@ export interface ConsumerDeps {
   /** Reads a body that travelled through R2 (too large for a message); null when it is gone. */
   storedBody: (key: string) => Promise<unknown>;
   log: Logger;
+  /**
+   * Runs in the batch's transaction once its rows are written, with the companies whose rows
+   * were: the app passes the analytics rollups' refresh (src/modules/analytics), which
+   * replication itself knows nothing of.
+   */
+  afterWrite?: (execute: (query: SQL) => Promise<Record<string, unknown>[]>, companyIds: string[]) => Promise<unknown>;
 }
 
 export interface BatchOutcome {
@@ -100,6 +107,8 @@ export async function consumeReplicationBatch(batch: MessageBatch<unknown>, deps
       await resolveDeadLetters(tx, writtenIds);
       await recordDeadLetters(tx, letters);
       outcome.written = writtenIds.length;
+      const written = toWrite.filter((item) => !refusedSet.has(item));
+      if (deps.afterWrite) await afterWrite(tx, written, deps.afterWrite, deps.log);
     });
   } catch (error) {
     return retryAll(batch.messages, deps.log, error, outcome);
@@ -139,6 +148,28 @@ async function writeIsolated(tx: Transaction, items: Decoded[]): Promise<{ item:
     }
   }
   return refused;
+}
+
+/**
+ * The `afterWrite` hook (the analytics rollups of the days this batch touched), in the batch's
+ * own transaction, so the figures move with the rows. Under a savepoint: what Postgres refuses
+ * for good there never holds replication up (the rollups' marks stay, and the next analytics
+ * read recomputes them); a transient failure retries the batch.
+ */
+async function afterWrite(
+  tx: Transaction,
+  written: Decoded[],
+  hook: NonNullable<ConsumerDeps["afterWrite"]>,
+  log: Logger,
+): Promise<void> {
+  const companies = [...new Set(written.map((item) => item.body.row.companyId))];
+  if (companies.length === 0) return;
+  try {
+    await tx.transaction((sp) => hook(async (query) => (await sp.execute(query)).rows, companies));
+  } catch (error) {
+    if (!isPermanent(sqlStateOf(error))) throw error;
+    log.error("replication afterWrite refused; the batch is written without it", { sqlState: sqlStateOf(error) });
+  }
 }
 
 interface DecodeResult {

@@ -3,13 +3,17 @@
 // first use and closed when the batch is done.
 import { withDatabase } from "../db/with-database";
 import { createLogger } from "../lib/logger";
-import { consumeReplicationBatch } from "./consumer";
+import { type ConsumerDeps, consumeReplicationBatch } from "./consumer";
 import { consumeDeadLetterBatch } from "./dead-letters";
 
 /** The dead-letter queue's name ends so (crosscart-replication-dlq, …-staging-dlq). */
 const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 
-export async function handleReplicationQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function handleReplicationQueue(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  hooks: Pick<ConsumerDeps, "afterWrite"> = {},
+): Promise<void> {
   const log = createLogger({ component: "replication", queue: batch.queue });
   const started = Date.now();
   await withDatabase(env, async (db) => {
@@ -19,6 +23,7 @@ export async function handleReplicationQueue(batch: MessageBatch<unknown>, env: 
       return;
     }
     const outcome = await consumeReplicationBatch(batch, {
+      ...hooks,
       db,
       log,
       storedBody: async (key) => {

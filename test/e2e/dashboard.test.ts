@@ -9,6 +9,7 @@ import {
   customerToken,
   eventually,
   launchBrowser,
+  localStack,
   screenshot,
   screenshotOnFailure,
   seedActivity,
@@ -110,6 +111,72 @@ describe.skipIf(skipBrowser)("analytics dashboard (/dashboard)", () => {
       30_000,
     );
     expect(await page.locator("body").getAttribute("data-state")).toBe("ready");
+  });
+
+  it("says how fresh the figures are, and Refresh recomputes them", async () => {
+    const freshness = page.getByTestId("freshness");
+    expect(await visibleText(freshness)).toMatch(/Computed at .+ UTC, \d+ (s|min) ago/);
+    const before = await freshness.getAttribute("data-generated-at");
+    const recomputed = page.waitForRequest(
+      (request) => request.url().includes("/api/analytics/ecommerce/overview") && request.url().includes("fresh=1"),
+    );
+    await page.getByTestId("refresh").click();
+    await recomputed;
+    await eventually(
+      () => freshness.getAttribute("data-generated-at"),
+      (generatedAt) => generatedAt !== before,
+      "figures computed again",
+      30_000,
+    );
+    expect(await freshness.getAttribute("data-cache")).toMatch(/^(BYPASS|COALESCED)$/);
+    expect(await visibleText(freshness)).toContain("just");
+  });
+
+  it.skipIf(!localStack)("opens with figures from the plain /dashboard URL on the local stack", async () => {
+    const context = await browser.newContext();
+    try {
+      const plain = await context.newPage();
+      await plain.goto(`${apiUrl}/dashboard`);
+      await plain.locator('body[data-state="ready"]').waitFor({ timeout: 30_000 });
+      const carts = Number((await visibleText(plain.getByTestId("kpi-carts").locator(".kpi-value"))).replace(/,/g, ""));
+      expect(carts).toBeGreaterThanOrEqual(seeded.carts);
+      expect(await visibleText(plain.getByTestId("freshness"))).toContain("Computed at");
+      await screenshot(plain, "dashboard-plain-url.png", false);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("says clearly when analytics are unavailable", async () => {
+    const context = await browser.newContext();
+    try {
+      const down = await context.newPage();
+      // What the API answers when Postgres is down, a query times out or the isolate is busy.
+      await context.route("**/api/analytics/**", (route) =>
+        route.fulfill({
+          status: 503,
+          headers: { "content-type": "application/problem+json", "retry-after": "5" },
+          body: JSON.stringify({
+            type: "about:blank",
+            title: "Service Unavailable",
+            status: 503,
+            code: "UNAVAILABLE",
+            detail: "The analytics could not be read from Postgres; retry shortly",
+          }),
+        }),
+      );
+      await down.goto(`${apiUrl}/dashboard/#token=${adminToken}`);
+      await down.locator('body[data-state="unavailable"]').waitFor({ timeout: 30_000 });
+      const alert = await visibleText(down.getByRole("alert"));
+      expect(alert).toContain("Analytics are unavailable right now");
+      expect(alert).toContain("Try again in 5 seconds");
+      expect(await down.locator("#results").isHidden()).toBe(true);
+      await context.unroute("**/api/analytics/**");
+      await down.getByRole("button", { name: "Retry" }).click();
+      await down.locator('body[data-state="ready"]').waitFor({ timeout: 30_000 });
+    } finally {
+      await context.close();
+    }
   });
 
   it("has no uncaught errors in the page", () => {

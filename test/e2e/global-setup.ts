@@ -9,6 +9,8 @@ declare module "vitest" {
     e2eAdminToken: string;
     e2eCustomerToken: string;
     e2eServiceToken: string;
+    /** the throw-away local stack (development mode), not an API_URL given from outside */
+    e2eLocal: boolean;
   }
 }
 
@@ -21,6 +23,7 @@ export default async function setup(project: TestProject) {
     project.provide("e2eAdminToken", "");
     project.provide("e2eCustomerToken", "");
     project.provide("e2eServiceToken", "");
+    project.provide("e2eLocal", false);
     return;
   }
   const stack = await startE2eStack((line) => console.log(`[e2e] ${line}`));
@@ -28,6 +31,7 @@ export default async function setup(project: TestProject) {
   project.provide("e2eAdminToken", stack.adminToken);
   project.provide("e2eCustomerToken", stack.customerToken);
   project.provide("e2eServiceToken", stack.serviceToken);
+  project.provide("e2eLocal", stack.local);
   return async () => {
     await stack.stop();
   };

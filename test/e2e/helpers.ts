@@ -17,6 +17,8 @@ import { ARTIFACTS_DIR, CHROMIUM_PATH } from "./stack.ts";
 export const apiUrl = inject("e2eApiUrl");
 export const adminToken = inject("e2eAdminToken");
 export const customerToken = inject("e2eCustomerToken");
+/** The local stack of this run (development mode), not an API_URL given from outside. */
+export const localStack = inject("e2eLocal");
 const serviceToken = inject("e2eServiceToken");
 /** Global setup provides no URL when Chromium is missing: every browser test is skipped. */
 export const skipBrowser = !apiUrl;

@@ -20,7 +20,17 @@ import {
 const UNDONE_BY_ROLLBACK = [...SESSION_STATE_MIGRATIONS, ...SESSION_STATE_DEPENDENT_MIGRATIONS];
 /** Dropped with the session tables: the replication dead letters describe their rows. */
 // newest first, the order the rollback drops them in
-const DEPENDENT_TABLES = ["privacy_requests", "erased_sessions", "cart_conversions", "replication_dead_letters"];
+const DEPENDENT_TABLES = [
+  "analytics_ranked_days",
+  "analytics_session_days",
+  "analytics_list_days",
+  "analytics_cart_days",
+  "analytics_dirty_days",
+  "privacy_requests",
+  "erased_sessions",
+  "cart_conversions",
+  "replication_dead_letters",
+];
 
 const SESSION_TABLES = [
   "cross_site_sessions",

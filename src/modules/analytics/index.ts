@@ -5,12 +5,19 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { findCompany } from "../../catalog/lookup";
-import type { Database } from "../../db/client";
+import { CONNECT_TIMEOUT_MS, type Database } from "../../db/client";
 import { ApiError, notFound } from "../../lib/errors";
 import { bearerAuth, jsonContent, problemResponses } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import type { AppEnv } from "../../types";
-import { analyticsCacheKey, CACHE_TTL_SECONDS, cachedBody, remainingMaxAge } from "./cache";
+import {
+  AnalyticsBusy,
+  analyticsCacheKey,
+  CACHE_TTL_SECONDS,
+  cachedBody,
+  RETRY_AFTER_SECONDS,
+  remainingMaxAge,
+} from "./cache";
 import { type AnalyticsParams, analyticsParams, resolveRange } from "./range";
 import { cartReport, comparisonReport, overviewReport, sessionReport, wishlistReport } from "./reports";
 import {
@@ -29,6 +36,7 @@ import {
   WishlistAnalyticsSchema,
 } from "./schema";
 import type { Run } from "./sql/definitions";
+import { pendingRollupsQuery, refreshRollups } from "./sql/rollups";
 
 const route = <T extends z.ZodType>(path: string, summary: string, schema: T) =>
   createRoute({
@@ -78,11 +86,15 @@ async function serve<T extends AnalyticsMeta>(
 ) {
   const p = await resolveParams(c, query);
   const started = Date.now();
+  const timeoutMs = c.var.config.ANALYTICS_STATEMENT_TIMEOUT_MS;
   const { body, status } = await cachedBody<T>({
     key: analyticsCacheKey(endpoint, p),
     fresh: query.fresh === "1" || query.fresh === "true",
     ctx: c.executionCtx,
     logger: c.var.logger,
+    // The refresh and the report each run under the statement_timeout; a connection that does
+    // not come is given up by the pool. Past this, the caller is answered 503 whatever happens.
+    deadlineMs: 2 * timeoutMs + CONNECT_TIMEOUT_MS,
     compute: async () => {
       const generatedAt = new Date().toISOString();
       const meta: AnalyticsMeta = {
@@ -96,6 +108,7 @@ async function serve<T extends AnalyticsMeta>(
       };
       let fields: Omit<T, keyof AnalyticsMeta>;
       try {
+        await refreshPendingRollups(c.var.db(), p.companyId, c.var.config.ANALYTICS_STATEMENT_TIMEOUT_MS);
         fields = await report(runner(c), p);
       } catch (error) {
         // Bad input never gets here (it is a 400 before any query); this is Postgres failing,
@@ -103,11 +116,22 @@ async function serve<T extends AnalyticsMeta>(
         const detail = isQueryCanceled(error)
           ? `The analytics query took too long (over ${c.var.config.ANALYTICS_STATEMENT_TIMEOUT_MS} ms) and was cancelled; retry shortly or ask for a shorter range`
           : "The analytics could not be read from Postgres; retry shortly";
-        throw new ApiError("UNAVAILABLE", detail, { cause: error, headers: { "Retry-After": "5" } });
+        throw new ApiError("UNAVAILABLE", detail, {
+          cause: error,
+          headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
+        });
       }
       // The meta fields plus the report's own fields make exactly T.
       return { ...meta, ...fields } as T;
     },
+  }).catch((error: unknown) => {
+    if (!(error instanceof AnalyticsBusy)) throw error;
+    const detail =
+      error.reason === "busy"
+        ? "The analytics are busy computing other questions; retry shortly"
+        : "The analytics took too long to compute; retry shortly";
+    c.var.logger.warn("analytics turned away", { endpoint, reason: error.reason });
+    throw new ApiError("UNAVAILABLE", detail, { headers: { "Retry-After": String(RETRY_AFTER_SECONDS) } });
   });
   if (status !== "HIT")
     c.var.logger.info("analytics computed", { endpoint, cache: status, durationMs: Date.now() - started });
@@ -150,6 +174,21 @@ export function analyticsRunner(db: Database, timeoutMs: number): Run {
       await tx.execute(sql`SELECT set_config('statement_timeout', ${`${timeoutMs}ms`}, true)`);
       return (await tx.execute(query)).rows as Row[];
     });
+}
+
+/**
+ * The rollups read exact figures once every day marked by a write is recomputed. Replication
+ * recomputes its own in its transaction; days marked by other writers (the jobs' updates and
+ * deletes, erasure) are recomputed here, before the first read that needs them: one cheap
+ * EXISTS when there are none.
+ */
+export async function refreshPendingRollups(db: Database, companyId: string, timeoutMs: number): Promise<number> {
+  const [row] = (await db.execute(pendingRollupsQuery(companyId))).rows;
+  if (!row?.pending) return 0;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('statement_timeout', ${`${timeoutMs}ms`}, true)`);
+    return refreshRollups(async (query) => (await tx.execute(query)).rows, [companyId]);
+  });
 }
 
 /** SQLSTATE 57014 (query_canceled), on the error or on the driver error drizzle wraps. */

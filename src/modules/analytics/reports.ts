@@ -1,6 +1,17 @@
 // Each endpoint's body (without its meta fields): runs the endpoint's queries side by side and
 // folds their rows with the one set of rate and average rules in metrics.ts.
-import { addInto, average, cartMoney, cartRates, cartSummary, foldCartRows, rate, revenueList } from "./metrics";
+import {
+  addInto,
+  average,
+  type CartBucketRow,
+  cartMoney,
+  cartRates,
+  cartSummary,
+  foldCartRows,
+  rate,
+  revenueList,
+  toNumber,
+} from "./metrics";
 import type { AnalyticsParams } from "./range";
 import type {
   AnalyticsMeta,
@@ -10,19 +21,93 @@ import type {
   SessionAnalytics,
   WishlistAnalytics,
 } from "./schema";
-import { bundleAdditions, cartSeries, discountUsage, topCartProducts } from "./sql/carts";
-import { COMPARISONS, type Run, WISHLISTS } from "./sql/definitions";
-import { type ListBucket, listSeries, topListProducts } from "./sql/lists";
-import { SESSION_COUNTERS, type SessionCounters, sessionSeries, sitePairs, sitesPerSession } from "./sql/sessions";
+import {
+  bundleAdditionsQuery,
+  cartBucketRows,
+  cartSeries,
+  discountUsage,
+  topBundles,
+  topCartProducts,
+} from "./sql/carts";
+import { COMPARISONS, type ListTables, type Run, WISHLISTS } from "./sql/definitions";
+import { type ListBucket, listBuckets, listSeries, topListProducts } from "./sql/lists";
+import {
+  bundleSeriesFromRollups,
+  cartSeriesFromRollupsQuery,
+  discountUsageFromRollupsQuery,
+  listSeriesFromRollupsQuery,
+  sessionSeriesFromRollupsQuery,
+  sitePairsFromRollupsQuery,
+  sitesPerSessionFromRollupsQuery,
+  topBundlesFromRollupsQuery,
+  topCartProductsFromRollupsQuery,
+} from "./sql/rollups";
+import {
+  SESSION_COUNTERS,
+  type SessionBucket,
+  type SessionCounters,
+  sessionBuckets,
+  sessionSeries,
+  sitePairs,
+  sitesPerSession,
+} from "./sql/sessions";
 
 type Body<T> = Omit<T, keyof AnalyticsMeta>;
 
-export async function overviewReport(run: Run, p: AnalyticsParams): Promise<Body<Overview>> {
+/**
+ * Where the time series come from: the daily rollups (what the endpoints read), or the raw
+ * rows through definitions.ts (the reference; the exactness tests compare the two on every
+ * endpoint, range and interval). Both give the same rows, bucket for bucket.
+ */
+export interface SeriesSource {
+  cartSeries(run: Run, p: AnalyticsParams): Promise<CartBucketRow[]>;
+  listSeries(run: Run, t: ListTables, p: AnalyticsParams): Promise<ListBucket[]>;
+  sessionSeries(run: Run, p: AnalyticsParams): Promise<SessionBucket[]>;
+  bundleSeries(run: Run, p: AnalyticsParams): Promise<Map<string, number>>;
+  topCartProducts: typeof topCartProducts;
+  topBundles: typeof topBundles;
+  discountUsage: typeof discountUsage;
+  sitesPerSession: typeof sitesPerSession;
+  sitePairs: typeof sitePairs;
+}
+
+export const RAW_SERIES: SeriesSource = {
+  cartSeries,
+  listSeries,
+  sessionSeries,
+  bundleSeries: async (run, p) => {
+    const rows = await run<Record<string, unknown>>(bundleAdditionsQuery(p));
+    return new Map(rows.map((row) => [String(row.bucket), toNumber(row.additions)]));
+  },
+  topCartProducts,
+  topBundles,
+  discountUsage,
+  sitesPerSession,
+  sitePairs,
+};
+
+export const ROLLUP_SERIES: SeriesSource = {
+  cartSeries: async (run, p) => cartBucketRows(await run(cartSeriesFromRollupsQuery(p))),
+  listSeries: async (run, t, p) => listBuckets(await run(listSeriesFromRollupsQuery(t, p))),
+  sessionSeries: async (run, p) => sessionBuckets(await run(sessionSeriesFromRollupsQuery(p))),
+  bundleSeries: bundleSeriesFromRollups,
+  topCartProducts: (run, p) => topCartProducts(run, p, topCartProductsFromRollupsQuery),
+  topBundles: (run, p) => topBundles(run, p, topBundlesFromRollupsQuery),
+  discountUsage: (run, p) => discountUsage(run, p, discountUsageFromRollupsQuery),
+  sitesPerSession: (run, p) => sitesPerSession(run, p, sitesPerSessionFromRollupsQuery),
+  sitePairs: (run, p) => sitePairs(run, p, sitePairsFromRollupsQuery),
+};
+
+export async function overviewReport(
+  run: Run,
+  p: AnalyticsParams,
+  source: SeriesSource = ROLLUP_SERIES,
+): Promise<Body<Overview>> {
   const [cartRows, wishlistRows, comparisonRows, sessionRows] = await Promise.all([
-    cartSeries(run, p),
-    listSeries(run, WISHLISTS, p),
-    listSeries(run, COMPARISONS, p),
-    sessionSeries(run, p),
+    source.cartSeries(run, p),
+    source.listSeries(run, WISHLISTS, p),
+    source.listSeries(run, COMPARISONS, p),
+    source.sessionSeries(run, p),
   ]);
   const carts = foldCartRows(cartRows);
   const wishlistAdds = byBucket(wishlistRows, (row) => row.added);
@@ -53,14 +138,20 @@ export async function overviewReport(run: Run, p: AnalyticsParams): Promise<Body
   };
 }
 
-export async function cartReport(run: Run, p: AnalyticsParams): Promise<Body<CartAnalytics>> {
-  const [cartRows, bundles, discounts, topProducts] = await Promise.all([
-    cartSeries(run, p),
-    bundleAdditions(run, p),
-    discountUsage(run, p),
-    topCartProducts(run, p),
+export async function cartReport(
+  run: Run,
+  p: AnalyticsParams,
+  source: SeriesSource = ROLLUP_SERIES,
+): Promise<Body<CartAnalytics>> {
+  const [cartRows, bundleSeries, bundlesTop, discounts, topProducts] = await Promise.all([
+    source.cartSeries(run, p),
+    source.bundleSeries(run, p),
+    source.topBundles(run, p),
+    source.discountUsage(run, p),
+    source.topCartProducts(run, p),
   ]);
   const carts = foldCartRows(cartRows);
+  const bundles = { byBucket: bundleSeries, top: bundlesTop };
   return {
     carts: cartSummary(carts.total),
     money: carts.money.map(cartMoney),
@@ -75,8 +166,12 @@ export async function cartReport(run: Run, p: AnalyticsParams): Promise<Body<Car
   };
 }
 
-export async function wishlistReport(run: Run, p: AnalyticsParams): Promise<Body<WishlistAnalytics>> {
-  const [rows, top] = await Promise.all([listSeries(run, WISHLISTS, p), topListProducts(run, WISHLISTS, p)]);
+export async function wishlistReport(
+  run: Run,
+  p: AnalyticsParams,
+  source: SeriesSource = ROLLUP_SERIES,
+): Promise<Body<WishlistAnalytics>> {
+  const [rows, top] = await Promise.all([source.listSeries(run, WISHLISTS, p), topListProducts(run, WISHLISTS, p)]);
   return {
     wishlists: listSummary(rows),
     topProducts: top.map(({ lists, added, ...product }) => ({ ...product, wishlists: lists, itemsAdded: added })),
@@ -84,8 +179,12 @@ export async function wishlistReport(run: Run, p: AnalyticsParams): Promise<Body
   };
 }
 
-export async function comparisonReport(run: Run, p: AnalyticsParams): Promise<Body<ComparisonAnalytics>> {
-  const [rows, top] = await Promise.all([listSeries(run, COMPARISONS, p), topListProducts(run, COMPARISONS, p)]);
+export async function comparisonReport(
+  run: Run,
+  p: AnalyticsParams,
+  source: SeriesSource = ROLLUP_SERIES,
+): Promise<Body<ComparisonAnalytics>> {
+  const [rows, top] = await Promise.all([source.listSeries(run, COMPARISONS, p), topListProducts(run, COMPARISONS, p)]);
   return {
     comparisons: listSummary(rows),
     topProducts: top.map(({ lists, added, ...product }) => ({ ...product, comparisons: lists, itemsAdded: added })),
@@ -93,11 +192,15 @@ export async function comparisonReport(run: Run, p: AnalyticsParams): Promise<Bo
   };
 }
 
-export async function sessionReport(run: Run, p: AnalyticsParams): Promise<Body<SessionAnalytics>> {
+export async function sessionReport(
+  run: Run,
+  p: AnalyticsParams,
+  source: SeriesSource = ROLLUP_SERIES,
+): Promise<Body<SessionAnalytics>> {
   const [rows, distribution, pairs] = await Promise.all([
-    sessionSeries(run, p),
-    sitesPerSession(run, p),
-    sitePairs(run, p),
+    source.sessionSeries(run, p),
+    source.sitesPerSession(run, p),
+    source.sitePairs(run, p),
   ]);
   const total = sumSessions(rows.map((row) => row.counters));
   return {

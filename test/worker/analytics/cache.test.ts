@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { carts } from "../../../src/db/schema";
+import { AnalyticsBusy, MAX_CONCURRENT_COMPUTATIONS, singleFlight } from "../../../src/modules/analytics/cache";
 import { OverviewSchema, WishlistAnalyticsSchema } from "../../../src/modules/analytics/schema";
 import { type AnalyticsDataset, loadAnalyticsDataset, RANGE } from "../../support/analytics";
 import { api, bearer, signToken } from "../../support/app";
@@ -91,5 +92,59 @@ describe("analytics cache (5 minutes, Cache API)", () => {
     const again = await api(`/api/analytics/ecommerce/${bad}`, { headers: bearer(f.adminToken) });
     expect(again.status).toBe(404);
     expect(again.headers.get("x-analytics-cache")).toBeNull();
+  });
+
+  it("computes identical concurrent requests once, fresh=1 ones included", async () => {
+    const query = `overview?${RANGE}&interval=day&fresh=1`;
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () => api(`/api/analytics/ecommerce/${query}`, { headers: bearer(f.adminToken) })),
+    );
+    const statuses = responses.map((response) => response.headers.get("x-analytics-cache"));
+    const bodies = await Promise.all(responses.map(async (response) => OverviewSchema.parse(await response.json())));
+    expect(responses.map((response) => response.status)).toEqual(Array(8).fill(200));
+    // One computed (BYPASS); the others joined it, so every body is the very same computation.
+    expect(statuses.filter((status) => status === "BYPASS")).toHaveLength(1);
+    expect(statuses.filter((status) => status === "COALESCED")).toHaveLength(7);
+    expect(new Set(bodies.map((body) => body.generatedAt)).size).toBe(1);
+  });
+});
+
+describe("analytics single flight (one isolate)", () => {
+  it("joins a computation in flight, refuses one too many at once, and never waits past its deadline", async () => {
+    const gates: (() => void)[] = [];
+    const held = (value: string) => () =>
+      new Promise<string>((resolve) => {
+        gates.push(() => resolve(value));
+      });
+    const first = Array.from({ length: MAX_CONCURRENT_COMPUTATIONS }, (_, index) =>
+      singleFlight(`key-${index}`, held(`value-${index}`), { deadlineMs: 5_000 }),
+    );
+    let ran = false;
+    const joined = singleFlight(
+      "key-0",
+      async () => {
+        ran = true;
+        return "never";
+      },
+      { deadlineMs: 5_000 },
+    );
+    await expect(singleFlight("key-new", async () => "x", { deadlineMs: 5_000 })).rejects.toEqual(
+      new AnalyticsBusy("busy"),
+    );
+    for (const open of gates) open();
+    expect(await Promise.all(first)).toEqual(
+      Array.from({ length: MAX_CONCURRENT_COMPUTATIONS }, (_, index) => ({ value: `value-${index}`, joined: false })),
+    );
+    expect(await joined).toEqual({ value: "value-0", joined: true });
+    expect(ran).toBe(false);
+
+    // A computation that does not end answers AnalyticsBusy("deadline") to its callers, and frees its key after all.
+    const stuck = singleFlight("key-stuck", () => new Promise<string>(() => {}), { deadlineMs: 20 });
+    await expect(stuck).rejects.toMatchObject({ reason: "deadline" });
+    // With the slots back, a new key computes.
+    expect(await singleFlight("key-after", async () => "after", { deadlineMs: 1_000 })).toEqual({
+      value: "after",
+      joined: false,
+    });
   });
 });

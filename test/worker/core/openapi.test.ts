@@ -4,7 +4,9 @@ import { api } from "../../support/app";
 
 // The document is generated from the same route declarations that serve requests: a route
 // declared any other way would be served but missing here (or documented but not served).
-const UNDOCUMENTED = new Set(["GET /api/openapi.json", "GET /api/docs"]);
+// GET /api/dev/dashboard is the local stack's (development only, a 404 elsewhere), not the API's:
+// test/worker/analytics/dev-dashboard.test.ts holds it to that.
+const UNDOCUMENTED = new Set(["GET /api/openapi.json", "GET /api/docs", "GET /api/dev/dashboard"]);
 
 describe("the OpenAPI document", () => {
   it("documents exactly the routes the app serves, with the same methods", async () => {

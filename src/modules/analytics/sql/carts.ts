@@ -1,21 +1,18 @@
 // Cart queries: the zero-filled series per (bucket, currency) behind the overview and the cart
 // endpoint, and the cart endpoint's line, bundle and discount breakdowns.
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { type CartBucketRow, nullableText, toNumber } from "../metrics.ts";
 import type { AnalyticsParams } from "../range.ts";
 import {
   bucketBounds,
   bucketLabel,
   bucketOf,
-  cartAbandoned,
-  cartActive,
   cartConverted,
   cartCounted,
+  cartDiscountEntries,
   cartInScope,
-  cartMerged,
-  cartNonEmpty,
+  cartMeasures,
   cartOfCompany,
-  cartValue,
   inBucket,
   LIST_LIMIT,
   perBucket,
@@ -28,17 +25,7 @@ import {
 export const cartSeriesQuery = (p: AnalyticsParams) =>
   perBucket(
     p,
-    sql`SELECT c.currency,
-           count(*) AS created,
-           count(*) FILTER (WHERE ${cartCounted}) AS counted,
-           count(*) FILTER (WHERE ${cartActive}) AS active,
-           count(*) FILTER (WHERE ${cartConverted}) AS converted,
-           count(*) FILTER (WHERE ${cartAbandoned}) AS abandoned,
-           count(*) FILTER (WHERE ${cartMerged}) AS merged,
-           count(*) FILTER (WHERE ${cartNonEmpty}) AS non_empty,
-           coalesce(sum(c.item_count) FILTER (WHERE ${cartNonEmpty}), 0) AS non_empty_items,
-           coalesce(sum(${cartValue}) FILTER (WHERE ${cartNonEmpty}), 0) AS non_empty_value,
-           coalesce(sum(${cartValue}) FILTER (WHERE ${cartConverted}), 0) AS revenue
+    sql`SELECT c.currency, ${cartMeasures}
     FROM carts c
     WHERE ${cartOfCompany(p)} AND ${inBucket(sql`c.created_at`)}
     GROUP BY c.currency`,
@@ -46,7 +33,11 @@ export const cartSeriesQuery = (p: AnalyticsParams) =>
   );
 
 export async function cartSeries(run: Run, p: AnalyticsParams): Promise<CartBucketRow[]> {
-  const rows = await run<Record<string, unknown>>(cartSeriesQuery(p));
+  return cartBucketRows(await run<Record<string, unknown>>(cartSeriesQuery(p)));
+}
+
+/** Rows of the cart series (from the raw rows or the rollups), typed. */
+export function cartBucketRows(rows: Record<string, unknown>[]): CartBucketRow[] {
   return rows.map((row) => ({
     bucket: String(row.bucket),
     currency: row.currency === null || row.currency === undefined ? null : String(row.currency),
@@ -80,8 +71,13 @@ export const topCartProductsQuery = (p: AnalyticsParams) =>
     ["quantity", "lines"],
   );
 
-export async function topCartProducts(run: Run, p: AnalyticsParams) {
-  const rows = await run<Record<string, unknown>>(topCartProductsQuery(p));
+/** `query`: the raw rows (the reference) by default, or the same rows from the rollups (sql/rollups.ts). */
+export async function topCartProducts(
+  run: Run,
+  p: AnalyticsParams,
+  query: (p: AnalyticsParams) => SQL = topCartProductsQuery,
+) {
+  const rows = await run<Record<string, unknown>>(query(p));
   return rows.map((row) => ({
     productId: String(row.product_id),
     sku: nullableText(row.sku),
@@ -124,19 +120,14 @@ export const topBundlesQuery = (p: AnalyticsParams) => sql`
   WHERE top.bundle_id IS NOT NULL
   ORDER BY top.additions DESC, top.bundle_id`;
 
-export async function bundleAdditions(run: Run, p: AnalyticsParams) {
-  const [perBucket, top] = await Promise.all([
-    run<Record<string, unknown>>(bundleAdditionsQuery(p)),
-    run<Record<string, unknown>>(topBundlesQuery(p)),
-  ]);
-  return {
-    byBucket: new Map(perBucket.map((row) => [String(row.bucket), toNumber(row.additions)])),
-    top: top.map((row) => ({
-      bundleId: String(row.bundle_id),
-      name: nullableText(row.name),
-      additions: toNumber(row.additions),
-    })),
-  };
+/** `query`: the raw rows (the reference) by default, or the same rows from the rollups (sql/rollups.ts). */
+export async function topBundles(run: Run, p: AnalyticsParams, query: (p: AnalyticsParams) => SQL = topBundlesQuery) {
+  const top = await run<Record<string, unknown>>(query(p));
+  return top.map((row) => ({
+    bundleId: String(row.bundle_id),
+    name: nullableText(row.name),
+    additions: toNumber(row.additions),
+  }));
 }
 
 /**
@@ -150,19 +141,19 @@ export const discountUsageQuery = (p: AnalyticsParams) => sql`
          coalesce(sum(d.amount), 0) AS total_discount,
          coalesce(sum(d.amount) FILTER (WHERE ${cartConverted}), 0) AS converted_discount
   FROM carts c
-  CROSS JOIN LATERAL (
-    SELECT e->>'code' AS code,
-           CASE WHEN jsonb_typeof(e->'amount') = 'number' THEN round((e->>'amount')::numeric) ELSE 0 END AS amount
-    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.discounts) = 'array' THEN c.discounts ELSE '[]'::jsonb END) AS e
-    WHERE jsonb_typeof(e) = 'object' AND jsonb_typeof(e->'code') = 'string'
-  ) AS d
+  CROSS JOIN LATERAL (${cartDiscountEntries}) AS d
   WHERE ${cartInScope(p)} AND ${cartCounted} AND c.discounts <> '[]'::jsonb
   GROUP BY d.code, c.currency
   ORDER BY carts DESC, d.code, c.currency
   LIMIT ${LIST_LIMIT}`;
 
-export async function discountUsage(run: Run, p: AnalyticsParams) {
-  const rows = await run<Record<string, unknown>>(discountUsageQuery(p));
+/** `query`: the raw rows (the reference) by default, or the same rows from the rollups (sql/rollups.ts). */
+export async function discountUsage(
+  run: Run,
+  p: AnalyticsParams,
+  query: (p: AnalyticsParams) => SQL = discountUsageQuery,
+) {
+  const rows = await run<Record<string, unknown>>(query(p));
   return rows.map((row) => ({
     code: String(row.code),
     currency: String(row.currency),

@@ -100,8 +100,32 @@ export const cartConverted = sql`c.status = 'CONVERTED'`;
 export const cartAbandoned = sql`(c.status = 'ABANDONED' OR (c.status = 'EXPIRED' AND c.item_count > 0))`;
 /** Counted carts holding at least one item: the base of "average cart value" and "average items". */
 export const cartNonEmpty = sql`(c.status <> 'MERGED' AND c.item_count > 0)`;
+/**
+ * The well-formed entries of c.discounts (`[{code, type, value, amount}]`) as rows (code,
+ * amount): `CROSS JOIN LATERAL (${cartDiscountEntries}) AS d`. Malformed entries are skipped.
+ */
+export const cartDiscountEntries = sql`
+    SELECT e->>'code' AS code,
+           CASE WHEN jsonb_typeof(e->'amount') = 'number' THEN round((e->>'amount')::numeric) ELSE 0 END AS amount
+    FROM jsonb_array_elements(CASE WHEN jsonb_typeof(c.discounts) = 'array' THEN c.discounts ELSE '[]'::jsonb END) AS e
+    WHERE jsonb_typeof(e) = 'object' AND jsonb_typeof(e->'code') = 'string'`;
 /** A cart's value: what the shopper pays, in minor units of c.currency. */
 export const cartValue = sql`c.grand_total`;
+/**
+ * What the cart series counts over a group of carts c: the counters and money sums of
+ * metrics.ts `CartCounters`/`CartMoneyCounters`, by the rules above. The raw series and the
+ * daily rollups (rollups.ts) both select exactly this list.
+ */
+export const cartMeasures = sql`count(*) AS created,
+           count(*) FILTER (WHERE ${cartCounted}) AS counted,
+           count(*) FILTER (WHERE ${cartActive}) AS active,
+           count(*) FILTER (WHERE ${cartConverted}) AS converted,
+           count(*) FILTER (WHERE ${cartAbandoned}) AS abandoned,
+           count(*) FILTER (WHERE ${cartMerged}) AS merged,
+           count(*) FILTER (WHERE ${cartNonEmpty}) AS non_empty,
+           coalesce(sum(c.item_count) FILTER (WHERE ${cartNonEmpty}), 0) AS non_empty_items,
+           coalesce(sum(${cartValue}) FILTER (WHERE ${cartNonEmpty}), 0) AS non_empty_value,
+           coalesce(sum(${cartValue}) FILTER (WHERE ${cartConverted}), 0) AS revenue`;
 
 // ── Wishlists and comparisons (alias l, items li) ──────────────────────────────────────────────
 
@@ -110,17 +134,21 @@ export const cartValue = sql`c.grand_total`;
  * added to it, a share link — so one set of fragments reads either, by its table names.
  */
 export interface ListTables {
+  /** the rollup's name for them (analytics_list_days.kind, analytics_dirty_days.kind) */
+  kind: "wishlist" | "comparison";
   lists: Name;
   items: Name;
   /** the items' column naming their list */
   itemListId: Name;
 }
 export const WISHLISTS: ListTables = {
+  kind: "wishlist",
   lists: sql.identifier("wishlists"),
   items: sql.identifier("wishlist_items"),
   itemListId: sql.identifier("wishlist_id"),
 };
 export const COMPARISONS: ListTables = {
+  kind: "comparison",
   lists: sql.identifier("product_comparisons"),
   items: sql.identifier("product_comparison_items"),
   itemListId: sql.identifier("comparison_id"),

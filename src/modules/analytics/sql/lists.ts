@@ -48,7 +48,11 @@ export interface ListBucket {
 }
 
 export async function listSeries(run: Run, t: ListTables, p: AnalyticsParams): Promise<ListBucket[]> {
-  const rows = await run<Record<string, unknown>>(listSeriesQuery(t, p));
+  return listBuckets(await run<Record<string, unknown>>(listSeriesQuery(t, p)));
+}
+
+/** Rows of a list series (from the raw rows or the rollups), typed. */
+export function listBuckets(rows: Record<string, unknown>[]): ListBucket[] {
   return rows.map((row) => ({
     bucket: String(row.bucket),
     created: toNumber(row.created),

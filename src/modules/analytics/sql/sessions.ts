@@ -1,6 +1,6 @@
 // Cross-site session queries: the zero-filled series (created, by status, transfers, sites),
 // sites per session, and the site pairs sessions moved between.
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { toNumber } from "../metrics.ts";
 import type { AnalyticsParams } from "../range.ts";
 import {
@@ -44,8 +44,17 @@ export const SESSION_COUNTERS = [
 ] as const;
 export type SessionCounters = Record<(typeof SESSION_COUNTERS)[number], number>;
 
-export async function sessionSeries(run: Run, p: AnalyticsParams) {
-  const rows = await run<Record<string, unknown>>(sessionSeriesQuery(p));
+export interface SessionBucket {
+  bucket: string;
+  counters: SessionCounters;
+}
+
+export async function sessionSeries(run: Run, p: AnalyticsParams): Promise<SessionBucket[]> {
+  return sessionBuckets(await run<Record<string, unknown>>(sessionSeriesQuery(p)));
+}
+
+/** Rows of the session series (from the raw rows or the rollups), typed. */
+export function sessionBuckets(rows: Record<string, unknown>[]): SessionBucket[] {
   return rows.map((row) => ({
     bucket: String(row.bucket),
     counters: {
@@ -69,8 +78,13 @@ export const sitesPerSessionQuery = (p: AnalyticsParams) => sql`
   GROUP BY 1
   ORDER BY 1`;
 
-export async function sitesPerSession(run: Run, p: AnalyticsParams) {
-  const rows = await run<Record<string, unknown>>(sitesPerSessionQuery(p));
+/** `query`: the raw rows (the reference) by default, or the same rows from the rollups (sql/rollups.ts). */
+export async function sitesPerSession(
+  run: Run,
+  p: AnalyticsParams,
+  query: (p: AnalyticsParams) => SQL = sitesPerSessionQuery,
+) {
+  const rows = await run<Record<string, unknown>>(query(p));
   return rows.map((row) => ({ sites: toNumber(row.sites), sessions: toNumber(row.sessions) }));
 }
 
@@ -89,8 +103,9 @@ export const sitePairsQuery = (p: AnalyticsParams) => sql`
   ORDER BY sessions DESC, from_site_id, to_site_id
   LIMIT ${LIST_LIMIT}`;
 
-export async function sitePairs(run: Run, p: AnalyticsParams) {
-  const rows = await run<Record<string, unknown>>(sitePairsQuery(p));
+/** `query`: the raw rows (the reference) by default, or the same rows from the rollups (sql/rollups.ts). */
+export async function sitePairs(run: Run, p: AnalyticsParams, query: (p: AnalyticsParams) => SQL = sitePairsQuery) {
+  const rows = await run<Record<string, unknown>>(query(p));
   return rows.map((row) => ({
     fromSiteId: String(row.from_site_id),
     toSiteId: String(row.to_site_id),
