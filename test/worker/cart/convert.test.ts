@@ -3,9 +3,10 @@
 // empty, ACTIVE cart, and Postgres gets the converted cart by replication.
 import { describe, expect, it } from "vitest";
 import { ConversionSchema } from "../../../src/modules/conversion";
-import { bodyOf, problemOf } from "../../support/app";
+import { apiWithEnv, bearer, bodyOf, jsonHeaders, problemOf, tokenFor } from "../../support/app";
 import { addItem, cartOf, cartRows, convertCart, readCart } from "../../support/cart";
 import { createCompany, seedProduct } from "../../support/catalog";
+import { unreachableDatabase } from "../../support/replication";
 import { newGuest, newShopper, replicateNow, send, VARIANTS } from "../../support/sessions";
 
 const receiptOf = (response: Response) => bodyOf(response, 200, ConversionSchema);
@@ -110,6 +111,22 @@ describe("platform conversion — errors", () => {
     await receiptOf(await convertCart(guest, `order-${crypto.randomUUID()}`));
     const problem = await problemOf(await convertCart(guest, `order-${crypto.randomUUID()}`), 409, "CONFLICT");
     expect(problem.detail).toContain("another order");
+  });
+
+  it("Postgres unreachable: 503, and the cart stays ACTIVE (the platform retries)", async () => {
+    const guest = await newGuest();
+    await addItem(guest, await seedProduct(guest.companyId));
+    await replicateNow(guest);
+    const token = await tokenFor(guest.companyId, "service");
+    const response = await apiWithEnv(
+      { DATABASE_URL: unreachableDatabase().DATABASE_URL },
+      `/api/platform/carts/${guest.cartId}/convert`,
+      { method: "POST", headers: { ...bearer(token), ...jsonHeaders }, body: JSON.stringify({ orderId: "order-1" }) },
+    );
+    await problemOf(response, 503, "UNAVAILABLE");
+    expect(response.headers.get("retry-after")).toBe("2");
+    expect(await readCart(guest)).toMatchObject({ id: guest.cartId, status: "ACTIVE", orderId: null });
+    expect((await receiptOf(await convertCart(guest, "order-1"))).cartId).toBe(guest.cartId);
   });
 
   it("concurrent conversions of two carts with one order id: exactly one wins, the other is a 409", async () => {
