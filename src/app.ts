@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { isDatabaseUnavailable } from "./db/errors";
 import { ApiError, type ErrorCode } from "./lib/errors";
 import { PROBLEM_CONTENT_TYPE, problem } from "./lib/problem";
 import { createRouter } from "./lib/router";
@@ -45,6 +46,9 @@ const CODE_FOR_STATUS: Record<number, ErrorCode> = {
 const CUSTOMER_PREFIXES = ["/api/cart", "/api/wishlist", "/api/comparison", "/api/cross-site-session"];
 
 /** Every router, by where it is mounted (in the order of the OpenAPI document). */
+/** A Postgres outage is usually a failover or a cold start: seconds, not minutes. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
+
 const ROUTERS = {
   "/api/health": health,
   "/api/public/site": site,
@@ -159,6 +163,12 @@ export function createApp() {
       apiError = error;
     } else if (error instanceof HTTPException && error.status < 500) {
       apiError = new ApiError(CODE_FOR_STATUS[error.status] ?? "VALIDATION_FAILED", error.message || "Bad request");
+    } else if (isDatabaseUnavailable(error)) {
+      // An outage, not a bug, whichever route met it: nothing was committed, the caller retries.
+      apiError = new ApiError("UNAVAILABLE", "Postgres could not be reached; retry shortly", {
+        cause: error,
+        headers: { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) },
+      });
     } else {
       apiError = new ApiError("INTERNAL", "An unexpected error occurred", { cause: error });
     }

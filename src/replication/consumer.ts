@@ -5,6 +5,7 @@
 // batch later with backoff; after the retry limit Queues moves it to the dead-letter queue.
 import type { SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { sqlStateOf } from "../db/errors";
 import type { Logger } from "../lib/logger";
 import { type DeadLetterInput, lettersFromMessage, recordDeadLetters, resolveDeadLetters } from "./dead-letters";
 import {
@@ -20,15 +21,6 @@ import { type Transaction, writeReplicas } from "./writer";
 const PERMANENT_SQLSTATE_CLASSES = new Set(["22", "23"]);
 /** Longest wait before a transient failure is retried (Queues allows up to 12 h). */
 const MAX_RETRY_DELAY_SECONDS = 300;
-
-/** The SQLSTATE an error (or one of its causes: drizzle wraps the driver's) carries, if any. */
-export function sqlStateOf(error: unknown): string | undefined {
-  for (let link = error, depth = 0; link instanceof Error && depth < 5; link = link.cause, depth++) {
-    const code = (link as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}
 
 const isPermanent = (sqlState: string | undefined): sqlState is string =>
   sqlState !== undefined && PERMANENT_SQLSTATE_CLASSES.has(sqlState.slice(0, 2));

@@ -6,6 +6,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { findCompany } from "../../catalog/lookup";
 import { CONNECT_TIMEOUT_MS, type Database } from "../../db/client";
+import { sqlStateOf } from "../../db/errors";
 import { ApiError, notFound } from "../../lib/errors";
 import { bearerAuth, jsonContent, problemResponses } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
@@ -113,9 +114,10 @@ async function serve<T extends AnalyticsMeta>(
       } catch (error) {
         // Bad input never gets here (it is a 400 before any query); this is Postgres failing,
         // or a query cancelled by the statement_timeout.
-        const detail = isQueryCanceled(error)
-          ? `The analytics query took too long (over ${c.var.config.ANALYTICS_STATEMENT_TIMEOUT_MS} ms) and was cancelled; retry shortly or ask for a shorter range`
-          : "The analytics could not be read from Postgres; retry shortly";
+        const detail =
+          sqlStateOf(error) === QUERY_CANCELED
+            ? `The analytics query took too long (over ${c.var.config.ANALYTICS_STATEMENT_TIMEOUT_MS} ms) and was cancelled; retry shortly or ask for a shorter range`
+            : "The analytics could not be read from Postgres; retry shortly";
         throw new ApiError("UNAVAILABLE", detail, {
           cause: error,
           headers: { "Retry-After": String(RETRY_AFTER_SECONDS) },
@@ -158,6 +160,9 @@ async function resolveParams(c: Context<AppEnv>, query: AnalyticsQuery): Promise
   return analyticsParams(companyId, query.siteId ?? null, resolved.range, query.interval);
 }
 
+/** SQLSTATE 57014: Postgres cancelled the query at its statement_timeout. */
+const QUERY_CANCELED = "57014";
+
 function runner(c: Context<AppEnv>): Run {
   return analyticsRunner(c.var.db(), c.var.config.ANALYTICS_STATEMENT_TIMEOUT_MS);
 }
@@ -189,13 +194,4 @@ export async function refreshPendingRollups(db: Database, companyId: string, tim
     await tx.execute(sql`SELECT set_config('statement_timeout', ${`${timeoutMs}ms`}, true)`);
     return refreshRollups(async (query) => (await tx.execute(query)).rows, [companyId]);
   });
-}
-
-/** SQLSTATE 57014 (query_canceled), on the error or on the driver error drizzle wraps. */
-function isQueryCanceled(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
-    if ((current as { code?: unknown }).code === "57014") return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }

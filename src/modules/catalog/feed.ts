@@ -10,6 +10,7 @@ import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { siteSettingColumns } from "../../catalog/lookup";
 import type { Database } from "../../db/client";
+import { postgresErrorOf } from "../../db/errors";
 import { bundleItems, bundles, companies, products, productVariants, promotions, sites } from "../../db/schema";
 import { excludedExcept } from "../../db/upsert";
 import { ApiError, type FieldError } from "../../lib/errors";
@@ -342,7 +343,7 @@ async function write<T>(db: Database, work: (tx: Transaction) => Promise<T>): Pr
   try {
     return await db.transaction(work);
   } catch (error) {
-    const pg = postgresError(error);
+    const pg = postgresErrorOf(error);
     if (pg?.code === "23505") {
       const meaning = CONSTRAINT_MEANING[pg.constraint ?? ""] ?? "A unique key is already in use";
       throw new ApiError("CONFLICT", `${meaning}; nothing was written`, { cause: error });
@@ -360,14 +361,4 @@ async function write<T>(db: Database, work: (tx: Transaction) => Promise<T>): Pr
     }
     throw error;
   }
-}
-
-/** The driver's error (with SQLSTATE `code`) under drizzle's DrizzleQueryError wrapper. */
-function postgresError(error: unknown): { code?: string; constraint?: string } | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    if ("code" in current && typeof current.code === "string") return current as { code: string; constraint?: string };
-    current = current.cause;
-  }
-  return undefined;
 }

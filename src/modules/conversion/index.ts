@@ -61,46 +61,29 @@ export const conversion = createRouter().openapi(
     const { companyId } = c.var.auth;
     const { id: cartId } = c.req.valid("param");
     const { orderId } = c.req.valid("json");
-    const row = await convertOnce(() =>
-      c.var.db().transaction(async (tx) => {
-        if (!(await claimOrder(tx, companyId, orderId, cartId))) return repeated(tx, companyId, orderId, cartId);
-        const cart = await convertInSession(c, tx, cartId, orderId);
-        const receipt = {
-          companyId,
-          orderId,
-          cartId,
-          siteId: cart.siteId,
-          customerId: cart.customerId,
-          currency: cart.currency,
-          grandTotal: cart.totals.grandTotal,
-          itemCount: cart.totals.itemCount,
-          // The object stamped updatedAt when it converted (the same instant as convertedAt).
-          convertedAt: new Date(cart.updatedAt),
-        };
-        await completeClaim(tx, receipt);
-        return receipt;
-      }),
-    );
+    // Postgres failing mid-way rolls the claim back: the app's 503 tells the platform to retry.
+    const row = await c.var.db().transaction(async (tx) => {
+      if (!(await claimOrder(tx, companyId, orderId, cartId))) return repeated(tx, companyId, orderId, cartId);
+      const cart = await convertInSession(c, tx, cartId, orderId);
+      const receipt = {
+        companyId,
+        orderId,
+        cartId,
+        siteId: cart.siteId,
+        customerId: cart.customerId,
+        currency: cart.currency,
+        grandTotal: cart.totals.grandTotal,
+        itemCount: cart.totals.itemCount,
+        // The object stamped updatedAt when it converted (the same instant as convertedAt).
+        convertedAt: new Date(cart.updatedAt),
+      };
+      await completeClaim(tx, receipt);
+      return receipt;
+    });
     c.header("Cache-Control", "no-store");
     return c.json(receiptOf(row), 200);
   },
 );
-
-/**
- * Runs the conversion's transaction; a failure that is not an answer (Postgres unreachable or
- * gone mid-way) rolled the claim back, so the platform may simply retry: 503 with Retry-After.
- */
-async function convertOnce<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiError("UNAVAILABLE", "The conversion could not reach Postgres; retry it", {
-      cause: error,
-      headers: { "Retry-After": "2" },
-    });
-  }
-}
 
 /** A conversion already recorded: the same receipt for the same cart and order, else a 409. */
 async function repeated(tx: Transaction, companyId: string, orderId: string, cartId: string) {

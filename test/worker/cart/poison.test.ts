@@ -3,8 +3,8 @@
 // alone and records it as a dead letter (table replication_dead_letters and an error log
 // line); the session's other changes reach Postgres, and nothing retries forever.
 import { describe, expect, it } from "vitest";
+import { sqlStateOf } from "../../../src/db/errors";
 import { carts } from "../../../src/db/schema";
-import { sqlStateOf } from "../../../src/replication/consumer";
 import { addItem, cartRows, convertCart } from "../../support/cart";
 import { seedProduct } from "../../support/catalog";
 import { withDatabase } from "../../support/db";
