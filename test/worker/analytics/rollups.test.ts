@@ -3,8 +3,8 @@
 // definitions.ts (the reference, RAW_SERIES) — on the hand-computed fixtures, and on a
 // randomized data set before and after the writes that move figures between days and
 // statuses: status changes, re-sent and newer versions, lines replaced, rows deleted by jobs,
-// list items of one product added in several variants on several days, removed or moved, and
-// batches through the replication consumer.
+// list items of one product added in several variants on several days, removed or moved, lists
+// moved to another site, and batches through the replication consumer.
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -211,6 +211,11 @@ describe("analytics rollups: a list's top products across variants and days, by 
         // The list deleted takes every day of its items with it.
         await db.execute(sql`DELETE FROM wishlists WHERE id = ${w1}::uuid`);
         expect((await topOf(db, "2025-03-30", "2025-04-06")).wishlist).toEqual([[1, 1]]);
+        // w2 moves to site A, and its items' figures with it.
+        await db.execute(sql`UPDATE wishlists SET site_id = ${sites[0]}::uuid WHERE id = ${w2}::uuid`);
+        expect((await topOf(db, "2025-03-30", "2025-04-06", sites[0])).wishlist).toEqual([[1, 1]]);
+        expect((await topOf(db, "2025-03-30", "2025-04-06", sites[1])).wishlist).toEqual([]);
+        await exactOn(db, [["2025-04-03", "2025-04-03"]]);
       });
     },
     SLOW,
@@ -412,6 +417,11 @@ describe(`analytics rollups: exact on a randomized data set (seed ${SEED})`, () 
           WHERE variant_id IS NOT NULL AND comparison_id = ANY(${ids(comparisonIds.slice(10, 25))}::uuid[])`);
         await db.execute(sql`UPDATE product_comparison_items SET product_id = ${products[0]}::uuid
           WHERE variant_id IS NOT NULL AND comparison_id = ANY(${ids(comparisonIds.slice(20, 30))}::uuid[])`);
+        // Lists moved to another site take their items' figures with them.
+        await db.execute(sql`UPDATE wishlists SET site_id = ${sites[1]}::uuid
+          WHERE id = ANY(${ids(wishlistIds.slice(10, 16))}::uuid[])`);
+        await db.execute(sql`UPDATE product_comparisons SET site_id = ${sites[0]}::uuid
+          WHERE id = ANY(${ids(comparisonIds.slice(25, 35))}::uuid[])`);
         await db.execute(sql`DELETE FROM product_comparison_items WHERE id IN (
           SELECT DISTINCT ON (comparison_id, product_id) id FROM product_comparison_items
           WHERE comparison_id = ANY(${ids(comparisonIds.slice(30, 40))}::uuid[]) ORDER BY comparison_id, product_id, added_at)`);
