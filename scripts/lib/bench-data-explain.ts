@@ -17,13 +17,14 @@ import {
   sitesPerSessionFromRollupsQuery,
   topBundlesFromRollupsQuery,
   topCartProductsFromRollupsQuery,
+  topListProductsFromRollupsQuery,
 } from "../../src/modules/analytics/sql/rollups.ts";
 import { DEMO_COMPANY_ID } from "./demo-data.ts";
 
 type Builder = (p: ReturnType<typeof analyticsParams>) => SQL;
 
-const topWishlistProductsQuery: Builder = (p) => topListProductsQuery(WISHLISTS, p);
-const topComparedProductsQuery: Builder = (p) => topListProductsQuery(COMPARISONS, p);
+const topWishlistProductsQuery: Builder = (p) => topListProductsFromRollupsQuery(WISHLISTS, p);
+const topComparedProductsQuery: Builder = (p) => topListProductsFromRollupsQuery(COMPARISONS, p);
 
 /** The series as the endpoints read them: from the daily rollups (ROLLUP_SERIES in reports.ts). */
 const rollupCartSeries: Builder = cartSeriesFromRollupsQuery;
@@ -55,6 +56,12 @@ const ENDPOINT_QUERIES: Record<string, Record<string, Builder>> = {
   },
 };
 
+/** The raw-row queries the rollups replaced, timed for comparison (the endpoints no longer run them). */
+const REFERENCE_QUERIES: Record<string, Builder> = {
+  "wishlist top products from the raw rows": (p) => topListProductsQuery(WISHLISTS, p),
+  "comparison top products from the raw rows": (p) => topListProductsQuery(COMPARISONS, p),
+};
+
 /** median ms of each endpoint's queries, on their own and side by side (as the Worker runs them), over `days` days ending today */
 export async function explainAnalytics(databaseUrl: string, days = 366, runs = 5): Promise<void> {
   const today = new Date();
@@ -81,6 +88,10 @@ export async function explainAnalytics(databaseUrl: string, days = 366, runs = 5
       if (endpoint === "overview") overview = perQuery;
       const detail = Object.entries(perQuery).map(([name, ms]) => `${name} ${ms}`);
       console.log(`  ${endpoint.padEnd(20)} ${String(parallelMs).padStart(6)} ms side by side  (${detail.join(", ")})`);
+    }
+    for (const [name, builder] of Object.entries(REFERENCE_QUERIES)) {
+      const query = render(builder);
+      console.log(`  ${name}: ${await medianMs(runs, () => pool.query(query.sql, query.params))} ms`);
     }
     const [slowest] = Object.entries(overview).sort((a, b) => b[1] - a[1]);
     if (!slowest) return;

@@ -34,6 +34,8 @@ export const SESSION_STATE_DEPENDENT_MIGRATIONS = [
   "0006_privacy",
   "0007_analytics_rollups",
   "0008_analytics_rollup_triggers",
+  "0009_analytics_list_product_days",
+  "0010_analytics_list_product_triggers",
 ];
 const downFile = (tag: string) => `${MIGRATIONS_FOLDER}rollback/${tag}.down.sql`;
 const SESSION_STATE_DOWN_FILE = downFile(SESSION_STATE_MIGRATION);

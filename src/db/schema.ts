@@ -653,10 +653,10 @@ export const privacyRequests = pgTable(
 export type PrivacyRequest = typeof privacyRequests.$inferSelect;
 
 // ---------------------------------------------------------------------------------------------
-// Analytics rollups (migrations 0007, 0008). One row per company, site and UTC day (and currency,
+// Analytics rollups (migrations 0007–0010). One row per company, site and UTC day (and currency,
 // list kind or site scope) holding exactly what the analytics definitions
 // (src/modules/analytics/sql/definitions.ts) give for the raw rows of that day. Never written
-// by hand: triggers on the replicated tables (0008) record each (kind, company, day) a write
+// by hand: triggers on the replicated tables (0008, 0010) record each (kind, company, day) a write
 // touches in analytics_dirty_days, in the writer's own transaction, and
 // src/modules/analytics/sql/rollups.ts recomputes those days from the raw rows — in the
 // replication consumer's transaction, and before any analytics read for rows other writers
@@ -779,6 +779,35 @@ export const analyticsRankedDays = pgTable(
   (t) => [
     unique("analytics_ranked_days_list_company_id_day_scope_item_item2_key")
       .on(t.list, t.companyId, t.day, t.scope, t.item, t.item2)
+      .nullsNotDistinct(),
+  ],
+);
+
+/**
+ * The wishlists' and comparisons' top products (migrations 0009, 0010): per product, the lists
+ * that had an item of it added that day and those items. "In how many lists" is distinct over
+ * the whole range, so a list adding the same product (two variants) on several days must count
+ * once: each (list, product) added on `day` counts in the row of its previous add day of that
+ * product in the same list (`prevDay`, null for the first). Over [a, b], the lists are the rows
+ * with `prevDay` null or before a — exactly each (list, product)'s first add day in the range.
+ * A list counts on its own site (`siteId`), so sites add up to the company. docs/design.md §70.
+ */
+export const analyticsListProductDays = pgTable(
+  "analytics_list_product_days",
+  {
+    kind: text("kind").$type<"wishlist" | "comparison">().notNull(),
+    ...rollupKey(),
+    siteId: uuid("site_id"),
+    productId: uuid("product_id").notNull(),
+    prevDay: date("prev_day", { mode: "string" }),
+    /** lists that added the product that day, whose previous add of it was on prev_day */
+    lists: counter("lists"),
+    /** the items (variants) of the product those lists added that day */
+    items: counter("items"),
+  },
+  (t) => [
+    unique("analytics_list_product_days_key")
+      .on(t.kind, t.companyId, t.day, t.siteId, t.productId, t.prevDay)
       .nullsNotDistinct(),
   ],
 );

@@ -21,6 +21,7 @@ const UNDONE_BY_ROLLBACK = [...SESSION_STATE_MIGRATIONS, ...SESSION_STATE_DEPEND
 /** Dropped with the session tables: the replication dead letters describe their rows. */
 // newest first, the order the rollback drops them in
 const DEPENDENT_TABLES = [
+  "analytics_list_product_days",
   "analytics_ranked_days",
   "analytics_session_days",
   "analytics_list_days",

@@ -41,6 +41,7 @@ import {
   sitesPerSessionFromRollupsQuery,
   topBundlesFromRollupsQuery,
   topCartProductsFromRollupsQuery,
+  topListProductsFromRollupsQuery,
 } from "./sql/rollups";
 import {
   SESSION_COUNTERS,
@@ -69,6 +70,7 @@ export interface SeriesSource {
   discountUsage: typeof discountUsage;
   sitesPerSession: typeof sitesPerSession;
   sitePairs: typeof sitePairs;
+  topListProducts: typeof topListProducts;
 }
 
 export const RAW_SERIES: SeriesSource = {
@@ -84,6 +86,7 @@ export const RAW_SERIES: SeriesSource = {
   discountUsage,
   sitesPerSession,
   sitePairs,
+  topListProducts,
 };
 
 export const ROLLUP_SERIES: SeriesSource = {
@@ -96,6 +99,7 @@ export const ROLLUP_SERIES: SeriesSource = {
   discountUsage: (run, p) => discountUsage(run, p, discountUsageFromRollupsQuery),
   sitesPerSession: (run, p) => sitesPerSession(run, p, sitesPerSessionFromRollupsQuery),
   sitePairs: (run, p) => sitePairs(run, p, sitePairsFromRollupsQuery),
+  topListProducts: (run, t, p) => topListProducts(run, t, p, topListProductsFromRollupsQuery),
 };
 
 export async function overviewReport(
@@ -171,7 +175,10 @@ export async function wishlistReport(
   p: AnalyticsParams,
   source: SeriesSource = ROLLUP_SERIES,
 ): Promise<Body<WishlistAnalytics>> {
-  const [rows, top] = await Promise.all([source.listSeries(run, WISHLISTS, p), topListProducts(run, WISHLISTS, p)]);
+  const [rows, top] = await Promise.all([
+    source.listSeries(run, WISHLISTS, p),
+    source.topListProducts(run, WISHLISTS, p),
+  ]);
   return {
     wishlists: listSummary(rows),
     topProducts: top.map(({ lists, added, ...product }) => ({ ...product, wishlists: lists, itemsAdded: added })),
@@ -184,7 +191,10 @@ export async function comparisonReport(
   p: AnalyticsParams,
   source: SeriesSource = ROLLUP_SERIES,
 ): Promise<Body<ComparisonAnalytics>> {
-  const [rows, top] = await Promise.all([source.listSeries(run, COMPARISONS, p), topListProducts(run, COMPARISONS, p)]);
+  const [rows, top] = await Promise.all([
+    source.listSeries(run, COMPARISONS, p),
+    source.topListProducts(run, COMPARISONS, p),
+  ]);
   return {
     comparisons: listSummary(rows),
     topProducts: top.map(({ lists, added, ...product }) => ({ ...product, comparisons: lists, itemsAdded: added })),

@@ -3,7 +3,8 @@
 // definitions.ts (the reference, RAW_SERIES) — on the hand-computed fixtures, and on a
 // randomized data set before and after the writes that move figures between days and
 // statuses: status changes, re-sent and newer versions, lines replaced, rows deleted by jobs,
-// and batches through the replication consumer.
+// list items of one product added in several variants on several days, removed or moved, lists
+// moved to another site, and batches through the replication consumer.
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -97,6 +98,124 @@ describe("analytics rollups: exact on the hand-computed fixtures", () => {
           sql`SELECT count(*)::int AS n FROM analytics_dirty_days WHERE company_id = ${f.companyId}`,
         );
         expect(pending.rows[0]?.n).toBe(0);
+      });
+    },
+    SLOW,
+  );
+});
+
+describe("analytics rollups: a list's top products across variants and days, by hand", () => {
+  // Wishlist w1 (site A) adds product P as variants v1 on 04-01, v2 and v3 on 04-03, v4 on 04-06;
+  // w2 (site B) adds P once, on 04-03; comparison c1 (site A) adds P on 04-01 and 04-02.
+  const [v1, v2, v3, v4] = Array.from({ length: 4 }, () => crypto.randomUUID());
+  const P = crypto.randomUUID();
+  const w1 = crypto.randomUUID();
+  const w2 = crypto.randomUUID();
+  const c1 = crypto.randomUUID();
+  let companyId: string;
+  let sites: string[];
+
+  /** [lists, items] of P over the range (site), from the rollups, after refreshing them. */
+  const topOf = async (db: TestDb, startDate: string, endDate: string, siteId: string | null = null) => {
+    await refreshPendingRollups(db, companyId, 30_000);
+    const p = analyticsParams(companyId, siteId, { startDate, endDate }, "day");
+    const run = analyticsRunner(db, 30_000);
+    const [wishlist, comparison] = await Promise.all([wishlistReport(run, p), comparisonReport(run, p)]);
+    return {
+      wishlist: wishlist.topProducts.map((top) => [top.wishlists, top.itemsAdded]),
+      comparison: comparison.topProducts.map((top) => [top.comparisons, top.itemsAdded]),
+    };
+  };
+  const day = (date: string) => new Date(`${date}T12:00:00Z`);
+  const exactOn = (db: TestDb, ranges: [string, string][]) => expectExact(db, companyId, [null, ...sites], ranges);
+
+  beforeAll(async () => {
+    const company = await createCompany();
+    companyId = company.companyId;
+    sites = company.siteIds;
+    await withDatabase(async (db) => {
+      const list = (id: string, siteId: string | undefined) => ({
+        id,
+        companyId,
+        siteId: siteId ?? null,
+        sessionId: `s-${id}`,
+        createdAt: day("2025-04-01"),
+      });
+      await db.insert(wishlists).values([list(w1, sites[0]), list(w2, sites[1])]);
+      await db.insert(wishlistItems).values([
+        { wishlistId: w1, productId: P, variantId: v1, addedAt: day("2025-04-01") },
+        { wishlistId: w1, productId: P, variantId: v2, addedAt: day("2025-04-03") },
+        { wishlistId: w1, productId: P, variantId: v3, addedAt: new Date("2025-04-03T23:59:59Z") },
+        { wishlistId: w1, productId: P, variantId: v4, addedAt: day("2025-04-06") },
+        { wishlistId: w2, productId: P, addedAt: day("2025-04-03") },
+      ]);
+      await db.insert(productComparisons).values({ ...list(c1, sites[0]), expiresAt: day("2026-01-01") });
+      await db.insert(productComparisonItems).values([
+        { comparisonId: c1, productId: P, variantId: v1, position: 0, addedAt: day("2025-04-01") },
+        { comparisonId: c1, productId: P, variantId: v2, position: 1, addedAt: day("2025-04-02") },
+      ]);
+    });
+  }, SLOW);
+
+  it(
+    "counts each list once whatever number of days and variants it added in the range",
+    async () => {
+      await withDatabase(async (db) => {
+        expect(await topOf(db, "2025-04-01", "2025-04-06")).toEqual({ wishlist: [[2, 5]], comparison: [[1, 2]] });
+        expect(await topOf(db, "2025-04-02", "2025-04-06")).toEqual({ wishlist: [[2, 4]], comparison: [[1, 1]] });
+        expect(await topOf(db, "2025-04-03", "2025-04-03")).toEqual({ wishlist: [[2, 3]], comparison: [] });
+        expect(await topOf(db, "2025-04-04", "2025-04-06")).toEqual({ wishlist: [[1, 1]], comparison: [] });
+        expect(await topOf(db, "2025-04-01", "2025-04-02")).toEqual({ wishlist: [[1, 1]], comparison: [[1, 2]] });
+        // A list counts on its own site; the sites add up to the company.
+        expect((await topOf(db, "2025-04-01", "2025-04-06", sites[0])).wishlist).toEqual([[1, 4]]);
+        expect((await topOf(db, "2025-04-01", "2025-04-06", sites[1])).wishlist).toEqual([[1, 1]]);
+        await exactOn(db, [
+          ["2025-04-01", "2025-04-06"],
+          ["2025-04-02", "2025-04-05"],
+          ["2025-04-04", "2025-04-04"],
+        ]);
+      });
+    },
+    SLOW,
+  );
+
+  it(
+    "moves a later day under the right previous day when an earlier add is removed or moved",
+    async () => {
+      await withDatabase(async (db) => {
+        // 04-03's two variants go: 04-06 now follows 04-01, so w1 counts again from 04-02 on.
+        await db.execute(sql`DELETE FROM wishlist_items WHERE variant_id IN (${v2}::uuid, ${v3}::uuid)`);
+        expect((await topOf(db, "2025-04-02", "2025-04-06")).wishlist).toEqual([[2, 2]]);
+        // v1 moves to 04-05: 04-06 now follows 04-05, so w1 counts once in 04-05…04-06.
+        await db.execute(
+          sql`UPDATE wishlist_items SET added_at = '2025-04-05T08:00:00Z' WHERE variant_id = ${v1}::uuid`,
+        );
+        expect((await topOf(db, "2025-04-05", "2025-04-06")).wishlist).toEqual([[1, 2]]);
+        expect((await topOf(db, "2025-04-06", "2025-04-06")).wishlist).toEqual([[1, 1]]);
+        // A variant added before the others: every later day keeps its own previous day.
+        await db
+          .insert(wishlistItems)
+          .values({ wishlistId: w1, productId: P, variantId: v2, addedAt: day("2025-03-30") });
+        // The comparison's first variant moves to another product: c1 still lists P once, from 04-02.
+        await db.execute(sql`UPDATE product_comparison_items SET product_id = ${crypto.randomUUID()}::uuid
+          WHERE comparison_id = ${c1}::uuid AND variant_id = ${v1}::uuid`);
+        expect((await topOf(db, "2025-04-01", "2025-04-02")).comparison).toEqual([
+          [1, 1],
+          [1, 1],
+        ]);
+        await exactOn(db, [
+          ["2025-03-30", "2025-04-06"],
+          ["2025-03-31", "2025-04-05"],
+          ["2025-04-06", "2025-04-06"],
+        ]);
+        // The list deleted takes every day of its items with it.
+        await db.execute(sql`DELETE FROM wishlists WHERE id = ${w1}::uuid`);
+        expect((await topOf(db, "2025-03-30", "2025-04-06")).wishlist).toEqual([[1, 1]]);
+        // w2 moves to site A, and its items' figures with it.
+        await db.execute(sql`UPDATE wishlists SET site_id = ${sites[0]}::uuid WHERE id = ${w2}::uuid`);
+        expect((await topOf(db, "2025-03-30", "2025-04-06", sites[0])).wishlist).toEqual([[1, 1]]);
+        expect((await topOf(db, "2025-03-30", "2025-04-06", sites[1])).wishlist).toEqual([]);
+        await exactOn(db, [["2025-04-03", "2025-04-03"]]);
       });
     },
     SLOW,
@@ -199,31 +318,33 @@ describe(`analytics rollups: exact on a randomized data set (seed ${SEED})`, () 
           createdAt: instant(),
           ...extra,
         }));
+      // Up to three products a list, each in one to three variants (items), the later ones
+      // added up to 5 days after the first: a list adds one product on several days.
+      const listed = () =>
+        [...new Set(Array.from({ length: r.int(4) }, () => r.pick(products)))].flatMap((productId) => {
+          const first = instant().getTime();
+          return Array.from({ length: 1 + r.int(3) }, (_, index) => ({
+            productId,
+            variantId: index === 0 && r.next() < 0.5 ? null : uuid(),
+            addedAt: new Date(first + (index === 0 ? 0 : r.int(6 * 86_400) * 1000)),
+          }));
+        });
       const wishlistRows = lists(50);
       await db.insert(wishlists).values(wishlistRows);
       wishlistIds = wishlistRows.map((row) => row.id);
-      await db.insert(wishlistItems).values(
-        wishlistRows.flatMap((list) =>
-          [...new Set(Array.from({ length: r.int(4) }, () => r.pick(products)))].map((productId) => ({
-            wishlistId: list.id,
-            productId,
-            addedAt: instant(),
-          })),
-        ),
-      );
+      await db
+        .insert(wishlistItems)
+        .values(wishlistRows.flatMap((list) => listed().map((item) => ({ ...item, wishlistId: list.id }))));
       const comparisonRows = lists(40, { expiresAt: new Date("2026-01-01T00:00:00Z") });
       await db.insert(productComparisons).values(comparisonRows as never);
       comparisonIds = comparisonRows.map((row) => row.id);
-      await db.insert(productComparisonItems).values(
-        comparisonRows.flatMap((list) =>
-          [...new Set(Array.from({ length: r.int(4) }, () => r.pick(products)))].map((productId, position) => ({
-            comparisonId: list.id,
-            productId,
-            position,
-            addedAt: instant(),
-          })),
-        ),
-      );
+      await db
+        .insert(productComparisonItems)
+        .values(
+          comparisonRows.flatMap((list) =>
+            listed().map((item, position) => ({ ...item, comparisonId: list.id, position })),
+          ),
+        );
       const sessionRows = Array.from({ length: 80 }, () => {
         const origin = r.next() < 0.1 ? null : r.pick(sites);
         const visited = [...new Set([origin, ...sites.filter(() => r.next() < 0.4)].filter((site) => site !== null))];
@@ -281,6 +402,29 @@ describe(`analytics rollups: exact on a randomized data set (seed ${SEED})`, () 
         WHERE id = ANY(${`{${wishlistIds.slice(8, 20).join(",")}}`}::uuid[])`);
         await db.execute(sql`UPDATE wishlist_items SET added_at = added_at - interval '2 days'
         WHERE wishlist_id = ANY(${`{${wishlistIds.slice(20, 30).join(",")}}`}::uuid[])`);
+        // A list's product: its first added variant removed, a variant added days before the
+        // others, variants moved to later days or to another product (each shifts the day that
+        // follows it, in the top products' rollup).
+        const ids = (list: string[]) => `{${list.join(",")}}`;
+        await db.execute(sql`DELETE FROM wishlist_items WHERE id IN (
+          SELECT DISTINCT ON (wishlist_id, product_id) id FROM wishlist_items
+          WHERE wishlist_id = ANY(${ids(wishlistIds.slice(30, 40))}::uuid[]) ORDER BY wishlist_id, product_id, added_at)`);
+        await db.execute(sql`INSERT INTO wishlist_items (wishlist_id, product_id, variant_id, added_at)
+          SELECT DISTINCT ON (wishlist_id, product_id) wishlist_id, product_id, gen_random_uuid(), added_at - interval '3 days'
+          FROM wishlist_items WHERE wishlist_id = ANY(${ids(wishlistIds.slice(40, 50))}::uuid[])
+          ORDER BY wishlist_id, product_id, added_at`);
+        await db.execute(sql`UPDATE product_comparison_items SET added_at = added_at + interval '4 days'
+          WHERE variant_id IS NOT NULL AND comparison_id = ANY(${ids(comparisonIds.slice(10, 25))}::uuid[])`);
+        await db.execute(sql`UPDATE product_comparison_items SET product_id = ${products[0]}::uuid
+          WHERE variant_id IS NOT NULL AND comparison_id = ANY(${ids(comparisonIds.slice(20, 30))}::uuid[])`);
+        // Lists moved to another site take their items' figures with them.
+        await db.execute(sql`UPDATE wishlists SET site_id = ${sites[1]}::uuid
+          WHERE id = ANY(${ids(wishlistIds.slice(10, 16))}::uuid[])`);
+        await db.execute(sql`UPDATE product_comparisons SET site_id = ${sites[0]}::uuid
+          WHERE id = ANY(${ids(comparisonIds.slice(25, 35))}::uuid[])`);
+        await db.execute(sql`DELETE FROM product_comparison_items WHERE id IN (
+          SELECT DISTINCT ON (comparison_id, product_id) id FROM product_comparison_items
+          WHERE comparison_id = ANY(${ids(comparisonIds.slice(30, 40))}::uuid[]) ORDER BY comparison_id, product_id, added_at)`);
         await db.execute(sql`UPDATE cross_site_sessions SET status = 'EXPIRED', sites_visited = '[]'::jsonb
         WHERE id = ANY(${`{${sessionIds.slice(0, 20).join(",")}}`}::uuid[])`);
         await db.execute(

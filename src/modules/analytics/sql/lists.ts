@@ -1,6 +1,6 @@
 // Wishlist and comparison queries, one set for both (their tables have the same shape): the
 // zero-filled series (lists created and shared, items added) and the most listed products.
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { nullableText, toNumber } from "../metrics.ts";
 import type { AnalyticsParams } from "../range.ts";
 import {
@@ -83,8 +83,14 @@ export interface ListProduct {
   added: number;
 }
 
-export async function topListProducts(run: Run, t: ListTables, p: AnalyticsParams): Promise<ListProduct[]> {
-  const rows = await run<Record<string, unknown>>(topListProductsQuery(t, p));
+/** `query`: the raw rows (the reference) by default, or the same rows from the rollups (sql/rollups.ts). */
+export async function topListProducts(
+  run: Run,
+  t: ListTables,
+  p: AnalyticsParams,
+  query: (t: ListTables, p: AnalyticsParams) => SQL = topListProductsQuery,
+): Promise<ListProduct[]> {
+  const rows = await run<Record<string, unknown>>(query(t, p));
   return rows.map((row) => ({
     productId: String(row.product_id),
     sku: nullableText(row.sku),
