@@ -142,7 +142,34 @@ export async function runJob(job: Job, env: Env, now: Date, budget: Budget, fiel
   };
   if (outcome === "error") log.error("job finished", summary);
   else log.info("job finished", summary);
+  metric(env, summary, typeof fields.cron === "string" ? fields.cron : "");
   return summary;
+}
+
+/**
+ * One data point per job run in the metrics dataset (docs/operations.md, "Scheduled jobs"):
+ * index1 `jobs`; blob1 the job, blob2 the outcome, blob3 the cron; double1 duration (ms),
+ * double2 selected, double3 changed, double4 skipped, double5 failed, double6 1 when the
+ * budget ran out.
+ */
+function metric(env: Env, summary: JobSummary, cron: string): void {
+  try {
+    env.METRICS?.writeDataPoint({
+      indexes: ["jobs"],
+      blobs: [summary.job, summary.outcome, cron],
+      doubles: [
+        summary.durationMs,
+        summary.selected,
+        summary.changed,
+        summary.skipped,
+        summary.failed,
+        summary.budgetExhausted ? 1 : 0,
+      ],
+    });
+  } catch (error) {
+    // A metric is never worth failing the run for; the summary line has the same counts.
+    createLogger({ component: "jobs", job: summary.job }).warn("job metric not written", { error });
+  }
 }
 
 /**
@@ -174,6 +201,19 @@ async function tryJobLock(pool: Pool, job: string): Promise<(() => Promise<void>
       client.release(error instanceof Error ? error : true);
     }
   };
+}
+
+/**
+ * Runs `work` with at most `calls` of the job's call budget (the safety nets' small budget);
+ * running out of it counts as the job's budget running out.
+ */
+export async function withCallCap(ctx: JobContext, calls: number, work: (ctx: JobContext) => Promise<void>) {
+  const budget = new Budget(calls, ctx.budget.deadline, ctx.budget);
+  try {
+    await work({ ...ctx, budget });
+  } finally {
+    if (budget.exhausted) ctx.budget.exhausted = true;
+  }
 }
 
 /** Counts one skipped candidate under its reason, for the summary line. */

@@ -21,16 +21,16 @@ export const CRONS = {
 const JOBS_BY_CRON: Record<string, Job[]> = {
   [CRONS.hourly]: [markAbandonedCarts],
   [CRONS.daily]: [cleanupExpiredSessions],
-  // The job with the largest backlog (comparisons) last, so it also gets what the others
-  // leave of the budget; VACUUM after the deletes, so it reclaims their space.
+  // Set-based deletes first, then the archive (the one weekly job with calls: an R2 write per
+  // chunk); VACUUM after all of them, so it reclaims their space.
   [CRONS.weekly]: [applyRetention, archiveConvertedCarts, purgeOldComparisons, vacuumAnalyze],
 };
 
 /**
  * Per invocation: at most this many subrequests (Durable Object calls + R2 operations),
  * below the platform's per-invocation subrequest limit (1,000 on the paid plan's classic
- * limits) with room for the Postgres WebSockets and the cursor objects. At 50 calls in
- * flight that is ~16 rounds of calls: seconds, far inside the time budget.
+ * limits) with room for the Postgres WebSockets and the cursor objects. The safety nets take
+ * at most SAFETY_NET_CALL_BUDGET of it; the archive one R2 write per chunk.
  */
 export const DEFAULT_CALL_BUDGET = 800;
 /** No new work starts after this much wall time (Cron Triggers get 15 minutes). */

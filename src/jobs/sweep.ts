@@ -5,6 +5,13 @@
 import type { LogFields } from "../lib/logger";
 import type { JobContext } from "./runtime";
 
+/**
+ * Calls one safety-net run may make (hourly abandonment, daily expiry): sessions run their
+ * own lifecycle on their alarms, so the nets only nudge the few whose alarm evidently failed.
+ * Not a share of the sessions: a backlog drains at this rate, run after run.
+ */
+export const SAFETY_NET_CALL_BUDGET = 200;
+
 /** Rows per page: one candidate query per page. */
 export const PAGE_SIZE = 500;
 /** Calls in flight at once. */
