@@ -3,11 +3,13 @@
 // still live well past their expiry — carts ACTIVE or ABANDONED, cross_site_sessions ACTIVE,
 // `expires_at` more than EXPIRY_GRACE_MS ago — and nudges their sessions, at most
 // SAFETY_NET_CALL_BUDGET per run. Each session's Durable Object re-checks its own activity,
-// replicates its final state and clears itself (docs/design.md, "Lifecycle jobs").
+// replicates its final state and clears itself (docs/design.md, "Lifecycle jobs"). Rows that
+// name no session are expired set-based (expire-unreachable-rows.ts).
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { carts, crossSiteSessions } from "../db/schema";
 import { sessionStub } from "../session-client";
 import { sessionObjectName } from "../session-client/address";
+import { expireUnreachableRows } from "./expire-unreachable-rows";
 import { DEFAULT_CART_EXPIRATION_DAYS } from "./mark-abandoned-carts";
 import { addressIn } from "./replica-rows";
 import type { Job, JobContext } from "./runtime";
@@ -46,7 +48,11 @@ type ExpireResult = { expired: boolean; reason?: string };
 
 export const cleanupExpiredSessions: Job = {
   name: "cleanupExpiredSessions",
-  run: (ctx: JobContext) => withCallCap(ctx, SAFETY_NET_CALL_BUDGET, expireOverdue),
+  run: async (ctx: JobContext) => {
+    // First the rows no session can be reached for (set-based), so the sweep reads only the rest.
+    await expireUnreachableRows(ctx, new Date(ctx.now.getTime() - EXPIRY_GRACE_MS).toISOString());
+    await withCallCap(ctx, SAFETY_NET_CALL_BUDGET, expireOverdue);
+  },
 };
 
 function expireOverdue(ctx: JobContext): Promise<void> {

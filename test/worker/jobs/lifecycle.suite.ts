@@ -222,6 +222,34 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
     expect(await cartStatuses([shopper])).toEqual(["EXPIRED"]);
   });
 
+  it("expires, set-based, overdue rows that name no session (as an erasure leaves them)", async () => {
+    const company = await createJobCompany(1);
+    const row = (expiresAt: Date) => ({
+      id: crypto.randomUUID(),
+      companyId: company.companyId,
+      siteId: company.siteIds[0],
+      sessionId: crypto.randomUUID(),
+      currency: "USD",
+      itemCount: 1,
+      status: "ACTIVE" as const,
+      expiresAt,
+      lastActivityAt: new Date(expiresAt.getTime() - DAY_MS),
+    });
+    const overdue = row(new Date(Date.now() - 2 * DAY_MS));
+    const withinGrace = row(new Date(Date.now() - 12 * HOUR_MS));
+    await withDatabase((db) => db.insert(carts).values([overdue, withinGrace]));
+
+    const run = await runCron(CRONS.daily, new Date());
+    expect(counts(run.cleanupExpiredSessions)).toMatchObject({ selected: 1, changed: 1, failed: 0 });
+    expect(run.cleanupExpiredSessions?.unreachableRowsExpired).toBe(1);
+    expect((await cartRow(overdue.id))?.status).toBe("EXPIRED");
+    expect((await cartRow(withinGrace.id))?.status).toBe("ACTIVE");
+    // Idempotent.
+    expect((await runCron(CRONS.daily, new Date())).cleanupExpiredSessions?.unreachableRowsExpired).toBe(0);
+    // Only the status: the version stays, so whatever is replicated later still lands.
+    expect((await cartRow(overdue.id))?.version).toBe(0);
+  });
+
   it("keeps a session that was active after Postgres last saw it", async () => {
     const company = await createJobCompany(1);
     const shopper = await guestWithItems(company, 1);
