@@ -18,8 +18,13 @@ import type { Keyset } from "./batches";
 import type { Job, JobContext } from "./runtime";
 
 export const CONVERTED_CART_RETENTION_YEARS = 2;
-/** Carts per page (one keyset query); a page makes one chunk per company and day in it. */
-export const ARCHIVE_PAGE_SIZE = 500;
+/**
+ * Carts per page (one keyset query); a page makes one chunk per company and day in it, so a
+ * chunk holds at most this many carts (a few MB of NDJSON). Measured on the 1M-cart data set,
+ * 500 made chunks of ~150 carts and spent the 800 R2 writes on 118k carts; 2,000 makes about a
+ * day's carts of a company per chunk.
+ */
+export const ARCHIVE_PAGE_SIZE = 2000;
 
 /** Where a company's archived carts are: objects below it (a privacy request reads them all). */
 export const archivePrefix = (companyId: string) => `converted-carts/${companyId}/`;
