@@ -14,7 +14,7 @@ import { DEFAULT_CART_EXPIRATION_DAYS } from "./mark-abandoned-carts";
 import { addressIn } from "./replica-rows";
 import type { Job, JobContext } from "./runtime";
 import { skip, withCallCap } from "./runtime";
-import { type KeysetBounds, SAFETY_NET_CALL_BUDGET, sweep } from "./sweep";
+import { type KeysetBounds, sweep } from "./sweep";
 
 /**
  * How long past `expires_at` before the net steps in: a day. The session's alarm expires it on
@@ -51,7 +51,7 @@ export const cleanupExpiredSessions: Job = {
   run: async (ctx: JobContext) => {
     // First the rows no session can be reached for (set-based), so the sweep reads only the rest.
     await expireUnreachableRows(ctx, new Date(ctx.now.getTime() - EXPIRY_GRACE_MS).toISOString());
-    await withCallCap(ctx, SAFETY_NET_CALL_BUDGET, expireOverdue);
+    await withCallCap(ctx, ctx.safetyNetCalls, expireOverdue);
   },
 };
 

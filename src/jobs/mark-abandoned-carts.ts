@@ -8,7 +8,7 @@ import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { carts, sites } from "../db/schema";
 import { addressable, byId, sessionOf, withinBounds } from "./replica-rows";
 import { daysBefore, type Job, type JobContext, skip, withCallCap } from "./runtime";
-import { SAFETY_NET_CALL_BUDGET, sweep } from "./sweep";
+import { sweep } from "./sweep";
 
 /** The sites table's default, for carts whose site row is gone. */
 export const DEFAULT_CART_EXPIRATION_DAYS = 30;
@@ -22,7 +22,7 @@ export const ABANDON_GRACE_MS = 6 * 3_600_000;
 export const markAbandonedCarts: Job = {
   name: "markAbandonedCarts",
   run: (ctx: JobContext) =>
-    withCallCap(ctx, SAFETY_NET_CALL_BUDGET, (ctx) => {
+    withCallCap(ctx, ctx.safetyNetCalls, (ctx) => {
       const expirationDays = sql<number>`coalesce(${sites.cartExpirationDays}, ${DEFAULT_CART_EXPIRATION_DAYS})`;
       const dueBefore = new Date(ctx.now.getTime() - ABANDON_GRACE_MS);
       return sweep(ctx, {

@@ -5,6 +5,7 @@ import { type Database, openDatabase } from "../db/client";
 import { loadConfig } from "../lib/config";
 import { errorFields } from "../lib/error-fields";
 import { createLogger, type LogFields, type Logger } from "../lib/logger";
+import { SAFETY_NET_CALL_BUDGET } from "./sweep";
 
 export interface Counts {
   /** candidates the run took on (and paid for, where a call was needed) */
@@ -25,6 +26,8 @@ export interface JobContext {
   now: Date;
   log: Logger;
   budget: Budget;
+  /** The most calls a safety net may make in this run (SAFETY_NET_CALL_BUDGET, within `budget`). */
+  safetyNetCalls: number;
   counts: Counts;
   /** Job-specific fields for the summary line (e.g. why candidates were skipped). */
   extra: Record<string, unknown>;
@@ -105,7 +108,14 @@ export class Budget {
  * same job finds it taken and does nothing), runs, and logs one summary line. A job that
  * throws is logged and reported as `error`; it never stops the jobs after it.
  */
-export async function runJob(job: Job, env: Env, now: Date, budget: Budget, fields: LogFields): Promise<JobSummary> {
+export async function runJob(
+  job: Job,
+  env: Env,
+  now: Date,
+  budget: Budget,
+  fields: LogFields,
+  safetyNetCalls = SAFETY_NET_CALL_BUDGET,
+): Promise<JobSummary> {
   const started = Date.now();
   const log = createLogger({ component: "jobs", job: job.name, ...fields });
   const counts: Counts = { selected: 0, changed: 0, skipped: 0, failed: 0 };
@@ -120,7 +130,18 @@ export async function runJob(job: Job, env: Env, now: Date, budget: Budget, fiel
       outcome = "locked";
     } else {
       try {
-        await job.run({ job: job.name, env, db: database.db, pool: database.pool, now, log, budget, counts, extra });
+        await job.run({
+          job: job.name,
+          env,
+          db: database.db,
+          pool: database.pool,
+          now,
+          log,
+          budget,
+          safetyNetCalls,
+          counts,
+          extra,
+        });
       } finally {
         await unlock();
       }

@@ -140,6 +140,21 @@ describe("markAbandonedCarts (hourly)", { timeout: 60_000 }, () => {
     ).toMatchObject({ selected: 0, changed: 0 });
   });
 
+  it("makes at most SAFETY_NET_CALL_BUDGET calls a run, however much of JOBS_CALL_BUDGET is left", async () => {
+    const company = await createJobCompany(1);
+    const shoppers = [await guestWithItems(company), await guestWithItems(company), await guestWithItems(company)];
+    const at = daysFromNow(2);
+    const budgets = { JOBS_CALL_BUDGET: "800", SAFETY_NET_CALL_BUDGET: "2" } as Partial<Env>;
+
+    const first = await runCron(CRONS.hourly, at, budgets);
+    expect(counts(first.markAbandonedCarts)).toMatchObject({ selected: 2, changed: 2, budgetExhausted: true });
+    await flush(...shoppers);
+    const second = await runCron(CRONS.hourly, at, budgets);
+    expect(counts(second.markAbandonedCarts)).toMatchObject({ selected: 1, changed: 1, budgetExhausted: false });
+    await flush(...shoppers);
+    expect(await cartStatuses(shoppers)).toEqual(["ABANDONED", "ABANDONED", "ABANDONED"]);
+  });
+
   it("is safe to trigger twice at the same time: each cart changes once", async () => {
     const company = await createJobCompany(1);
     const shoppers = [await guestWithItems(company), await guestWithItems(company), await guestWithItems(company)];

@@ -5,7 +5,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { Database } from "../../../src/db/client";
 import { Budget, type JobContext, withCallCap } from "../../../src/jobs/runtime";
-import { forEachLimited, type KeysetBounds, sweep } from "../../../src/jobs/sweep";
+import { forEachLimited, type KeysetBounds, SAFETY_NET_CALL_BUDGET, sweep } from "../../../src/jobs/sweep";
 import { createLogger } from "../../../src/lib/logger";
 
 /** Ten uuids in ascending order. */
@@ -21,6 +21,7 @@ function context(job: string, calls: number): JobContext {
     now: new Date(),
     log: createLogger({ test: "sweep" }),
     budget: new Budget(calls, Date.now() + 60_000),
+    safetyNetCalls: SAFETY_NET_CALL_BUDGET,
     counts: { selected: 0, changed: 0, skipped: 0, failed: 0 },
     extra: {},
   };

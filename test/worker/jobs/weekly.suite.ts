@@ -245,6 +245,7 @@ describe("applyRetention in keyset batches", { timeout: 120_000 }, () => {
       now: new Date(),
       log: createLogger({ test: "retention" }),
       budget: new BatchesOnly(1),
+      safetyNetCalls: 0,
       counts: { selected: 0, changed: 0, skipped: 0, failed: 0 },
       extra: {},
     };
