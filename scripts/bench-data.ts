@@ -9,6 +9,11 @@
 //   npm run bench:data -- --explain-only    only the timings and the plan, on data already loaded
 //   npm run bench:data -- --days 30         range of the timings (default 366, ending today)
 //   npm run bench:data -- --clean           delete the bench rows and stop
+//   npm run bench:data -- --jobs            load, then run each cron (hourly, daily, weekly) once through a
+//                                           throw-away `wrangler dev` and print every job's summary and ms
+//   npm run bench:data -- --jobs-only       only the cron runs, on the data already loaded (the jobs delete
+//                                           what is due: a second run at the same time finds nothing)
+//   npm run bench:data -- --jobs-only --jobs-at 731   the crons as if it were 731 days later
 //
 // The database is DATABASE_URL, else the one in .dev.vars (written by `npm run dev`) when it
 // answers, else the embedded one `npm run dev` uses, started here for the run. It is migrated
@@ -17,6 +22,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { refreshAllRollups } from "./lib/analytics-rollups.ts";
 import { explainAnalytics } from "./lib/bench-data-explain.ts";
+import { timeJobs } from "./lib/bench-data-jobs.ts";
 import { benchCounts, deleteBenchData, loadBenchData } from "./lib/bench-data-load.ts";
 import { devVarsDatabaseUrl } from "./lib/database-url.ts";
 import { seedDemoData } from "./lib/demo-data.ts";
@@ -33,24 +39,35 @@ async function main(): Promise<void> {
       explain: { type: "boolean", default: false },
       "explain-only": { type: "boolean", default: false },
       clean: { type: "boolean", default: false },
+      jobs: { type: "boolean", default: false },
+      "jobs-only": { type: "boolean", default: false },
+      "jobs-at": { type: "string", default: "0" },
     },
   });
   const carts = Number(values.carts);
   const days = Number(values.days);
   if (!Number.isInteger(carts) || carts < 1) throw new Error(`--carts ${values.carts} is not a positive integer`);
   if (!Number.isInteger(days) || days < 1 || days > 366) throw new Error(`--days ${values.days} is not 1–366`);
+  const jobsAt = Number(values["jobs-at"]);
+  if (!Number.isFinite(jobsAt)) throw new Error(`--jobs-at ${values["jobs-at"]} is not a number of days`);
+  // The cron runs need a Worker, and the Worker reaches Postgres through the WebSocket proxy.
+  const jobs = values.jobs || values["jobs-only"];
 
   // DATABASE_URL, else the one in .dev.vars when it answers (a running `npm run dev`), else the
   // embedded one `npm run dev` uses, started here for the run.
   let databaseUrl = process.env.DATABASE_URL || devVarsDatabaseUrl();
   if (databaseUrl && (await answers(databaseUrl))) {
     console.log(`database: ${redact(databaseUrl)}`);
-    await migrateDatabase(databaseUrl);
-    await seedDemoData(databaseUrl);
+    if (jobs) {
+      stack = await startStack({ databaseUrl, ownProcess: true });
+    } else {
+      await migrateDatabase(databaseUrl);
+      await seedDemoData(databaseUrl);
+    }
   } else if (process.env.DATABASE_URL) {
     throw new Error(`DATABASE_URL (${redact(process.env.DATABASE_URL)}) does not answer`);
   } else {
-    stack = await startStack({ ...devDatabase(), proxy: false, ownProcess: true });
+    stack = await startStack({ ...devDatabase(), proxy: jobs, ownProcess: true });
     databaseUrl = stack.databaseUrl;
   }
 
@@ -62,7 +79,7 @@ async function main(): Promise<void> {
       console.log(await benchCounts(client));
       return;
     }
-    if (!values["explain-only"]) {
+    if (!values["explain-only"] && !values["jobs-only"]) {
       const started = performance.now();
       const counts = await loadBenchData(client, carts);
       console.log(`\nbench data loaded in ${((performance.now() - started) / 1000).toFixed(1)} s:`);
@@ -79,6 +96,7 @@ async function main(): Promise<void> {
       console.log("");
       await explainAnalytics(databaseUrl, days);
     }
+    if (jobs && stack) await timeJobs(stack, client, jobsAt);
   } finally {
     await client.end();
   }

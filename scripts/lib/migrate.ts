@@ -22,6 +22,8 @@ export const SESSION_STATE_MIGRATIONS = [
   "0002_analytics_indexes",
   // Only widens money columns of carts, cart_items and saved_cart_items to bigint.
   "0003_cart_money_bigint",
+  // Only indexes on carts, cross_site_sessions and product_comparisons (the lifecycle jobs').
+  "0011_lifecycle_job_indexes",
 ];
 /**
  * Later migrations whose objects only make sense with the session-state tables (the replication

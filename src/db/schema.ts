@@ -339,6 +339,10 @@ export const carts = pgTable(
     uniqueIndex("carts_session_token_hash_key").on(t.sessionTokenHash),
     index("carts_visitor_id_idx").on(t.visitorId),
     index("carts_status_expires_at_idx").on(t.status, t.expiresAt),
+    // Lifecycle jobs (migration 0011; src/jobs): retention's keyset over abandoned carts and the
+    // archive's over converted ones, each reading only the rows due.
+    index("carts_abandoned_at_id_idx").on(t.abandonedAt, t.id).where(sql`status IN ('ABANDONED', 'EXPIRED')`),
+    index("carts_converted_at_id_idx").on(t.convertedAt, t.id).where(sql`status = 'CONVERTED'`),
     index("carts_company_id_site_id_status_idx").on(t.companyId, t.siteId, t.status),
     // An order converts one cart only (conversion is idempotent per order).
     uniqueIndex("carts_company_id_order_id_key").on(t.companyId, t.orderId),
@@ -445,6 +449,8 @@ export const productComparisons = pgTable(
     ...shareableListIndexes("product_comparisons", t),
     index("product_comparisons_company_id_customer_id_idx").on(t.companyId, t.customerId),
     index("product_comparisons_expires_at_idx").on(t.expiresAt),
+    // The weekly purge's keyset (migration 0011): only the rows past 90 days are read.
+    index("product_comparisons_created_at_id_idx").on(t.createdAt, t.id),
   ],
 );
 
@@ -469,6 +475,12 @@ export const productComparisonItems = pgTable(
     index("product_comparison_items_added_at_idx").on(t.addedAt),
   ],
 );
+
+/**
+ * When an ended cross-site session ended (retention counts from it): its merge or expiry, else
+ * its last update. Plain SQL over the row's own columns, so an index can be built on it.
+ */
+export const ENDED_AT = sql.raw("coalesce(CASE WHEN status = 'MERGED' THEN merged_at ELSE expired_at END, updated_at)");
 
 export const crossSiteSessions = pgTable(
   "cross_site_sessions",
@@ -499,6 +511,13 @@ export const crossSiteSessions = pgTable(
     index("cross_site_sessions_expires_at_idx").on(t.expiresAt),
     // Analytics (migration 0002): a company's sessions by creation time.
     index("cross_site_sessions_company_id_created_at_idx").on(t.companyId, t.createdAt),
+    // Lifecycle jobs (migration 0011; src/jobs): retention's keyset over ended sessions by the
+    // time they ended, and the safety net's ACTIVE sessions past expiry. Each reads only the
+    // rows due, however many sessions are live.
+    index("cross_site_sessions_ended_at_id_idx")
+      .on(sql`(${ENDED_AT})`, t.id)
+      .where(sql`status IN ('EXPIRED', 'MERGED')`),
+    index("cross_site_sessions_active_expires_at_idx").on(t.expiresAt).where(sql`status = 'ACTIVE'`),
   ],
 );
 

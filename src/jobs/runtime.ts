@@ -5,6 +5,7 @@ import { type Database, openDatabase } from "../db/client";
 import { loadConfig } from "../lib/config";
 import { errorFields } from "../lib/error-fields";
 import { createLogger, type LogFields, type Logger } from "../lib/logger";
+import { SAFETY_NET_CALL_BUDGET } from "./sweep";
 
 export interface Counts {
   /** candidates the run took on (and paid for, where a call was needed) */
@@ -25,6 +26,8 @@ export interface JobContext {
   now: Date;
   log: Logger;
   budget: Budget;
+  /** The most calls a safety net may make in this run (SAFETY_NET_CALL_BUDGET, within `budget`). */
+  safetyNetCalls: number;
   counts: Counts;
   /** Job-specific fields for the summary line (e.g. why candidates were skipped). */
   extra: Record<string, unknown>;
@@ -105,7 +108,14 @@ export class Budget {
  * same job finds it taken and does nothing), runs, and logs one summary line. A job that
  * throws is logged and reported as `error`; it never stops the jobs after it.
  */
-export async function runJob(job: Job, env: Env, now: Date, budget: Budget, fields: LogFields): Promise<JobSummary> {
+export async function runJob(
+  job: Job,
+  env: Env,
+  now: Date,
+  budget: Budget,
+  fields: LogFields,
+  safetyNetCalls = SAFETY_NET_CALL_BUDGET,
+): Promise<JobSummary> {
   const started = Date.now();
   const log = createLogger({ component: "jobs", job: job.name, ...fields });
   const counts: Counts = { selected: 0, changed: 0, skipped: 0, failed: 0 };
@@ -120,7 +130,18 @@ export async function runJob(job: Job, env: Env, now: Date, budget: Budget, fiel
       outcome = "locked";
     } else {
       try {
-        await job.run({ job: job.name, env, db: database.db, pool: database.pool, now, log, budget, counts, extra });
+        await job.run({
+          job: job.name,
+          env,
+          db: database.db,
+          pool: database.pool,
+          now,
+          log,
+          budget,
+          safetyNetCalls,
+          counts,
+          extra,
+        });
       } finally {
         await unlock();
       }
@@ -142,7 +163,34 @@ export async function runJob(job: Job, env: Env, now: Date, budget: Budget, fiel
   };
   if (outcome === "error") log.error("job finished", summary);
   else log.info("job finished", summary);
+  metric(env, summary, typeof fields.cron === "string" ? fields.cron : "");
   return summary;
+}
+
+/**
+ * One data point per job run in the metrics dataset (docs/operations.md, "Scheduled jobs"):
+ * index1 `jobs`; blob1 the job, blob2 the outcome, blob3 the cron; double1 duration (ms),
+ * double2 selected, double3 changed, double4 skipped, double5 failed, double6 1 when the
+ * budget ran out.
+ */
+function metric(env: Env, summary: JobSummary, cron: string): void {
+  try {
+    env.METRICS?.writeDataPoint({
+      indexes: ["jobs"],
+      blobs: [summary.job, summary.outcome, cron],
+      doubles: [
+        summary.durationMs,
+        summary.selected,
+        summary.changed,
+        summary.skipped,
+        summary.failed,
+        summary.budgetExhausted ? 1 : 0,
+      ],
+    });
+  } catch (error) {
+    // A metric is never worth failing the run for; the summary line has the same counts.
+    createLogger({ component: "jobs", job: summary.job }).warn("job metric not written", { error });
+  }
 }
 
 /**
@@ -174,6 +222,19 @@ async function tryJobLock(pool: Pool, job: string): Promise<(() => Promise<void>
       client.release(error instanceof Error ? error : true);
     }
   };
+}
+
+/**
+ * Runs `work` with at most `calls` of the job's call budget (the safety nets' small budget);
+ * running out of it counts as the job's budget running out.
+ */
+export async function withCallCap(ctx: JobContext, calls: number, work: (ctx: JobContext) => Promise<void>) {
+  const budget = new Budget(calls, ctx.budget.deadline, ctx.budget);
+  try {
+    await work({ ...ctx, budget });
+  } finally {
+    if (budget.exhausted) ctx.budget.exhausted = true;
+  }
 }
 
 /** Counts one skipped candidate under its reason, for the summary line. */

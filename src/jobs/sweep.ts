@@ -5,6 +5,15 @@
 import type { LogFields } from "../lib/logger";
 import type { JobContext } from "./runtime";
 
+/**
+ * Calls one safety-net run may make (hourly abandonment, daily expiry) unless the variable
+ * SAFETY_NET_CALL_BUDGET says otherwise: sessions run their own lifecycle on their alarms, so
+ * the nets only nudge the few whose alarm evidently failed. Not a share of the sessions: a
+ * backlog drains at this rate, run after run (raise it for a while to drain one faster; the
+ * invocation's JOBS_CALL_BUDGET still bounds it).
+ */
+export const SAFETY_NET_CALL_BUDGET = 200;
+
 /** Rows per page: one candidate query per page. */
 export const PAGE_SIZE = 500;
 /** Calls in flight at once. */

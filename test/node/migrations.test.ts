@@ -17,7 +17,8 @@ import {
 } from "../../scripts/lib/migrate.ts";
 
 /** Every migration after the catalog: the rollback undoes all of them, and migrate re-applies them. */
-const UNDONE_BY_ROLLBACK = [...SESSION_STATE_MIGRATIONS, ...SESSION_STATE_DEPENDENT_MIGRATIONS];
+// in journal order (0011, indexes only, is a session-state migration after the dependent ones)
+const UNDONE_BY_ROLLBACK = [...SESSION_STATE_MIGRATIONS, ...SESSION_STATE_DEPENDENT_MIGRATIONS].sort();
 /** Dropped with the session tables: the replication dead letters describe their rows. */
 // newest first, the order the rollback drops them in
 const DEPENDENT_TABLES = [

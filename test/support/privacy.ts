@@ -150,14 +150,26 @@ export function companyTotals(companyId: string) {
   });
 }
 
-/** An archive object of the company's converted carts with these carts (as the weekly job writes them). */
-export async function archiveCarts(companyId: string, day: string, carts: Record<string, unknown>[]) {
+/**
+ * An archive object of the company's converted carts with these carts: a day object as the
+ * weekly job wrote them before chunks, or (`key`) a chunk.
+ */
+export async function archiveCarts(
+  companyId: string,
+  day: string,
+  carts: Record<string, unknown>[],
+  key = archiveKey(companyId, day),
+) {
   const body = `${carts.map((cart) => JSON.stringify(cart)).join("\n")}\n`;
-  await env.ARCHIVE.put(archiveKey(companyId, day), body);
+  await env.ARCHIVE.put(key, body);
 }
 
-export async function archivedLines(companyId: string, day: string): Promise<Record<string, unknown>[] | null> {
-  const object = await env.ARCHIVE.get(archiveKey(companyId, day));
+export async function archivedLines(
+  companyId: string,
+  day: string,
+  key = archiveKey(companyId, day),
+): Promise<Record<string, unknown>[] | null> {
+  const object = await env.ARCHIVE.get(key);
   if (!object) return null;
   return (await object.text())
     .split("\n")

@@ -58,7 +58,8 @@ export async function eraseArchivedCarts(bucket: R2Bucket, companyId: string, ma
       await bucket.delete(key);
       counts.objectsDeleted += 1;
     } else {
-      const day = key.slice(archivePrefix(companyId).length, -".ndjson".length);
+      // `{day}.ndjson` (before chunks) or `{day}/{first cart id}.ndjson`
+      const day = key.slice(archivePrefix(companyId).length).slice(0, "YYYY-MM-DD".length);
       await bucket.put(key, `${kept.join("\n")}\n`, {
         httpMetadata: { contentType: "application/x-ndjson" },
         customMetadata: { companyId, day, carts: String(kept.length) },

@@ -4,6 +4,8 @@
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { carts, crossSiteSessions } from "../../../src/db/schema";
+import { EXPIRY_GRACE_MS } from "../../../src/jobs/cleanup-expired-sessions";
+import { ABANDON_GRACE_MS } from "../../../src/jobs/mark-abandoned-carts";
 import { CRONS } from "../../../src/jobs/schedule";
 import { toHex } from "../../../src/lib/tokens";
 import { withDatabase } from "../../support/db";
@@ -27,6 +29,8 @@ import {
 import { flush, send, sessionStubOf } from "../../support/sessions";
 
 afterEach(removeJobCompanies);
+
+const HOUR_MS = 3_600_000;
 
 describe("markAbandonedCarts (hourly)", { timeout: 60_000 }, () => {
   it("abandons carts with items idle past their own site's cartExpirationDays, and nothing else", async () => {
@@ -79,8 +83,11 @@ describe("markAbandonedCarts (hourly)", { timeout: 60_000 }, () => {
   it("leaves a session alone when Postgres says idle but the session was active since", async () => {
     const company = await createJobCompany(1);
     const shopper = await guestWithItems(company, 1);
-    // Postgres' copy says three days idle; the session itself was active moments ago.
-    await ageCart(shopper.cartId, { lastActivityAt: new Date(Date.now() - 3 * DAY_MS) });
+    // Postgres' copy says three days idle (two past due); the session itself was active moments ago.
+    await ageCart(shopper.cartId, {
+      lastActivityAt: new Date(Date.now() - 3 * DAY_MS),
+      expiresAt: new Date(Date.now() - 2 * DAY_MS),
+    });
 
     const run = await runCron(CRONS.hourly, new Date());
     expect(counts(run.markAbandonedCarts)).toMatchObject({ selected: 1, changed: 0, skipped: 1, failed: 0 });
@@ -114,6 +121,40 @@ describe("markAbandonedCarts (hourly)", { timeout: 60_000 }, () => {
     });
   });
 
+  it("is a safety net: it steps in only once a cart is ABANDON_GRACE_MS past due", async () => {
+    const company = await createJobCompany(1);
+    const shopper = await guestWithItems(company, 1);
+    const dueAt = Date.now() + DAY_MS;
+
+    // Due an hour ago: the session's own alarm has it; the net leaves it alone.
+    const early = await runCron(CRONS.hourly, new Date(dueAt + HOUR_MS));
+    expect(counts(early.markAbandonedCarts)).toMatchObject({ selected: 0, changed: 0 });
+    // Still ACTIVE seven hours past due: the net nudges the session, which abandons its cart.
+    const late = await runCron(CRONS.hourly, new Date(dueAt + ABANDON_GRACE_MS + HOUR_MS));
+    expect(counts(late.markAbandonedCarts)).toMatchObject({ selected: 1, changed: 1, failed: 0 });
+    await flush(shopper);
+    expect(await cartStatuses([shopper])).toEqual(["ABANDONED"]);
+    // Idempotent: an ABANDONED row is no candidate any more.
+    expect(
+      counts((await runCron(CRONS.hourly, new Date(dueAt + ABANDON_GRACE_MS + HOUR_MS))).markAbandonedCarts),
+    ).toMatchObject({ selected: 0, changed: 0 });
+  });
+
+  it("makes at most SAFETY_NET_CALL_BUDGET calls a run, however much of JOBS_CALL_BUDGET is left", async () => {
+    const company = await createJobCompany(1);
+    const shoppers = [await guestWithItems(company), await guestWithItems(company), await guestWithItems(company)];
+    const at = daysFromNow(2);
+    const budgets = { JOBS_CALL_BUDGET: "800", SAFETY_NET_CALL_BUDGET: "2" } as Partial<Env>;
+
+    const first = await runCron(CRONS.hourly, at, budgets);
+    expect(counts(first.markAbandonedCarts)).toMatchObject({ selected: 2, changed: 2, budgetExhausted: true });
+    await flush(...shoppers);
+    const second = await runCron(CRONS.hourly, at, budgets);
+    expect(counts(second.markAbandonedCarts)).toMatchObject({ selected: 1, changed: 1, budgetExhausted: false });
+    await flush(...shoppers);
+    expect(await cartStatuses(shoppers)).toEqual(["ABANDONED", "ABANDONED", "ABANDONED"]);
+  });
+
   it("is safe to trigger twice at the same time: each cart changes once", async () => {
     const company = await createJobCompany(1);
     const shoppers = [await guestWithItems(company), await guestWithItems(company), await guestWithItems(company)];
@@ -137,7 +178,7 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
     const empty = await guestWithItems(oneDay, 0);
     const customer = await customerWithItems(oneDay, 2);
     const other = await guestWithItems(fiveDays, 1);
-    const at = daysFromNow(2);
+    const at = daysFromNow(3);
     // The hourly job got to the carts with items first.
     expect((await runCron(CRONS.hourly, at)).markAbandonedCarts?.changed).toBe(2);
     await flush(abandoned, customer);
@@ -176,6 +217,54 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
     });
   });
 
+  it("is a safety net: it steps in only once a session is EXPIRY_GRACE_MS past its expiry", async () => {
+    const company = await createJobCompany(1);
+    const shopper = await guestWithItems(company, 1);
+    const dueAt = Date.now() + DAY_MS;
+
+    const early = await runCron(CRONS.daily, new Date(dueAt + 12 * HOUR_MS));
+    expect(counts(early.cleanupExpiredSessions)).toMatchObject({ selected: 0, changed: 0 });
+    expect((await cartResponse(shopper)).status).toBe(200);
+
+    const late = await runCron(CRONS.daily, new Date(dueAt + EXPIRY_GRACE_MS + HOUR_MS));
+    expect(counts(late.cleanupExpiredSessions)).toMatchObject({ selected: 1, changed: 1, failed: 0 });
+    await flush(shopper);
+    expect(await cartStatuses([shopper])).toEqual(["EXPIRED"]);
+    expect((await cartResponse(shopper)).status).toBe(410);
+    // Idempotent: nothing left to nudge, the same state.
+    const again = await runCron(CRONS.daily, new Date(dueAt + EXPIRY_GRACE_MS + HOUR_MS));
+    expect(counts(again.cleanupExpiredSessions)).toMatchObject({ selected: 0, changed: 0 });
+    expect(await cartStatuses([shopper])).toEqual(["EXPIRED"]);
+  });
+
+  it("expires, set-based, overdue rows that name no session (as an erasure leaves them)", async () => {
+    const company = await createJobCompany(1);
+    const row = (expiresAt: Date) => ({
+      id: crypto.randomUUID(),
+      companyId: company.companyId,
+      siteId: company.siteIds[0],
+      sessionId: crypto.randomUUID(),
+      currency: "USD",
+      itemCount: 1,
+      status: "ACTIVE" as const,
+      expiresAt,
+      lastActivityAt: new Date(expiresAt.getTime() - DAY_MS),
+    });
+    const overdue = row(new Date(Date.now() - 2 * DAY_MS));
+    const withinGrace = row(new Date(Date.now() - 12 * HOUR_MS));
+    await withDatabase((db) => db.insert(carts).values([overdue, withinGrace]));
+
+    const run = await runCron(CRONS.daily, new Date());
+    expect(counts(run.cleanupExpiredSessions)).toMatchObject({ selected: 1, changed: 1, failed: 0 });
+    expect(run.cleanupExpiredSessions?.unreachableRowsExpired).toBe(1);
+    expect((await cartRow(overdue.id))?.status).toBe("EXPIRED");
+    expect((await cartRow(withinGrace.id))?.status).toBe("ACTIVE");
+    // Idempotent.
+    expect((await runCron(CRONS.daily, new Date())).cleanupExpiredSessions?.unreachableRowsExpired).toBe(0);
+    // Only the status: the version stays, so whatever is replicated later still lands.
+    expect((await cartRow(overdue.id))?.version).toBe(0);
+  });
+
   it("keeps a session that was active after Postgres last saw it", async () => {
     const company = await createJobCompany(1);
     const shopper = await guestWithItems(company, 1);
@@ -208,7 +297,7 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
     const control = await guestWithItems(company, 1);
     await giveSessionLifetime(shopper, DAY_MS);
 
-    const run = await runCron(CRONS.daily, daysFromNow(2));
+    const run = await runCron(CRONS.daily, daysFromNow(3));
     expect(counts(run.cleanupExpiredSessions)).toMatchObject({ selected: 1, changed: 1, failed: 0 });
     await flush(shopper);
     const [row] = await withDatabase((db) =>
@@ -237,7 +326,7 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
         lastActivityAt: new Date(Date.now() - DAY_MS),
       }),
     );
-    const run = await runCron(CRONS.daily, daysFromNow(2));
+    const run = await runCron(CRONS.daily, daysFromNow(3));
     expect(counts(run.cleanupExpiredSessions)).toMatchObject({ selected: 1, changed: 1, failed: 0 });
     expect(run.cleanupExpiredSessions?.rowsOnlyExpired).toBe(1);
     expect((await cartRow(cartId))?.status).toBe("EXPIRED");

@@ -4,8 +4,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { Database } from "../../../src/db/client";
-import { Budget, type JobContext } from "../../../src/jobs/runtime";
-import { forEachLimited, type KeysetBounds, sweep } from "../../../src/jobs/sweep";
+import { Budget, type JobContext, withCallCap } from "../../../src/jobs/runtime";
+import { forEachLimited, type KeysetBounds, SAFETY_NET_CALL_BUDGET, sweep } from "../../../src/jobs/sweep";
 import { createLogger } from "../../../src/lib/logger";
 
 /** Ten uuids in ascending order. */
@@ -21,6 +21,7 @@ function context(job: string, calls: number): JobContext {
     now: new Date(),
     log: createLogger({ test: "sweep" }),
     budget: new Budget(calls, Date.now() + 60_000),
+    safetyNetCalls: SAFETY_NET_CALL_BUDGET,
     counts: { selected: 0, changed: 0, skipped: 0, failed: 0 },
     extra: {},
   };
@@ -105,6 +106,28 @@ describe("sweep", () => {
       describe: ({ id }) => ({ id }),
     });
     expect(settled).toEqual([IDS.filter((id) => id !== IDS[5])]);
+  });
+});
+
+describe("withCallCap (the safety nets' budget)", () => {
+  it("stops the sweep at the cap though the job's budget has more, and reports it exhausted", async () => {
+    const ctx = context(`sweep-${crypto.randomUUID()}`, 800);
+    const visited: string[] = [];
+    await withCallCap(ctx, 3, (capped) =>
+      sweep(capped, {
+        page: pageOf(new Set(IDS)),
+        visit: async ({ id }) => {
+          visited.push(id);
+          return false;
+        },
+        describe: ({ id }) => ({ id }),
+      }),
+    );
+    expect(visited.sort()).toEqual(IDS.slice(0, 3));
+    expect(ctx.counts.selected).toBe(3);
+    expect(ctx.budget.exhausted).toBe(true);
+    // What the cap spent came out of the job's budget too.
+    expect(ctx.budget.remaining).toBe(797);
   });
 });
 

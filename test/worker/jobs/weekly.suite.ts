@@ -2,7 +2,7 @@
 // scheduled handler at the real time: only rows this file ages are old enough to go.
 import { env } from "cloudflare:workers";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   cartConversions,
   cartItems,
@@ -11,11 +11,15 @@ import {
   productComparisons,
   savedCartItems,
 } from "../../../src/db/schema";
-import { archiveKey } from "../../../src/jobs/archive-converted-carts";
+import { applyRetention } from "../../../src/jobs/apply-retention";
+import { archiveKey, archivePrefix, chunkKey } from "../../../src/jobs/archive-converted-carts";
+import { BATCH_SIZE } from "../../../src/jobs/batches";
+import { Budget, type JobContext } from "../../../src/jobs/runtime";
 import { CRONS } from "../../../src/jobs/schedule";
+import { createLogger } from "../../../src/lib/logger";
 import { toHex } from "../../../src/lib/tokens";
 import { convertedCart } from "../../support/cart";
-import { withDatabase } from "../../support/db";
+import { testDatabase, withDatabase } from "../../support/db";
 import {
   ageCart,
   cartResponse,
@@ -29,14 +33,14 @@ import {
   removeJobCompanies,
   runCron,
 } from "../../support/jobs";
-import { flush, replicateNow, send, sessionStubOf } from "../../support/sessions";
+import { expireComparison, flush, replicateNow, send, sessionStubOf } from "../../support/sessions";
 
 afterEach(removeJobCompanies);
 
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY_MS);
 
 describe("purgeOldComparisons (weekly)", { timeout: 60_000 }, () => {
-  it("deletes comparisons older than 90 days and has their sessions drop them", async () => {
+  it("deletes comparisons older than 90 days in set-based batches, asking no session", async () => {
     const company = await createJobCompany();
     const other = await createJobCompany();
     const old = await compareOne(await guestWithItems(company, 0));
@@ -45,9 +49,11 @@ describe("purgeOldComparisons (weekly)", { timeout: 60_000 }, () => {
     await withDatabase((db) =>
       db
         .update(productComparisons)
-        .set({ createdAt: daysAgo(100) })
+        .set({ createdAt: daysAgo(100), expiresAt: daysAgo(10) })
         .where(eq(productComparisons.id, old.id)),
     );
+    // The session's own clock says the same: its comparison is past its 90 days.
+    await expireComparison(old.shopper);
     // A row whose session is long gone: the row still goes.
     const orphanId = crypto.randomUUID();
     await withDatabase((db) =>
@@ -61,7 +67,8 @@ describe("purgeOldComparisons (weekly)", { timeout: 60_000 }, () => {
       }),
     );
 
-    const run = await runCron(CRONS.weekly, new Date());
+    // A call budget of one: the purge needs none.
+    const run = await runCron(CRONS.weekly, new Date(), { JOBS_CALL_BUDGET: "1" });
     expect(counts(run.purgeOldComparisons)).toEqual({
       outcome: "done",
       selected: 2,
@@ -70,9 +77,10 @@ describe("purgeOldComparisons (weekly)", { timeout: 60_000 }, () => {
       failed: 0,
       budgetExhausted: false,
     });
-    expect(run.purgeOldComparisons?.droppedFromSessions).toBe(1);
+    expect(run.purgeOldComparisons?.batches).toBe(1);
     expect(await comparisonIds([old.id, orphanId, recent.id, othersRecent.id])).toEqual([recent.id, othersRecent.id]);
-    // The shopper starts a new, empty comparison; the others still have theirs.
+    // The session needed no telling: past its 90 days, its comparison is replaced by a new,
+    // empty one on the next read; the others still have theirs.
     const fresh = await readComparison(old.shopper);
     expect(fresh.id).not.toBe(old.id);
     expect(fresh.items).toEqual([]);
@@ -82,34 +90,45 @@ describe("purgeOldComparisons (weekly)", { timeout: 60_000 }, () => {
       selected: 0,
       changed: 0,
     });
+    expect(await comparisonIds([recent.id, othersRecent.id])).toEqual([recent.id, othersRecent.id]);
   });
 });
 
 describe("the weekly call budget", { timeout: 60_000 }, () => {
-  it("passes what the earlier jobs leave to the last one, which stops at it and carries on next week", async () => {
+  it("bounds the archive's R2 writes (one per chunk); the next run archives the rest", async () => {
     const company = await createJobCompany();
-    const ids = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
-    await withDatabase((db) =>
-      db.insert(productComparisons).values(
-        ids.map((id) => ({
-          id,
-          companyId: company.companyId,
-          sessionId: crypto.randomUUID(),
-          sessionTokenHash: toHex(crypto.getRandomValues(new Uint8Array(32))),
-          expiresAt: daysAgo(10),
-          createdAt: daysAgo(100),
-        })),
-      ),
-    );
-    // Two calls: applyRetention's and archiveConvertedCarts' shares go unused, so the purge gets both.
-    const first = await runCron(CRONS.weekly, new Date(), { JOBS_CALL_BUDGET: "2" });
-    expect(counts(first.purgeOldComparisons)).toMatchObject({ selected: 2, changed: 2, budgetExhausted: true });
-    expect(await comparisonIds(ids)).toHaveLength(1);
+    const threeYearsAgo = new Date();
+    threeYearsAgo.setUTCFullYear(threeYearsAgo.getUTCFullYear() - 3);
+    const days = [0, 1, 2].map((offset) => new Date(threeYearsAgo.getTime() + offset * DAY_MS));
+    const shoppers: JobShopper[] = [];
+    for (const day of days) shoppers.push(await convert(await guestWithItems(company, 1), day));
+    const metrics = { writeDataPoint: vi.fn() };
+
+    // Two calls: one chunk per day, so two of the three days.
+    const first = await runCron(CRONS.weekly, new Date(), {
+      JOBS_CALL_BUDGET: "2",
+      METRICS: metrics as unknown as AnalyticsEngineDataset,
+    });
+    expect(counts(first.archiveConvertedCarts)).toMatchObject({ selected: 2, changed: 2, budgetExhausted: true });
+    expect(await cartStatuses(shoppers)).toEqual(["MISSING", "MISSING", "CONVERTED"]);
     expect(first.vacuumAnalyze?.outcome).toBe("done");
+    // One metric point per job run, with the summary's counts.
+    expect(metrics.writeDataPoint).toHaveBeenCalledWith({
+      indexes: ["jobs"],
+      blobs: ["archiveConvertedCarts", "done", CRONS.weekly],
+      doubles: [expect.any(Number), 2, 2, 0, 0, 1],
+    });
+    expect(metrics.writeDataPoint).toHaveBeenCalledTimes(4);
 
     const second = await runCron(CRONS.weekly, new Date(), { JOBS_CALL_BUDGET: "2" });
-    expect(counts(second.purgeOldComparisons)).toMatchObject({ selected: 1, changed: 1, budgetExhausted: false });
-    expect(await comparisonIds(ids)).toEqual([]);
+    expect(counts(second.archiveConvertedCarts)).toMatchObject({ selected: 1, changed: 1, budgetExhausted: false });
+    expect(await cartStatuses(shoppers)).toEqual(["MISSING", "MISSING", "MISSING"]);
+    for (const [index, shopper] of shoppers.entries()) {
+      const day = (days[index] as Date).toISOString().slice(0, 10);
+      expect(await readArchive(chunkKey(company.companyId, day, shopper.cartId))).toEqual([
+        expect.objectContaining({ id: shopper.cartId, status: "CONVERTED" }),
+      ]);
+    }
   });
 });
 
@@ -145,7 +164,7 @@ describe("applyRetention (weekly)", { timeout: 60_000 }, () => {
     expect((await runCron(CRONS.weekly, new Date())).applyRetention?.changed).toBe(0);
   });
 
-  it("deletes sessions ended over 30 days ago, and their session forgets them", async () => {
+  it("deletes sessions ended over 30 days ago, rows only", async () => {
     const company = await createJobCompany();
     const ended = await guestWithItems(company, 1);
     const endedRecently = await guestWithItems(company, 1);
@@ -173,16 +192,108 @@ describe("applyRetention (weekly)", { timeout: 60_000 }, () => {
 
     const run = await runCron(CRONS.weekly, new Date());
     expect(counts(run.applyRetention)).toMatchObject({ outcome: "done", selected: 2, changed: 2, failed: 0 });
-    expect(run.applyRetention).toMatchObject({ sessionsDeleted: 2, sessionsForgotten: 1, abandonedCartsDeleted: 0 });
+    expect(run.applyRetention).toMatchObject({ sessionsDeleted: 2, abandonedCartsDeleted: 0 });
     expect(await sessionIds([ended.sessionId, orphanId, endedRecently.sessionId])).toEqual([endedRecently.sessionId]);
-    // The forgotten session's token finds nothing now; the recent one still says "expired".
-    expect((await cartResponse(ended)).status).toBe(404);
+    // Only the replica rows: no session is called (each forgets itself on its own alarm).
+    expect((await cartResponse(ended)).status).toBe(410);
     expect((await cartResponse(endedRecently)).status).toBe(410);
+
+    // Idempotent: the same state after a second run.
+    expect(counts((await runCron(CRONS.weekly, new Date())).applyRetention)).toMatchObject({
+      selected: 0,
+      changed: 0,
+    });
+    expect(await sessionIds([ended.sessionId, orphanId, endedRecently.sessionId])).toEqual([endedRecently.sessionId]);
   });
 });
 
+describe("applyRetention in keyset batches", { timeout: 120_000 }, () => {
+  it("deletes across several batches, oldest first, and a run cut short is finished by the next", async () => {
+    const company = await createJobCompany();
+    const tag = `retention-${crypto.randomUUID()}`;
+    // 2,500 carts abandoned 100 days ago and more (n seconds older), 10 abandoned 30 days ago.
+    await withDatabase((db) =>
+      db.execute(sql`
+        INSERT INTO carts (company_id, site_id, session_id, status, currency, item_count, abandoned_at, last_activity_at, expires_at)
+        SELECT ${company.companyId}::uuid, ${company.siteIds[0]}::uuid, ${tag} || ':' || n, 'ABANDONED'::"CartStatus", 'USD', 1,
+               ${daysAgo(100).toISOString()}::timestamptz - n * interval '1 second',
+               now() - interval '130 days', now() - interval '100 days'
+          FROM generate_series(1, 2500) AS n
+        UNION ALL
+        SELECT ${company.companyId}::uuid, ${company.siteIds[0]}::uuid, ${tag} || ':young:' || n, 'ABANDONED'::"CartStatus", 'USD', 1,
+               ${daysAgo(30).toISOString()}::timestamptz, now() - interval '60 days', now() - interval '30 days'
+          FROM generate_series(1, 10) AS n`),
+    );
+    const left = async () => {
+      const result = await withDatabase((db) =>
+        db.execute<{ old: number; young: number; oldest: string | null }>(sql`
+          SELECT count(*) FILTER (WHERE session_id NOT LIKE '%:young:%')::int AS old,
+                 count(*) FILTER (WHERE session_id LIKE '%:young:%')::int AS young,
+                 max(split_part(session_id, ':', 2)::int) FILTER (WHERE session_id NOT LIKE '%:young:%')::text AS oldest
+            FROM carts WHERE session_id LIKE ${`${tag}:%`}`),
+      );
+      return result.rows[0];
+    };
+
+    // A run that has time for one batch only (as if it met its time budget there).
+    const { db, pool, close } = testDatabase();
+    const ctx: JobContext = {
+      job: "applyRetention",
+      env,
+      db,
+      pool,
+      now: new Date(),
+      log: createLogger({ test: "retention" }),
+      budget: new BatchesOnly(1),
+      safetyNetCalls: 0,
+      counts: { selected: 0, changed: 0, skipped: 0, failed: 0 },
+      extra: {},
+    };
+    try {
+      await applyRetention.run(ctx);
+    } finally {
+      await close();
+    }
+    expect(ctx.counts).toEqual({ selected: BATCH_SIZE, changed: BATCH_SIZE, skipped: 0, failed: 0 });
+    expect(ctx.extra).toMatchObject({ abandonedCartsDeleted: BATCH_SIZE, batches: 1 });
+    expect(ctx.budget.exhausted).toBe(true);
+    // Oldest first: the 1,000 oldest went (n 1501–2500), n 1–1500 are left.
+    expect(await left()).toEqual({ old: 1500, young: 10, oldest: "1500" });
+
+    // The next run carries on with what is left, in two more batches.
+    const run = await runCron(CRONS.weekly, new Date());
+    expect(counts(run.applyRetention)).toMatchObject({
+      outcome: "done",
+      selected: 1500,
+      changed: 1500,
+      failed: 0,
+      budgetExhausted: false,
+    });
+    expect(run.applyRetention?.abandonedCartsDeleted).toBe(1500);
+    expect(run.applyRetention?.batches).toBeGreaterThanOrEqual(3);
+    expect(await left()).toEqual({ old: 0, young: 10, oldest: null });
+
+    // Idempotent: a third run finds nothing and leaves the same state.
+    expect(counts((await runCron(CRONS.weekly, new Date())).applyRetention)).toMatchObject({ selected: 0, changed: 0 });
+    expect(await left()).toEqual({ old: 0, young: 10, oldest: null });
+  });
+});
+
+/** A budget with time for `batches` batches (inBatches asks before each one), then none. */
+class BatchesOnly extends Budget {
+  constructor(private left: number) {
+    super(0, Date.now() + 60_000);
+  }
+
+  override hasTime(): boolean {
+    if (this.left-- > 0) return true;
+    this.exhausted = true;
+    return false;
+  }
+}
+
 describe("archiveConvertedCarts (weekly)", { timeout: 60_000 }, () => {
-  it("archives CONVERTED carts older than two years to R2 as NDJSON per company and day, then deletes them", async () => {
+  it("archives CONVERTED carts older than two years to R2 as NDJSON chunks per company and day, then deletes them", async () => {
     const company = await createJobCompany();
     const other = await createJobCompany();
     const threeYearsAgo = new Date();
@@ -195,10 +306,13 @@ describe("archiveConvertedCarts (weekly)", { timeout: 60_000 }, () => {
     const nextDay = await convert(await guestWithItems(company, 1), at(0, 1));
     const othersSameDay = await convert(await guestWithItems(other, 1), at(12));
     const lastYear = await convert(await guestWithItems(other, 1), daysAgo(365));
-    const key = archiveKey(company.companyId, day);
-    // An earlier run already archived a cart of that day: it must survive this one.
+    // An object of that day from before chunks: left as it is.
+    const legacyKey = archiveKey(company.companyId, day);
     const earlier = JSON.stringify({ id: "00000000-0000-4000-8000-000000000000", status: "CONVERTED" });
-    await env.ARCHIVE.put(key, `${earlier}\n`);
+    await env.ARCHIVE.put(legacyKey, `${earlier}\n`);
+    // A chunk an interrupted run wrote without committing its delete: written again, not twice.
+    const key = chunkKey(company.companyId, day, morning.cartId);
+    await env.ARCHIVE.put(key, `${JSON.stringify({ id: morning.cartId, partial: true })}\n`);
     const expected = await archivedForm([morning, evening, nextDay, othersSameDay]);
 
     const run = await runCron(CRONS.weekly, new Date());
@@ -212,12 +326,15 @@ describe("archiveConvertedCarts (weekly)", { timeout: 60_000 }, () => {
     });
     expect(run.archiveConvertedCarts?.archiveObjectsWritten).toBe(3);
 
-    expect(await readArchive(key)).toEqual(
-      [JSON.parse(earlier), expected.get(morning.cartId), expected.get(evening.cartId)].sort(byId),
-    );
-    const nextDayKey = archiveKey(company.companyId, at(0, 1).toISOString().slice(0, 10));
+    expect(await readArchive(key)).toEqual([expected.get(morning.cartId), expected.get(evening.cartId)].sort(byId));
+    expect(await readArchive(legacyKey)).toEqual([JSON.parse(earlier)]);
+    const nextDayKey = chunkKey(company.companyId, at(0, 1).toISOString().slice(0, 10), nextDay.cartId);
     expect(await readArchive(nextDayKey)).toEqual([expected.get(nextDay.cartId)]);
-    expect(await readArchive(archiveKey(other.companyId, day))).toEqual([expected.get(othersSameDay.cartId)]);
+    expect(await readArchive(chunkKey(other.companyId, day, othersSameDay.cartId))).toEqual([
+      expected.get(othersSameDay.cartId),
+    ]);
+    const listed = await env.ARCHIVE.list({ prefix: archivePrefix(company.companyId) });
+    expect(listed.objects.map((object) => object.key).sort()).toEqual([key, legacyKey, nextDayKey].sort());
     const object = await env.ARCHIVE.head(key);
     expect(object?.httpMetadata?.contentType).toBe("application/x-ndjson");
 
@@ -246,7 +363,7 @@ describe("archiveConvertedCarts (weekly)", { timeout: 60_000 }, () => {
 
     const again = await runCron(CRONS.weekly, new Date());
     expect(counts(again.archiveConvertedCarts)).toMatchObject({ selected: 0, changed: 0 });
-    expect(await readArchive(key)).toHaveLength(3);
+    expect(await readArchive(key)).toHaveLength(2);
   });
 });
 

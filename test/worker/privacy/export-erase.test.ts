@@ -1,7 +1,9 @@
 // A customer's data exported and erased across every store: the session objects (the
 // customer's and a guest's merged into it), Postgres and the R2 archive. After the erasure the
 // export is empty, analytics still count the same, and the customer starts afresh.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { chunkKey } from "../../../src/jobs/archive-converted-carts";
 import { addItem, convertedCart, readCart } from "../../support/cart";
 import { createCompany, seedProducts } from "../../support/catalog";
 import { withDatabase } from "../../support/db";
@@ -43,12 +45,16 @@ async function shoppingCustomer() {
   const archived = { id: crypto.randomUUID(), customerId, sessionId: customer.sessionId, orderId: "old-order" };
   const others = { id: crypto.randomUUID(), customerId: crypto.randomUUID(), sessionId: crypto.randomUUID() };
   await archiveCarts(company.companyId, DAY, [archived, others]);
-  return { company, customer, customerId, guest, archived, others };
+  // And a chunk of the same day, as the weekly job writes them now: another of the customer's carts.
+  const chunked = { id: crypto.randomUUID(), customerId, sessionId: customer.sessionId, orderId: "older-order" };
+  const othersChunked = { id: crypto.randomUUID(), customerId: crypto.randomUUID(), sessionId: crypto.randomUUID() };
+  await archiveCarts(company.companyId, DAY, [chunked, othersChunked], chunkKey(company.companyId, DAY, chunked.id));
+  return { company, customer, customerId, guest, archived, others, chunked, othersChunked };
 }
 
 describe("export and erase, end to end", () => {
   it("exports everything, erases it everywhere; the export is then empty and analytics count the same", async () => {
-    const { company, customer, customerId, guest, archived, others } = await shoppingCustomer();
+    const { company, customer, customerId, guest, archived, others, chunked, othersChunked } = await shoppingCustomer();
     const { companyId } = company;
 
     const before = await exportOf(companyId, customerId);
@@ -69,7 +75,8 @@ describe("export and erase, end to end", () => {
     expect(before.postgres.wishlists).toHaveLength(1);
     expect(before.postgres.comparisons).toHaveLength(1);
     expect(before.postgres.conversions).toHaveLength(1);
-    expect(before.archivedCarts).toEqual([archived]);
+    // The day object first (`{day}.ndjson` sorts before `{day}/…`), then the chunk.
+    expect(before.archivedCarts).toEqual([archived, chunked]);
 
     const totals = await companyTotals(companyId);
     const receipt = await erase(companyId, customerId);
@@ -83,7 +90,7 @@ describe("export and erase, end to end", () => {
       conversionsDeleted: 1,
     });
     expect(receipt.postgres.cartsAnonymized).toBeGreaterThanOrEqual(3);
-    expect(receipt.archive).toEqual({ objectsRewritten: 1, objectsDeleted: 0, cartsRemoved: 1 });
+    expect(receipt.archive).toEqual({ objectsRewritten: 2, objectsDeleted: 0, cartsRemoved: 2 });
 
     expect(isEmpty(await exportOf(companyId, customerId))).toBe(true);
     expect(await rowsNaming(companyId, customerId)).toEqual({
@@ -108,6 +115,9 @@ describe("export and erase, end to end", () => {
     });
     expect(leftovers).toEqual({ carts: "0", notes: "0", sessions: "0" });
     expect(await archivedLines(companyId, DAY)).toEqual([others]);
+    const chunk = chunkKey(companyId, DAY, chunked.id);
+    expect(await archivedLines(companyId, DAY, chunk)).toEqual([othersChunked]);
+    expect((await env.ARCHIVE.head(chunk))?.customMetadata).toMatchObject({ companyId, day: DAY, carts: "1" });
     // The objects keep only the ids of the sessions they erased.
     expect(await storedDocuments(customer)).toEqual(["erased"]);
     expect(await storedDocuments(guest)).toEqual(["erased"]);

@@ -1,0 +1,5 @@
+CREATE INDEX "carts_abandoned_at_id_idx" ON "carts" USING btree ("abandoned_at","id") WHERE status IN ('ABANDONED', 'EXPIRED');--> statement-breakpoint
+CREATE INDEX "carts_converted_at_id_idx" ON "carts" USING btree ("converted_at","id") WHERE status = 'CONVERTED';--> statement-breakpoint
+CREATE INDEX "cross_site_sessions_ended_at_id_idx" ON "cross_site_sessions" USING btree ((coalesce(CASE WHEN status = 'MERGED' THEN merged_at ELSE expired_at END, updated_at)),"id") WHERE status IN ('EXPIRED', 'MERGED');--> statement-breakpoint
+CREATE INDEX "cross_site_sessions_active_expires_at_idx" ON "cross_site_sessions" USING btree ("expires_at") WHERE status = 'ACTIVE';--> statement-breakpoint
+CREATE INDEX "product_comparisons_created_at_id_idx" ON "product_comparisons" USING btree ("created_at","id");
