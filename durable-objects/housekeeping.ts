@@ -34,6 +34,8 @@ export class Housekeeping {
     }
     const { due } = this.plan(Date.now());
     await this.lifecycle.runDue(due, Date.now());
+    // An abandonment goes to Postgres with this wake-up, not the next.
+    if (due.length && !this.outbox.isEmpty() && !this.alarm.backingOff(Date.now())) await this.outbox.flush();
     const now = Date.now();
     let oldestIdempotency: number | undefined;
     let nextCodeExpiry: number | undefined;
