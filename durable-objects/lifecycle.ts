@@ -8,6 +8,7 @@ import {
   type LifecycleFacts,
   lifecycleDueTimes,
 } from "../src/domain/lifecycle";
+import type { Logger } from "../src/lib/logger";
 import type { CartDoc, ComparisonDoc, SessionDoc } from "./contract";
 import { CLOSE_CODES, type LiveSync } from "./live-sync";
 import type { Outbox } from "./outbox";
@@ -26,6 +27,7 @@ export class Lifecycle {
     private readonly outbox: Outbox,
     private readonly alarm: AlarmScheduler,
     private readonly live: LiveSync,
+    private readonly log: Logger,
   ) {}
 
   /** When each lifecycle duty of the session falls due (none for an object without a session). */
@@ -46,9 +48,19 @@ export class Lifecycle {
       if (due === undefined || due > now) continue;
       const session = this.state.read();
       if (!session) return;
-      if (duty === "abandon") await this.abandon(session);
-      else if (duty === "expire") await this.finishExpiry(session);
-      else if (session.pristine || this.outbox.isEmpty()) await this.forgetAll();
+      let outcome: { reason?: string };
+      if (duty === "abandon") outcome = await this.abandon(session);
+      else if (duty === "expire") outcome = await this.finishExpiry(session);
+      else if (session.pristine || this.outbox.isEmpty()) outcome = await this.forgetAll();
+      else outcome = { reason: "replication pending" };
+      // One line per duty and session lifetime: what ops search for (docs/operations.md, "Session lifecycle").
+      this.log.info("session lifecycle", {
+        duty,
+        sessionId: session.id,
+        companyId: session.companyId,
+        pristine: session.pristine === true,
+        ...(outcome.reason ? { reason: outcome.reason } : {}),
+      });
     }
   }
 
@@ -136,12 +148,13 @@ export class Lifecycle {
     return { forgotten: true };
   }
 
-  private async forgetAll(): Promise<void> {
+  private async forgetAll(): Promise<{ reason?: string }> {
     await this.work.apply(() => {
       this.store.clearLiveState([]);
     });
     this.live.closeAll(CLOSE_CODES.gone, "session forgotten");
     await this.alarm.cancel();
+    return {};
   }
 
   private facts(): LifecycleFacts | undefined {

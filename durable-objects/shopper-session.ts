@@ -82,7 +82,7 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
     this.wishlist = new ShareableList(WISHLIST_KIND, store, state, work, catalog);
     this.comparison = new ShareableList(COMPARISON_KIND, store, state, work, catalog);
     this.merge = new Merge(store, state, work, catalog, this.carts, this.wishlist, this.comparison, this.live);
-    this.lifecycle = new Lifecycle(store, state, work, outbox, alarm, this.live);
+    this.lifecycle = new Lifecycle(store, state, work, outbox, alarm, this.live, log);
     this.housekeeping = new Housekeeping(store, work, outbox, alarm, this.lifecycle);
     this.privacy = new Privacy(ctx, store, state, work, alarm, this.tokens);
   }
