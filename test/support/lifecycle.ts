@@ -46,6 +46,21 @@ export function objectState(owner: Owner): Promise<ObjectState> {
 /** Runs the object's alarm now, as the runtime would when it is due; false when none was set. */
 export const wake = (owner: Owner) => runDurableObjectAlarm(sessionStubOf(owner));
 
+/**
+ * The wake-ups that follow a change (its send ~2 s later, the confirming send 30 s later), each
+ * run at the time it is set for, as the runtime would, until the alarm is set for `until` or
+ * later (or not at all). Returns the alarm then.
+ */
+export async function quietUntil(owner: Owner, until = Date.now() + 60_000): Promise<number | null> {
+  for (let wakeUps = 0; ; wakeUps++) {
+    const { alarm } = await objectState(owner);
+    if (alarm === null || alarm >= until) return alarm;
+    if (wakeUps > 5) throw new Error(`the alarm keeps waking before ${new Date(until).toISOString()}`);
+    travelTo(alarm);
+    await wake(owner);
+  }
+}
+
 /** Runs `work` over `items`, at most `limit` at a time, keeping the results in order. */
 export async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);

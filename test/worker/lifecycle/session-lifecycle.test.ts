@@ -12,9 +12,9 @@ import { addItem } from "../../support/cart";
 import { createCompany, seedProduct } from "../../support/catalog";
 import { ticketFor } from "../../support/cross-site";
 import { withDatabase } from "../../support/db";
-import { objectState, realTime, travelTo, wake } from "../../support/lifecycle";
+import { objectState, quietUntil, realTime, travelTo, wake } from "../../support/lifecycle";
 import { type LiveSocket, subscribe } from "../../support/live";
-import { newGuest, replicateNow, type Shopper, send, sessionStubOf } from "../../support/sessions";
+import { newGuest, replicateNow, send, sessionStubOf } from "../../support/sessions";
 
 let restore: (() => void) | undefined;
 afterEach(() => {
@@ -27,17 +27,6 @@ const cartRow = async (cartId: string) =>
   (await withDatabase((db) => db.select().from(carts).where(eq(carts.id, cartId))))[0];
 const sessionRow = async (sessionId: string) =>
   (await withDatabase((db) => db.select().from(crossSiteSessions).where(eq(crossSiteSessions.id, sessionId))))[0];
-
-/** Runs the wake-ups that follow a change (its send, the confirmation) until the alarm sleeps past `after`. */
-async function untilQuiet(shopper: Shopper, after = Date.now() + 60_000): Promise<number | null> {
-  for (let wakeUps = 0; wakeUps < 6; wakeUps++) {
-    const { alarm } = await objectState(shopper);
-    if (alarm === null || alarm > after) return alarm;
-    travelTo(alarm);
-    await wake(shopper);
-  }
-  throw new Error("the alarm keeps waking");
-}
 
 /** A close code, once the socket is closed. */
 const closeCodeOf = (live: LiveSocket) =>
@@ -55,7 +44,7 @@ describe("a session never changed", () => {
     const { session } = await objectState(guest);
     expect(session?.pristine).toBe(true);
     const forgetAt = Date.parse(session?.lastActivityAt ?? "") + 7 * DAY_MS;
-    expect(await untilQuiet(guest)).toBe(forgetAt);
+    expect(await quietUntil(guest)).toBe(forgetAt);
 
     travelTo(forgetAt);
     expect(await wake(guest)).toBe(true);
@@ -82,13 +71,13 @@ describe("activity", () => {
     const guest = await newGuest(company);
     await addItem(guest, productId);
     const first = Date.parse((await objectState(guest)).session?.lastActivityAt ?? "");
-    expect(await untilQuiet(guest)).toBe(first + ABANDONMENT_THRESHOLD_DAYS * DAY_MS);
+    expect(await quietUntil(guest)).toBe(first + ABANDONMENT_THRESHOLD_DAYS * DAY_MS);
 
     travelTo(first + 20 * DAY_MS);
     await addItem(guest, productId);
     const second = Date.parse((await objectState(guest)).session?.lastActivityAt ?? "");
     expect(second).toBe(first + 20 * DAY_MS);
-    expect(await untilQuiet(guest)).toBe(second + ABANDONMENT_THRESHOLD_DAYS * DAY_MS);
+    expect(await quietUntil(guest)).toBe(second + ABANDONMENT_THRESHOLD_DAYS * DAY_MS);
 
     // Woken at the old due time anyway (a late alarm): nothing is due, nothing changes.
     travelTo(first + ABANDONMENT_THRESHOLD_DAYS * DAY_MS);
@@ -109,7 +98,7 @@ describe("expiry", () => {
     await replicateNow(guest);
     const last = Date.parse((await objectState(guest)).session?.lastActivityAt ?? "");
     const expireAt = last + 10 * DAY_MS;
-    expect(await untilQuiet(guest)).toBe(expireAt); // abandoned then, too (never after expiry)
+    expect(await quietUntil(guest)).toBe(expireAt); // abandoned then, too (never after expiry)
 
     await runInDurableObject(sessionStubOf(guest), (instance) => {
       const env = (instance as unknown as { env: Env }).env;
@@ -191,7 +180,7 @@ describe("live sockets", () => {
     const live = await subscribe((await ticketFor(guest.headers)).ticket);
     const closed = closeCodeOf(live);
     const expireAt = Date.parse((await objectState(guest)).session?.lastActivityAt ?? "") + 3 * DAY_MS;
-    expect(await untilQuiet(guest)).toBe(expireAt);
+    expect(await quietUntil(guest)).toBe(expireAt);
     travelTo(expireAt);
     await wake(guest);
     expect(await closed).toBe(CLOSE_CODES.gone);
