@@ -102,12 +102,15 @@ export class Lifecycle {
     if (session.status === "EXPIRED") {
       if (!this.state.liveCart(session) && this.outbox.isEmpty()) return { expired: true, reason: "already expired" };
     } else {
-      const cart = this.state.currentCart(session);
+      // Absent only if something went wrong earlier: the session expires all the same (an alarm
+      // that threw on it would be retried a few times, then never wake again).
+      const cart = this.state.liveCart(session);
       await this.work.apply(() => {
         const now = new Date();
         const version = session.version + 1;
         const expired: SessionDoc = { ...session, status: "EXPIRED", version, updatedAt: now.toISOString() };
         this.state.save(expired, now);
+        if (!cart) return;
         const endsHere = cart.status === "ACTIVE" || cart.status === "ABANDONED";
         this.state.saveCart(endsHere ? ({ ...cart, status: "EXPIRED", version } satisfies CartDoc) : cart, now);
       });

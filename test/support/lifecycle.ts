@@ -75,11 +75,21 @@ export async function inParallel<T, R>(items: T[], limit: number, work: (item: T
   return results;
 }
 
-/** Polls `check` until it is true (real time), or fails after `timeoutMs`. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+/**
+ * Polls `check` until it is true, or fails after `timeoutMs`. A check that throws (a test
+ * connection to Postgres timing out on a loaded machine) counts as not yet; its last error is
+ * reported if time runs out.
+ */
+export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
   const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`not in time: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  let lastError: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    if (performance.now() - started > timeoutMs) throw new Error(`not in time: ${what}`, { cause: lastError });
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
