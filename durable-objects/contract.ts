@@ -75,6 +75,13 @@ export interface SessionDoc {
   mergeAppliedAt?: string | null;
   /** lastActivityAt + SESSION_TTL_DAYS; past it the lifecycle job expires the session */
   expiresAt?: string;
+  /**
+   * Never changed since it was created (only opened or read): nothing of it is replicated, and
+   * its alarm forgets it when it would have expired (src/domain/lifecycle.ts). Absent: changed.
+   */
+  pristine?: boolean;
+  /** The `cartExpirationDays` of the site of the last activity: the session expires that long after it. */
+  cartExpirationDays?: number;
   transferCount?: number;
   mergeCount?: number;
   /**

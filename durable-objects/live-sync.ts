@@ -2,6 +2,24 @@
 // messages. They hear what changed (resource and version) and refetch what they show.
 import type { LiveMessage, LiveResource, SessionDoc } from "./contract";
 
+/** At most this many live sockets per session; a new one past it closes the oldest. */
+export const MAX_LIVE_SOCKETS = 32;
+
+/** Application close codes (docs/api.md, "Live sync"): why the server closed a socket. */
+export const CLOSE_CODES = {
+  /** a newer socket of the same session took this one's place (MAX_LIVE_SOCKETS) */
+  displaced: 4429,
+  /** the session was merged into a customer's session */
+  merged: 4409,
+  /** the session expired or was erased: it is gone */
+  gone: 4410,
+} as const;
+
+interface SocketAttachment {
+  /** when the socket was accepted (ms), for closing the oldest first */
+  openedAt: number;
+}
+
 export interface Change {
   /** the document that changed: "session", "cart:<id>", "wishlist", "comparison" */
   resource: string;
@@ -33,14 +51,35 @@ export class LiveSync {
     }
   }
 
-  /** Accepts a subscriber (its ticket already checked) and greets it with the current version. */
+  /**
+   * Accepts a subscriber (its ticket already checked) and greets it with the current version.
+   * Past MAX_LIVE_SOCKETS the oldest sockets are closed (CLOSE_CODES.displaced): a session open
+   * in many tabs, or a client that leaks sockets, costs the object a bounded amount.
+   */
   open(session: SessionDoc): Response {
+    const open = this.ctx.getWebSockets();
+    if (open.length >= MAX_LIVE_SOCKETS) {
+      const oldestFirst = open
+        .map((socket, index) => ({ socket, openedAt: openedAt(socket, index) }))
+        .sort((a, b) => a.openedAt - b.openedAt);
+      for (const { socket } of oldestFirst.slice(0, open.length - MAX_LIVE_SOCKETS + 1)) {
+        closeQuietly(socket, CLOSE_CODES.displaced, "too many live connections for this session");
+      }
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server);
+    server.serializeAttachment({ openedAt: Date.now() } satisfies SocketAttachment);
     server.send(
       JSON.stringify({ type: "hello", sessionId: session.id, version: session.version } satisfies LiveMessage),
     );
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Closes every socket of the session (merged, expired, erased): their clients stop following it. */
+  closeAll(code: number, reason: string): number {
+    const sockets = this.ctx.getWebSockets();
+    for (const socket of sockets) closeQuietly(socket, code, reason);
+    return sockets.length;
   }
 
   onMessage(socket: WebSocket, message: string | ArrayBuffer): void {
@@ -50,5 +89,19 @@ export class LiveSync {
 
   onClose(socket: WebSocket, code: number): void {
     socket.close(code === 1005 ? 1000 : code, "closing");
+  }
+}
+
+/** When a socket was accepted; one accepted before attachments were kept counts as oldest, in order. */
+function openedAt(socket: WebSocket, index: number): number {
+  const attachment = socket.deserializeAttachment() as SocketAttachment | null;
+  return attachment?.openedAt ?? index - Number.MAX_SAFE_INTEGER;
+}
+
+function closeQuietly(socket: WebSocket, code: number, reason: string): void {
+  try {
+    socket.close(code, reason);
+  } catch {
+    // Already closing: its close handler tidies up.
   }
 }

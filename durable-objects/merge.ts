@@ -19,6 +19,7 @@ import {
   wishlistView,
 } from "./contract";
 import type { Comparison, Wishlist } from "./lists";
+import { CLOSE_CODES, type LiveSync } from "./live-sync";
 import { type Mutation, refuse } from "./outcome";
 import type { SessionState } from "./session-state";
 import { COMPARISON, type SessionStorage, WISHLIST } from "./storage";
@@ -41,6 +42,7 @@ export class Merge {
     private readonly carts: Carts,
     private readonly wishlist: Wishlist,
     private readonly comparison: Comparison,
+    private readonly live: LiveSync,
   ) {}
 
   /** The guest session's state for a merge preview (dryRun): read only, nothing frozen. */
@@ -65,7 +67,7 @@ export class Merge {
     const guest = this.guestState(session);
     if (session.status === "MERGED")
       return { status: 200, body: { ...guest, alreadyMerged: !!session.mergeAppliedAt } };
-    return this.work.run(undefined, () => {
+    const frozen = await this.work.run(undefined, () => {
       const now = new Date();
       const touched = this.state.touch(session, call.site, now);
       const frozen: SessionDoc = {
@@ -81,6 +83,9 @@ export class Merge {
       );
       return { status: 200, body: guest };
     });
+    // The guest's sockets follow a session that can no longer be used: its tabs switch to the customer's.
+    this.live.closeAll(CLOSE_CODES.merged, "session merged");
+    return frozen;
   }
 
   /**

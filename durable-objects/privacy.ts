@@ -14,6 +14,7 @@ import {
   type WishlistDoc,
   wishlistView,
 } from "./contract";
+import { CLOSE_CODES } from "./live-sync";
 import type { AlarmScheduler } from "./scheduler";
 import type { SessionState } from "./session-state";
 import { COMPARISON, CROSS_SITE_TOKENS, ERASED, LINK, type SessionStorage, WISHLIST } from "./storage";
@@ -24,8 +25,8 @@ interface ErasedDoc {
   erasedAt: string;
 }
 
-/** The close code live sockets get when their session is erased (an application code). */
-export const ERASED_CLOSE_CODE = 4410;
+/** The close code live sockets get when their session is erased: gone, as when it expires. */
+export const ERASED_CLOSE_CODE = CLOSE_CODES.gone;
 
 export class Privacy {
   constructor(

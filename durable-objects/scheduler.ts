@@ -1,5 +1,6 @@
 // One alarm serves every purpose a session has for waking up: replicating its outbox,
-// retrying that with backoff, sweeping idempotency records, forgetting expired codes. Whoever
+// retrying that with backoff, sweeping idempotency records, forgetting expired codes, and its
+// lifecycle (abandon, expire, forget: housekeeping.ts plans them all with planAlarm). Whoever
 // sets it, it never lands later than the next one-time code's expiry: a transfer code holds a
 // raw session token, which must be gone on time whatever replication is doing.
 
@@ -21,7 +22,7 @@ export class AlarmScheduler {
    */
   constructor(
     private readonly storage: DurableObjectStorage,
-    private readonly retryNotBefore: () => number,
+    readonly retryNotBefore: () => number,
     private readonly codesDue: () => number | undefined,
   ) {}
 

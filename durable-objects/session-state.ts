@@ -1,13 +1,15 @@
 // The session document: who it belongs to, whether it may be used, and the one place it
 // records activity. Also the cart documents it points at.
 import type { SiteSettings } from "../src/domain/catalog";
+import { DAY_MS } from "../src/domain/lifecycle";
 import type { CartDoc, SessionCall, SessionDoc } from "./contract";
 import { refuse } from "./outcome";
 import { cartDocName, SESSION, type SessionStorage } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
 
-export const DAY_MS = 86_400_000;
-/** A shopper session lives this long after its last activity (the daily job expires it). */
+export { DAY_MS };
+
+/** What the session row says it lives after its last activity (its own alarm applies the site's cartExpirationDays). */
 const SESSION_TTL_DAYS = 30;
 
 export class SessionState {
@@ -51,7 +53,11 @@ export class SessionState {
     if (call.cartId !== undefined && call.cartId !== session.cartId) refuse("NOT_FOUND", "Cart not found");
   }
 
-  /** Inside a change: the session, created with an empty cart on first use. */
+  /**
+   * Inside a change: the session, created with an empty cart on first use. A new session is
+   * pristine: nothing is replicated until its first real change (`touch`), and its alarm is
+   * set so that, never changed, it forgets itself.
+   */
   ensure(call: SessionCall, currency?: string): SessionDoc {
     const existing = this.read();
     if (existing) this.assertUsable(existing, call);
@@ -61,8 +67,7 @@ export class SessionState {
     const cart = this.newCart(session, call.site, currency, now);
     this.store.write(SESSION, session);
     this.store.write(cartDocName(cart.id), cart);
-    this.work.record(SESSION, session.version, now);
-    this.work.record(cartDocName(cart.id), cart.version, now);
+    this.work.wake();
     return session;
   }
 
@@ -87,6 +92,8 @@ export class SessionState {
       expiresAt: new Date(Date.parse(now) + SESSION_TTL_DAYS * DAY_MS).toISOString(),
       mergedIntoSessionId: null,
       mergedAt: null,
+      pristine: true,
+      cartExpirationDays: call.site.cartExpirationDays,
     };
   }
 
@@ -110,13 +117,22 @@ export class SessionState {
   }
 
   /**
-   * Inside a change, the one place a session records activity: next version, last activity,
-   * expiry, the site visited, and the change recorded for replication and live subscribers.
+   * Inside a change, the one place a session records activity (a real change): next version,
+   * last activity, expiry, the site visited, and the change recorded for replication and live
+   * subscribers. A pristine session's first real change also replicates its cart, as it was
+   * created.
    */
   touch(session: SessionDoc, site: SiteSettings, now: Date): SessionDoc {
     const iso = now.toISOString();
+    if (session.pristine) {
+      // For replication only: live subscribers hear of the cart when it changes, not of this.
+      const cart = this.liveCart(session);
+      if (cart) this.store.enqueue(cartDocName(cart.id), cart.version, now.getTime());
+    }
+    const { pristine: _changedNow, ...changed } = session;
     const updated: SessionDoc = {
-      ...session,
+      ...changed,
+      cartExpirationDays: site.cartExpirationDays,
       version: session.version + 1,
       updatedAt: iso,
       lastActivityAt: iso,

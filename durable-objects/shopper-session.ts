@@ -81,9 +81,9 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
     this.carts = new Carts(store, state, work, catalog);
     this.wishlist = new ShareableList(WISHLIST_KIND, store, state, work, catalog);
     this.comparison = new ShareableList(COMPARISON_KIND, store, state, work, catalog);
-    this.merge = new Merge(store, state, work, catalog, this.carts, this.wishlist, this.comparison);
-    this.lifecycle = new Lifecycle(store, state, work, outbox, alarm);
-    this.housekeeping = new Housekeeping(store, work, outbox, alarm);
+    this.merge = new Merge(store, state, work, catalog, this.carts, this.wishlist, this.comparison, this.live);
+    this.lifecycle = new Lifecycle(store, state, work, outbox, alarm, this.live, log);
+    this.housekeeping = new Housekeeping(store, work, outbox, alarm, this.lifecycle);
     this.privacy = new Privacy(ctx, store, state, work, alarm, this.tokens);
   }
 
@@ -183,7 +183,7 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
     return this.answer(call, () => this.merge.into(call, guest, strategy, dryRun));
   }
 
-  // ── Lifecycle (src/jobs) ────────────────────────────────────────────────────
+  // ── Lifecycle (its own alarm runs it; src/jobs ask only where that evidently failed) ──
   markAbandoned(idleBefore: string): Promise<{ changed: boolean; reason?: string }> {
     return this.lifecycle.markAbandoned(idleBefore);
   }

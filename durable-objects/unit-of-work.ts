@@ -11,6 +11,8 @@ type Idempotency = SessionCall["idempotency"];
 export class UnitOfWork {
   /** What the running change recorded; set only while a change runs. */
   private recorded: Change[] | undefined;
+  /** Whether the running change asked for a wake-up though it recorded nothing (wake()). */
+  private wakeRequested = false;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -44,6 +46,7 @@ export class UnitOfWork {
 
   private async execute<T>(idempotency: Idempotency, change: () => Mutation<T>): Promise<Mutation<T>> {
     this.recorded = [];
+    this.wakeRequested = false;
     let result: Mutation<T>;
     let changes: Change[];
     try {
@@ -57,8 +60,9 @@ export class UnitOfWork {
       this.recorded = undefined;
     }
     this.live.announce(changes);
-    // The alarm also sweeps idempotency records, so a stored answer schedules it too.
-    if (changes.length > 0 || idempotency) await this.alarm.flushSoon();
+    // The alarm also sweeps idempotency records and runs the lifecycle, so a stored answer or
+    // a wake-up asked for schedules it too; it then sets itself for whatever is due next.
+    if (changes.length > 0 || idempotency || this.wakeRequested) await this.alarm.flushSoon();
     return result;
   }
 
@@ -79,6 +83,12 @@ export class UnitOfWork {
       refuse("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request");
     }
     return stored.response as Mutation<T>;
+  }
+
+  /** Inside a change that records nothing: the alarm should still wake (and plan what is due next). */
+  wake(): void {
+    if (!this.recorded) throw new Error("wake() outside a unit of work");
+    this.wakeRequested = true;
   }
 
   /** Inside a change: an outbox entry for `resource`, announced to live subscribers after commit. */

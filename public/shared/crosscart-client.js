@@ -251,6 +251,7 @@ function comparisonApi(context) {
 var PING_EVERY_MS = 25e3;
 var OPEN = 1;
 var FINAL_CODES = /* @__PURE__ */ new Set(["SESSION_MERGED", "SESSION_EXPIRED", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND"]);
+var DISPLACED_CLOSE_CODE = 4429;
 function liveApi(context, openSocket) {
   return {
     /**
@@ -320,7 +321,10 @@ function liveApi(context, openSocket) {
           }
           onChange(message);
         });
-        opened.addEventListener("close", onGone);
+        opened.addEventListener("close", (event) => {
+          if (event.code === DISPLACED_CLOSE_CODE && socket === opened) return stop();
+          onGone();
+        });
         opened.addEventListener("error", onGone);
         pingTimer = setInterval(() => opened.readyState === OPEN && opened.send("ping"), PING_EVERY_MS);
       }

@@ -18,7 +18,8 @@ export interface LiveSocket {
   send(data: string): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
-  addEventListener(type: "close" | "error", listener: () => void): void;
+  addEventListener(type: "close", listener: (event: { code?: number }) => void): void;
+  addEventListener(type: "error", listener: () => void): void;
 }
 
 /** Opens the WebSocket at `url` (http(s):// — the client's origin plus the ticket's path). */
@@ -42,6 +43,11 @@ const PING_EVERY_MS = 25_000;
 const OPEN = 1;
 /** Answers that no fresh ticket will change: stop instead of reconnecting forever. */
 const FINAL_CODES = new Set(["SESSION_MERGED", "SESSION_EXPIRED", "UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND"]);
+/**
+ * The server closed this socket for a newer one of the same session (at most 32 per session):
+ * reconnecting would close another tab's in turn, so this subscription ends (docs/api.md).
+ */
+const DISPLACED_CLOSE_CODE = 4429;
 
 export function liveApi(context: ClientContext, openSocket: OpenLiveSocket) {
   return {
@@ -118,7 +124,10 @@ export function liveApi(context: ClientContext, openSocket: OpenLiveSocket) {
           }
           onChange(message);
         });
-        opened.addEventListener("close", onGone);
+        opened.addEventListener("close", (event) => {
+          if (event.code === DISPLACED_CLOSE_CODE && socket === opened) return stop();
+          onGone();
+        });
         opened.addEventListener("error", onGone);
         // Idle proxies close quiet sockets; the server answers `ping` with `pong`.
         pingTimer = setInterval(() => opened.readyState === OPEN && opened.send("ping"), PING_EVERY_MS);

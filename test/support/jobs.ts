@@ -58,6 +58,21 @@ export async function customerWithItems(company: JobCompany, items = 1): Promise
   return withItems({ ...(await newCustomer(company)), company }, items);
 }
 
+/**
+ * An anonymous session whose cart had an item and was emptied again, replicated. (A session
+ * never changed has no rows at all and forgets itself: test/worker/lifecycle.)
+ */
+export async function guestWithEmptiedCart(company: JobCompany): Promise<JobShopper> {
+  const shopper = await guestWithItems(company, 1);
+  const cart = (await (await send(shopper, "GET", shopper.path("cart"))).json()) as { items: { id: string }[] };
+  for (const item of cart.items) {
+    const removed = await send(shopper, "DELETE", shopper.cartPath(`/items/${item.id}`));
+    expect(removed.status, await removed.clone().text()).toBe(200);
+  }
+  await flush(shopper);
+  return shopper;
+}
+
 async function withItems(shopper: JobShopper, count: number): Promise<JobShopper> {
   for (const productId of shopper.company.productIds.slice(0, count)) {
     const added = await send(shopper, "POST", shopper.cartPath("/items"), { productId, quantity: 2 });

@@ -67,9 +67,20 @@ describe.each(VARIANTS)("platform conversion (%s) — happy", (variant) => {
 });
 
 describe("platform conversion — errors", () => {
-  it("an empty cart cannot be converted (400), nothing changed", async () => {
+  it("an emptied cart cannot be converted (400), nothing changed", async () => {
     const guest = await newGuest();
+    const [line] = (await addItem(guest, await seedProduct(guest.companyId))).items;
+    const removed = await send(guest, "DELETE", guest.cartPath(`/items/${line?.id}`));
+    const emptied = await cartOf(removed, 200);
+    await replicateNow(guest);
     await problemOf(await convertCart(guest, "order-1"), 400, "VALIDATION_FAILED");
+    expect(await readCart(guest)).toMatchObject({ id: guest.cartId, status: "ACTIVE", version: emptied.version });
+  });
+
+  it("a cart never changed is unknown to Postgres, so to the platform (404), nothing changed", async () => {
+    const guest = await newGuest();
+    await replicateNow(guest);
+    await problemOf(await convertCart(guest, "order-1"), 404, "NOT_FOUND");
     expect(await readCart(guest)).toMatchObject({ id: guest.cartId, status: "ACTIVE", version: guest.version });
   });
 

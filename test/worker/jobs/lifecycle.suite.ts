@@ -19,6 +19,7 @@ import {
   customerWithItems,
   DAY_MS,
   daysFromNow,
+  guestWithEmptiedCart,
   guestWithItems,
   type JobShopper,
   removeJobCompanies,
@@ -38,7 +39,7 @@ describe("markAbandonedCarts (hourly)", { timeout: 60_000 }, () => {
     const fiveDays = await createJobCompany(5);
     const guests = [await guestWithItems(oneDay, 1), await guestWithItems(oneDay, 2)];
     const customer = await customerWithItems(oneDay, 1);
-    const empty = await guestWithItems(oneDay, 0);
+    const empty = await guestWithEmptiedCart(oneDay);
     const other = await guestWithItems(fiveDays, 1);
 
     const run = await runCron(CRONS.hourly, daysFromNow(2));
@@ -175,7 +176,7 @@ describe("cleanupExpiredSessions (daily 03:00)", { timeout: 60_000 }, () => {
     const oneDay = await createJobCompany(1);
     const fiveDays = await createJobCompany(5);
     const abandoned = await guestWithItems(oneDay, 1);
-    const empty = await guestWithItems(oneDay, 0);
+    const empty = await guestWithEmptiedCart(oneDay);
     const customer = await customerWithItems(oneDay, 2);
     const other = await guestWithItems(fiveDays, 1);
     const at = daysFromNow(3);

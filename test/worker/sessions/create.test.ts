@@ -8,7 +8,7 @@ import { sha256Hex } from "../../../src/lib/tokens";
 import { CartSchema } from "../../../src/modules/cart/schema";
 import { CrossSiteSessionSchema, TicketSchema } from "../../../src/modules/cross-site/schema";
 import { bearer, bodyOf, problemOf, request, signToken } from "../../support/app";
-import { createCompany } from "../../support/catalog";
+import { createCompany, seedProduct } from "../../support/catalog";
 import { onSite, publicCart } from "../../support/cross-site";
 import { withDatabase } from "../../support/db";
 import { customerCredentials, replicateNow } from "../../support/sessions";
@@ -125,15 +125,21 @@ describe("POST/GET /api/cross-site-session", () => {
     expect(JSON.stringify(row)).not.toContain(session.sessionToken);
   });
 
-  it("a customer session first created by a read (a live ticket) is replicated too", async () => {
+  it("a customer session first created by a read (a live ticket) has no rows until its first real change", async () => {
     const company = await createCompany();
     const customer = await customerCredentials(company.companyId);
     await bodyOf(await request("POST", "/api/cross-site-session/ticket", customer.headers), 200, TicketSchema);
-    // The read created the session; its rows must not wait for a later change to be flushed.
+    // The read created the session, pristine: nothing of it goes to Postgres (docs/design.md, Lifecycle).
     await replicateNow(customer);
-    const rows = await withDatabase((db) =>
-      db.select().from(crossSiteSessions).where(eq(crossSiteSessions.customerId, customer.customerId)),
-    );
+    const rowsOf = () =>
+      withDatabase((db) =>
+        db.select().from(crossSiteSessions).where(eq(crossSiteSessions.customerId, customer.customerId)),
+      );
+    expect(await rowsOf()).toHaveLength(0);
+    // Its first real change replicates the session (and its cart) as it would have been.
+    await request("POST", "/api/wishlist/items", customer.headers, { productId: await seedProduct(company.companyId) });
+    await replicateNow(customer);
+    const rows = await rowsOf();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ companyId: company.companyId, status: "ACTIVE", sessionTokenHash: null });
   });
