@@ -6,11 +6,11 @@
 // touched: they must outlive the rows, so a late message cannot bring a session back.
 import { sql } from "drizzle-orm";
 import { ENDED_AT } from "../db/schema";
+import { ENDED_SESSION_RETENTION_DAYS } from "../domain/lifecycle";
 import { deleteDue } from "./batches";
 import { daysBefore, type Job, type JobContext } from "./runtime";
 
 export const ABANDONED_CART_RETENTION_DAYS = 90;
-export const ENDED_SESSION_RETENTION_DAYS = 30;
 
 export const applyRetention: Job = {
   name: "applyRetention",

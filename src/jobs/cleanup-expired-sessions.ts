@@ -7,10 +7,10 @@
 // name no session are expired set-based (expire-unreachable-rows.ts).
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { carts, crossSiteSessions } from "../db/schema";
+import { DEFAULT_CART_EXPIRATION_DAYS } from "../domain/lifecycle";
 import { sessionStub } from "../session-client";
 import { sessionObjectName } from "../session-client/address";
 import { expireUnreachableRows } from "./expire-unreachable-rows";
-import { DEFAULT_CART_EXPIRATION_DAYS } from "./mark-abandoned-carts";
 import { addressIn } from "./replica-rows";
 import type { Job, JobContext } from "./runtime";
 import { skip, withCallCap } from "./runtime";

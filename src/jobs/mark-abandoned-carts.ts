@@ -6,12 +6,11 @@
 // replicates the change (docs/design.md, "Lifecycle jobs").
 import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { carts, sites } from "../db/schema";
+import { DEFAULT_CART_EXPIRATION_DAYS } from "../domain/lifecycle";
 import { addressable, byId, sessionOf, withinBounds } from "./replica-rows";
 import { daysBefore, type Job, type JobContext, skip, withCallCap } from "./runtime";
 import { sweep } from "./sweep";
 
-/** The sites table's default, for carts whose site row is gone. */
-export const DEFAULT_CART_EXPIRATION_DAYS = 30;
 /**
  * How long past due before the net steps in. A session's alarm abandons its cart on time;
  * replication lands within seconds, or within the queue's retry hour when Postgres was down.
