@@ -37,9 +37,10 @@ describe("analytics statement_timeout", () => {
     const { pool, close } = testDatabase();
     const blocker = await pool.connect();
     try {
-      // Readers of product_comparisons wait for this lock: the report is slow for real.
+      // The report reads the comparisons' daily rollup; its readers wait for this lock, so
+      // the report is slow for real.
       await blocker.query("BEGIN");
-      await blocker.query("LOCK TABLE product_comparisons IN ACCESS EXCLUSIVE MODE");
+      await blocker.query("LOCK TABLE analytics_list_days IN ACCESS EXCLUSIVE MODE");
       const started = Date.now();
       const call = apiWithEnv(
         { ANALYTICS_STATEMENT_TIMEOUT_MS: "300" },
