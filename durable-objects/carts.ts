@@ -3,10 +3,11 @@
 
 import { applyCartCommand, type CartCommand, type CommandCatalog, finishChange } from "../src/domain/cart/commands";
 import type { SiteSettings } from "../src/domain/catalog";
+import { DAY_MS } from "../src/domain/lifecycle";
 import type { CatalogAccess } from "./catalog-access";
 import { type CartDoc, type CartView, cartView, type SessionCall, type SessionDoc } from "./contract";
 import { type Mutation, refuse, requireVersion } from "./outcome";
-import { DAY_MS, type SessionState } from "./session-state";
+import type { SessionState } from "./session-state";
 import { cartDocName, type SessionStorage } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
 

@@ -2,12 +2,11 @@
 // send), run the lifecycle duties that are due (abandon, expire, forget), forget idempotency
 // records past their day and expired one-time codes, then sleep until the next of all of those
 // (planAlarm, src/domain/lifecycle.ts: the one "next due" computation).
-import { planAlarm } from "../src/domain/lifecycle";
+import { DAY_MS, planAlarm } from "../src/domain/lifecycle";
 import { pruneCodes } from "./codes";
 import type { Lifecycle } from "./lifecycle";
 import type { Outbox } from "./outbox";
 import type { AlarmScheduler } from "./scheduler";
-import { DAY_MS } from "./session-state";
 import type { SessionStorage } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
 

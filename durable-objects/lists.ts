@@ -7,6 +7,7 @@ import {
   type ComparisonState,
   removeFromComparison,
 } from "../src/domain/comparison";
+import { DAY_MS } from "../src/domain/lifecycle";
 import { addToWishlist, removeFromWishlist, updateWishlistItem, type WishlistState } from "../src/domain/wishlist";
 import type { CatalogAccess } from "./catalog-access";
 import { sameDigest } from "./codes";
@@ -26,7 +27,7 @@ import {
   wishlistView,
 } from "./contract";
 import { type Mutation, refuse, requireVersion } from "./outcome";
-import { DAY_MS, type SessionState } from "./session-state";
+import type { SessionState } from "./session-state";
 import { COMPARISON, type SessionStorage, WISHLIST } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
 

@@ -1,16 +1,14 @@
 // The session document: who it belongs to, whether it may be used, and the one place it
 // records activity. Also the cart documents it points at.
 import type { SiteSettings } from "../src/domain/catalog";
-import { DAY_MS } from "../src/domain/lifecycle";
+import { DAY_MS, DEFAULT_CART_EXPIRATION_DAYS } from "../src/domain/lifecycle";
 import type { CartDoc, SessionCall, SessionDoc } from "./contract";
 import { refuse } from "./outcome";
 import { cartDocName, SESSION, type SessionStorage } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
 
-export { DAY_MS };
-
 /** What the session row says it lives after its last activity (its own alarm applies the site's cartExpirationDays). */
-const SESSION_TTL_DAYS = 30;
+const SESSION_TTL_DAYS = DEFAULT_CART_EXPIRATION_DAYS;
 
 export class SessionState {
   constructor(
