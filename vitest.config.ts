@@ -1,6 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { TEST_JWT_SECRET } from "./test/constants.ts";
+import { TEST_JWT_SECRET, TEST_SESSION_TOKEN_KEY } from "./test/constants.ts";
 
 /** The workerd test project, against the database the global setup provides as `databaseKey`. */
 const workerProject = (
@@ -33,6 +33,7 @@ const workerProject = (
           DATABASE_URL: inject(databaseKey),
           DATABASE_WS_PROXY: inject("databaseWsProxy"),
           JWT_SECRET: TEST_JWT_SECRET,
+          SESSION_TOKEN_KEY: TEST_SESSION_TOKEN_KEY,
           NODE_ENV: "test",
           // Not read by the app unless a test swaps it in as JWKS_URL.
           TEST_JWKS_URL: inject("jwksUrl"),

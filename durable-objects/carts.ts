@@ -30,23 +30,10 @@ export class Carts {
     return { status: 200, body: cartView(session, await this.cartToShow(session, call)) };
   }
 
-  /** Creates the session and its cart if they do not exist (201), else returns the cart (200). */
-  async open(call: SessionCall, currency: string | undefined): Promise<Mutation<CartView>> {
-    const existing = this.state.read();
-    if (existing) {
-      this.state.assertUsable(existing, call);
-      return { status: 200, body: cartView(existing, await this.cartToShow(existing, call)) };
-    }
-    return this.work.run(call.idempotency, () => {
-      const session = this.state.ensure(call, currency);
-      return { status: 201, body: this.view(session) };
-    });
-  }
-
   async command(call: SessionCall, command: CartCommand): Promise<Mutation<CartView>> {
     const replayed = this.work.replay<CartView>(call.idempotency);
     if (replayed) return replayed;
-    if (!this.state.read() && call.address.kind === "anonymous") refuse("NOT_FOUND", "Session not found");
+    if (!this.state.read() && !this.state.createsOnFirstUse(call)) refuse("NOT_FOUND", "Session not found");
     const catalog = await this.catalog.forChange(call, command, () => this.state.liveCart(this.state.read())?.state);
     return this.work.run(call.idempotency, () => {
       const session = this.state.ensure(call);

@@ -7,8 +7,10 @@ import type { CartState, MergeDiff, MergeStrategy, Totals } from "../src/domain/
 import type { CartCommand } from "../src/domain/cart/commands";
 import type { SiteSettings } from "../src/domain/catalog";
 import type { ComparisonItem, ComparisonState } from "../src/domain/comparison";
+import { DAY_MS, DEFAULT_CART_EXPIRATION_DAYS } from "../src/domain/lifecycle";
 import { orderWishlist, type WishlistMergeDiff, type WishlistState } from "../src/domain/wishlist";
 import type { ErrorCode } from "../src/lib/errors";
+import type { SessionGenesis } from "../src/lib/session-tokens";
 
 /**
  * Where a shopper session lives. Anonymous sessions are found by their token's SHA-256,
@@ -47,6 +49,13 @@ export interface SessionCall {
    * when it follows a token's link; the customer's object checks it before anything else.
    */
   viaCrossSiteToken?: string | undefined;
+  /**
+   * Anonymous calls only: the Worker vouches that it issued the session token (its tag
+   * verifies) and says what the session's first use creates, exactly as the shopper was shown
+   * it when the token was issued (src/lib/session-tokens.ts). Without it, an anonymous session
+   * the object does not hold is not found.
+   */
+  genesis?: SessionGenesis | undefined;
 }
 
 export interface SessionDoc {
@@ -228,6 +237,59 @@ export type Outcome<T> = { ok: true; status: number; body: T } | { ok: false; er
 // ── Views: what the API shows of each document ─────────────────────────────
 
 /** The cart as the API shows it. */
+/** What the session row says it lives after its last activity (its own alarm applies the site's cartExpirationDays). */
+export const SESSION_TTL_DAYS = DEFAULT_CART_EXPIRATION_DAYS;
+
+/**
+ * A new session's document (not stored): what its first use creates. Pure, so the Worker
+ * answers a session's creation with exactly what the object stores on the token's first use:
+ * with `call.genesis`, its ids and creation time come from the token. New sessions are
+ * pristine: nothing is replicated until their first real change.
+ */
+export function newSessionDoc(call: SessionCall, now = new Date()): SessionDoc {
+  const { address, genesis } = call;
+  const createdAt = genesis?.createdAt ?? now.toISOString();
+  return {
+    id: genesis?.sessionId ?? crypto.randomUUID(),
+    companyId: address.companyId,
+    customerId: address.kind === "customer" ? address.customerId : null,
+    tokenHash: address.kind === "anonymous" ? address.tokenHash : null,
+    status: "ACTIVE",
+    cartId: genesis?.cartId ?? crypto.randomUUID(),
+    conversions: {},
+    version: 1,
+    originSiteId: call.site.id,
+    sitesVisited: [call.site.id],
+    createdAt,
+    updatedAt: createdAt,
+    lastActivityAt: createdAt,
+    expiresAt: new Date(Date.parse(createdAt) + SESSION_TTL_DAYS * DAY_MS).toISOString(),
+    mergedIntoSessionId: null,
+    mergedAt: null,
+    pristine: true,
+    cartExpirationDays: call.site.cartExpirationDays,
+  };
+}
+
+/** An empty cart for the session (not stored), created at `now`. */
+export function newCartDoc(session: SessionDoc, site: SiteSettings, currency: string | undefined, now: Date): CartDoc {
+  return {
+    id: session.cartId,
+    status: "ACTIVE",
+    siteId: site.id,
+    state: { currency: currency ?? site.currency, lines: [], savedLines: [], discounts: [] },
+    totals: { subtotal: 0, discountTotal: 0, taxTotal: 0, shippingTotal: 0, grandTotal: 0, itemCount: 0 },
+    version: session.version,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + site.cartExpirationDays * DAY_MS).toISOString(),
+    abandonedAt: null,
+    orderId: null,
+    convertedAt: null,
+    appliedMerges: [],
+  };
+}
+
 export function cartView(session: SessionDoc, cart: CartDoc) {
   return {
     id: cart.id,
@@ -372,7 +434,6 @@ export interface TransferRequest {
  */
 export interface ShopperSessionRpc extends Rpc.DurableObjectBranded {
   getCart(call: SessionCall): Promise<Outcome<CartView>>;
-  openCart(call: SessionCall, currency: string | undefined): Promise<Outcome<CartView>>;
   cartCommand(call: SessionCall, command: CartCommand): Promise<Outcome<CartView>>;
   /** The commerce platform's conversion of the cart `call.cartId` for an order. */
   convertCart(call: SessionCall, orderId: string): Promise<Outcome<CartView>>;

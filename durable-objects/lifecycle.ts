@@ -14,7 +14,7 @@ import { CLOSE_CODES, type LiveSync } from "./live-sync";
 import type { Outbox } from "./outbox";
 import type { AlarmScheduler } from "./scheduler";
 import type { SessionState } from "./session-state";
-import { COMPARISON, REPLICATION, SESSION, type SessionStorage } from "./storage";
+import { COMPARISON, FORGOTTEN, REPLICATION, SESSION, type SessionStorage } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
 
 type Expiry = { expired: boolean; reason?: string };
@@ -154,6 +154,9 @@ export class Lifecycle {
   private async forgetAll(): Promise<{ reason?: string }> {
     await this.work.apply(() => {
       this.store.clearLiveState([]);
+      // No personal data, only the fact: a vouched-for token of this session finds it gone
+      // rather than starting it afresh (SessionState.createsOnFirstUse).
+      this.store.write(FORGOTTEN, { forgottenAt: new Date().toISOString() });
     });
     this.live.closeAll(CLOSE_CODES.gone, "session forgotten");
     await this.alarm.cancel();

@@ -46,8 +46,8 @@ export class Merge {
   ) {}
 
   /** The guest session's state for a merge preview (dryRun): read only, nothing frozen. */
-  peek(call: SessionCall): Mutation<GuestState> {
-    const session = this.guestSession(call);
+  async peek(call: SessionCall): Promise<Mutation<GuestState>> {
+    const session = await this.guestSession(call);
     this.state.assertUsable(session, call);
     return { status: 200, body: this.guestState(session) };
   }
@@ -59,7 +59,7 @@ export class Merge {
    * (and the storefront knows) — it is never silently lost. Repeatable for the same target.
    */
   async freeze(call: SessionCall, intoSessionName: string): Promise<Mutation<GuestState>> {
-    const session = this.guestSession(call);
+    const session = await this.guestSession(call);
     if (session.status === "MERGED" && session.mergedIntoSessionId !== intoSessionName) {
       refuse("SESSION_MERGED", "The guest session was merged into another session");
     }
@@ -94,7 +94,7 @@ export class Merge {
    * has expired and forgotten it since. Repeatable.
    */
   async confirm(call: SessionCall, intoSessionName: string): Promise<Mutation<{ confirmed: boolean }>> {
-    const session = this.guestSession(call);
+    const session = await this.guestSession(call);
     if (session.status !== "MERGED" || session.mergedIntoSessionId !== intoSessionName) {
       refuse("SESSION_MERGED", "The guest session was not merged into this session");
     }
@@ -247,8 +247,10 @@ export class Merge {
     };
   }
 
-  private guestSession(call: SessionCall): SessionDoc {
+  /** The guest's session; one whose token was issued but never used is created now, empty. */
+  private async guestSession(call: SessionCall): Promise<SessionDoc> {
     const session = this.state.read();
+    if (!session && this.state.createsOnFirstUse(call)) return this.state.usableOrCreated(call);
     if (!session || session.companyId !== call.address.companyId) return refuse("NOT_FOUND", "Guest session not found");
     return session;
   }

@@ -70,7 +70,8 @@ export class Privacy {
         (token) => token.digest,
       );
       const counts = this.store.eraseAll([]);
-      if (sessionIds.length) this.store.write(ERASED, { sessionIds, erasedAt: new Date().toISOString() });
+      // Written even when nothing was here: a token of this object must not start a session after its erasure.
+      this.store.write(ERASED, { sessionIds, erasedAt: new Date().toISOString() });
       erasure = { sessionIds, tokenDigests, ...counts, documents: counts.documents - (before ? 1 : 0) };
     });
     await this.alarm.cancel();

@@ -1,14 +1,18 @@
 // The session document: who it belongs to, whether it may be used, and the one place it
 // records activity. Also the cart documents it points at.
 import type { SiteSettings } from "../src/domain/catalog";
-import { DAY_MS, DEFAULT_CART_EXPIRATION_DAYS } from "../src/domain/lifecycle";
-import type { CartDoc, SessionCall, SessionDoc } from "./contract";
+import { DAY_MS } from "../src/domain/lifecycle";
+import {
+  type CartDoc,
+  newCartDoc,
+  newSessionDoc,
+  SESSION_TTL_DAYS,
+  type SessionCall,
+  type SessionDoc,
+} from "./contract";
 import { refuse } from "./outcome";
 import { cartDocName, SESSION, type SessionStorage } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
-
-/** What the session row says it lives after its last activity (its own alarm applies the site's cartExpirationDays). */
-const SESSION_TTL_DAYS = DEFAULT_CART_EXPIRATION_DAYS;
 
 export class SessionState {
   constructor(
@@ -21,18 +25,29 @@ export class SessionState {
   }
 
   /**
-   * The session a call may use, or undefined when a first change would create it (a
-   * customer's session exists implicitly, again after it expired). An anonymous session must
-   * exist; a merged, expired or foreign one is refused.
+   * The session a call may use, or undefined when a first change would create it (see
+   * `createsOnFirstUse`; a customer's again after it expired). A merged, expired or foreign
+   * session is refused, and so is an anonymous one that is neither here nor vouched for.
    */
   usable(call: SessionCall): SessionDoc | undefined {
     const session = this.read();
     if (!session || (session.status === "EXPIRED" && call.address.kind === "customer")) {
-      if (call.address.kind === "anonymous") refuse("NOT_FOUND", "Session not found");
+      if (!this.createsOnFirstUse(call)) refuse("NOT_FOUND", "Session not found");
       return undefined;
     }
     this.assertUsable(session, call);
     return session;
+  }
+
+  /**
+   * Whether a first use may create the session here: a customer's session exists implicitly;
+   * an anonymous one when the Worker vouches for its token (`genesis`: the token was issued
+   * by this API, and lately) and this object never held anything — a forgotten or erased
+   * session leaves a marker, so its token cannot bring it back.
+   */
+  createsOnFirstUse(call: SessionCall): boolean {
+    if (call.address.kind === "customer") return true;
+    return call.genesis !== undefined && this.store.documentNames().length === 0;
   }
 
   /** The session a call may use, created first where `usable` allows it. */
@@ -60,9 +75,10 @@ export class SessionState {
     const existing = this.read();
     if (existing) this.assertUsable(existing, call);
     if (existing && existing.status !== "EXPIRED") return existing;
-    const now = new Date();
+    if (!existing && !this.createsOnFirstUse(call)) refuse("NOT_FOUND", "Session not found");
     const session = this.preview(call);
-    const cart = this.newCart(session, call.site, currency, now);
+    // A vouched-for token's session was created when the token was issued, cart included.
+    const cart = this.newCart(session, call.site, currency, new Date(session.createdAt));
     this.store.write(SESSION, session);
     this.store.write(cartDocName(cart.id), cart);
     this.work.wake();
@@ -71,47 +87,12 @@ export class SessionState {
 
   /** A new session document (not stored): what a first change would create. */
   preview(call: SessionCall): SessionDoc {
-    const now = new Date().toISOString();
-    const { address } = call;
-    return {
-      id: crypto.randomUUID(),
-      companyId: address.companyId,
-      customerId: address.kind === "customer" ? address.customerId : null,
-      tokenHash: address.kind === "anonymous" ? address.tokenHash : null,
-      status: "ACTIVE",
-      cartId: crypto.randomUUID(),
-      conversions: {},
-      version: 1,
-      originSiteId: call.site.id,
-      sitesVisited: [call.site.id],
-      createdAt: now,
-      updatedAt: now,
-      lastActivityAt: now,
-      expiresAt: new Date(Date.parse(now) + SESSION_TTL_DAYS * DAY_MS).toISOString(),
-      mergedIntoSessionId: null,
-      mergedAt: null,
-      pristine: true,
-      cartExpirationDays: call.site.cartExpirationDays,
-    };
+    return newSessionDoc(call);
   }
 
   /** An empty cart for the session (not stored). */
   newCart(session: SessionDoc, site: SiteSettings, currency: string | undefined, now: Date): CartDoc {
-    return {
-      id: session.cartId,
-      status: "ACTIVE",
-      siteId: site.id,
-      state: { currency: currency ?? site.currency, lines: [], savedLines: [], discounts: [] },
-      totals: { subtotal: 0, discountTotal: 0, taxTotal: 0, shippingTotal: 0, grandTotal: 0, itemCount: 0 },
-      version: session.version,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + site.cartExpirationDays * DAY_MS).toISOString(),
-      abandonedAt: null,
-      orderId: null,
-      convertedAt: null,
-      appliedMerges: [],
-    };
+    return newCartDoc(session, site, currency, now);
   }
 
   /**

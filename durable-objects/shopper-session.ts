@@ -103,9 +103,6 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
   getCart(call: SessionCall): Promise<Outcome<CartView>> {
     return this.answer(call, () => this.carts.get(call));
   }
-  openCart(call: SessionCall, currency: string | undefined): Promise<Outcome<CartView>> {
-    return this.answer(call, () => this.carts.open(call, currency));
-  }
   cartCommand(call: SessionCall, command: CartCommand): Promise<Outcome<CartView>> {
     return this.answer(call, () => this.carts.command(call, command));
   }

@@ -23,6 +23,8 @@ export const COMPARISON = "comparison";
 export const REPLICATION = "replication";
 /** after an erasure: the ids of the sessions erased here (privacy.ts), and nothing else */
 export const ERASED = "erased";
+/** after the lifecycle forgot the session: when, and nothing else (its token must not start it again) */
+export const FORGOTTEN = "forgotten";
 export const cartDocName = (cartId: string) => `cart:${cartId}`;
 
 /** Bump when the SQL below changes; `migrate()` brings older objects forward. */

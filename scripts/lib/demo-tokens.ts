@@ -5,6 +5,8 @@ import { SignJWT } from "jose";
 import { DEMO_COMPANY_ID, DEMO_CUSTOMER_ID } from "./demo-data.ts";
 
 export const DEV_JWT_SECRET = "crosscart-local-dev-secret-do-not-use-in-production";
+/** Signs anonymous session tokens on local stacks (SESSION_TOKEN_KEY). */
+export const DEV_SESSION_TOKEN_KEY = "crosscart-local-dev-session-key-do-not-use-in-production";
 
 export const DEMO_ADMIN_SUBJECT = "demo-admin";
 export const DEMO_SERVICE_SUBJECT = "demo-service";

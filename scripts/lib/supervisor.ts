@@ -16,7 +16,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { errorText } from "../../src/lib/error-fields.ts";
 import { seedDemoData } from "./demo-data.ts";
-import { DEV_JWT_SECRET, mintDemoTokens } from "./demo-tokens.ts";
+import { DEV_JWT_SECRET, DEV_SESSION_TOKEN_KEY, mintDemoTokens } from "./demo-tokens.ts";
 import { isPortFree, StartError, startLocalPostgres } from "./embedded-postgres.ts";
 import { freePort } from "./free-port.ts";
 import { migrateDatabase } from "./migrate.ts";
@@ -216,6 +216,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const workerVars: Record<string, string> = {
       DATABASE_URL: databaseUrl,
       JWT_SECRET: DEV_JWT_SECRET,
+      SESSION_TOKEN_KEY: DEV_SESSION_TOKEN_KEY,
       // SAVE10 and SAVE20 only exist outside production.
       NODE_ENV: "development",
       // The plain /dashboard URL opens with the demo admin's figures (development only).

@@ -20,6 +20,13 @@ const ConfigSchema = z
     DATABASE_WS_PROXY: optional(z.string()),
     JWT_SECRET: optional(z.string().min(32, "JWT_SECRET must be at least 32 characters")),
     JWKS_URL: optional(z.url({ error: "JWKS_URL must be an https URL" })),
+    /**
+     * Signs anonymous session tokens, so the Worker can vouch for one without asking its
+     * session (src/lib/session-tokens.ts). Changing it costs only sessions never used yet.
+     */
+    SESSION_TOKEN_KEY: z
+      .string({ error: "SESSION_TOKEN_KEY is required (a random secret of at least 32 characters)" })
+      .min(32, "SESSION_TOKEN_KEY must be at least 32 characters"),
     JWT_ISSUER: optional(z.string()),
     JWT_AUDIENCE: optional(z.string()),
     COMPANY_PORTAL_URL: optional(z.url()).default("http://localhost:3003"),

@@ -1,6 +1,7 @@
 import type { MergeResult, RpcError, SessionCall } from "../../durable-objects/contract";
 import type { MergeStrategy } from "../domain/cart";
 import { ApiError } from "../lib/errors";
+import type { SessionGenesis } from "../lib/session-tokens";
 import { sha256Hex } from "../lib/tokens";
 import { sessionStub, unwrap } from ".";
 import { sessionObjectName } from "./address";
@@ -10,11 +11,19 @@ import { sessionObjectName } from "./address";
  * freeze the guest session (a dry run only reads it), merge its cart, wishlist and comparison
  * into the customer's session (the one `call` addresses) in one step, then have the guest
  * remember that it was merged (a later merge of it adds nothing). Retrying is safe at every point.
+ * `guestGenesis`: what the guest's token creates if it was never used (the route vouches for it).
+ *
+ * The third step runs after the answer (`afterAnswer`, the request's waitUntil): the customer's
+ * cart already records the guest (`appliedMerges`), so a retry before it lands adds nothing
+ * either, and a confirmation that fails is made again by the next merge of that guest. The
+ * shopper does not wait for a third durable write.
  */
 export async function mergeGuestIntoCustomer(
   env: Env,
   call: SessionCall,
   body: { sessionToken: string; strategy: MergeStrategy; dryRun: boolean },
+  guestGenesis: SessionGenesis | undefined,
+  afterAnswer: (confirmation: Promise<unknown>) => void,
 ): Promise<MergeResult> {
   const guestAddress = {
     kind: "anonymous",
@@ -22,7 +31,7 @@ export async function mergeGuestIntoCustomer(
     tokenHash: await sha256Hex(body.sessionToken),
     jurisdiction: call.address.jurisdiction,
   } as const;
-  const guestCall = { address: guestAddress, site: call.site };
+  const guestCall = { address: guestAddress, site: call.site, genesis: guestGenesis };
   const guest = sessionStub(env, guestAddress);
   const intoSessionName = sessionObjectName(call.address);
   const outcome = body.dryRun
@@ -36,6 +45,8 @@ export async function mergeGuestIntoCustomer(
   const merged = unwrap(
     await sessionStub(env, call.address).mergeGuestSession(call, exported, body.strategy, body.dryRun),
   ).body;
-  if (!body.dryRun && !exported.alreadyMerged) unwrap(await guest.confirmMerge(guestCall, intoSessionName));
+  if (!body.dryRun && !exported.alreadyMerged) {
+    afterAnswer(guest.confirmMerge(guestCall, intoSessionName).then(unwrap));
+  }
   return merged;
 }

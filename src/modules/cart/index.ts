@@ -7,8 +7,7 @@ import { type Audience, jsonBody, jsonContent, SHOPPER_ERRORS } from "../../lib/
 import { createRouter } from "../../lib/router";
 import { requireFeature } from "../../middleware/shopper";
 import { callSession } from "../../session-client";
-import { mergeGuestIntoCustomer } from "../../session-client/merge";
-import { openAnonymousSession, sessionCall } from "../shopper-call";
+import { mergeGuest, openAnonymousSession, sessionCall } from "../shopper-call";
 import { bundleAndDiscountRoutes } from "./bundles-discounts";
 import { CART, cartRoute, sendCart } from "./change";
 import { itemRoutes } from "./items";
@@ -49,7 +48,7 @@ export const customerCart = cartRouter("customer").openapi(
     // The guest session is merged whole (its wishlist and comparison too): once frozen it
     // can no longer be used, so leaving anything behind would lose it.
     const body = c.req.valid("json");
-    const result = await mergeGuestIntoCustomer(c.env, await sessionCall(c, { body }), body);
+    const result = await mergeGuest(c, body);
     c.header("ETag", `"${result.cart.version}"`);
     const { cart, diff, dryRun, alreadyMerged } = result;
     return c.json({ cart, diff, dryRun, alreadyMerged }, 200);

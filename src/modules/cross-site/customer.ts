@@ -2,8 +2,7 @@
 import { jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { sessionStub, unwrap } from "../../session-client";
-import { mergeGuestIntoCustomer } from "../../session-client/merge";
-import { sessionCall } from "../shopper-call";
+import { mergeGuest, sessionCall } from "../shopper-call";
 import {
   createTransfer,
   crossSiteRoute,
@@ -77,7 +76,7 @@ export const customerSessions = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const result = await mergeGuestIntoCustomer(c.env, await sessionCall(c, { body }), body);
+      const result = await mergeGuest(c, body);
       const { cart, wishlist, comparison, dryRun, alreadyMerged } = result;
       const diff = { cart: result.diff, wishlist: result.wishlistDiff, comparison: result.comparisonDiff };
       return c.json({ cart, wishlist, comparison, diff, dryRun, alreadyMerged }, 200);

@@ -4,7 +4,7 @@ import { ApiError } from "../../lib/errors";
 import { jsonBody, jsonContent } from "../../lib/openapi";
 import { createRouter } from "../../lib/router";
 import { sha256Hex } from "../../lib/tokens";
-import { callSession, jurisdictionFor, sharedSessionStub, unwrap } from "../../session-client";
+import { callSession, jurisdictionFor, sessionStub, sharedSessionStub, unwrap } from "../../session-client";
 import { openAnonymousSession, sessionCall } from "../shopper-call";
 import {
   createTransfer,
@@ -38,8 +38,9 @@ export const publicSessions = createRouter()
         const outcome = await callSession(c.env, call, (stub, routed) => stub.sessionInfo(routed));
         if (outcome.ok) return c.json(outcome.body, 200);
       }
-      const { sessionToken, call, stub } = await openAnonymousSession(c, undefined);
-      const { body } = unwrap(await stub.sessionInfo(call));
+      const { sessionToken, call } = await openAnonymousSession(c, undefined);
+      // The token's first use: the object creates the session as openAnonymousSession built it.
+      const { body } = unwrap(await sessionStub(c.env, call.address).sessionInfo(call));
       return c.json({ ...body, sessionToken }, 201);
     },
   )

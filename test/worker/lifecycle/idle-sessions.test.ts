@@ -169,7 +169,8 @@ describe("idle sessions run their own lifecycle", { timeout: 1_200_000 }, () => 
     }
     realTime();
     const forgotten = await inParallel(shoppers, PARALLEL, objectState);
-    for (const state of forgotten) expect(state).toMatchObject({ alarm: null, documents: [], pending: 0 });
+    // Only the marker stays: the token cannot start the session again (design 96).
+    for (const state of forgotten) expect(state).toMatchObject({ alarm: null, documents: ["forgotten"], pending: 0 });
     expect(await countWhere(company.companyId, "EXPIRED")).toBe(SESSIONS);
 
     // No cron call, no lifecycle RPC: the objects did it all by themselves.

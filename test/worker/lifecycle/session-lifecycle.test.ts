@@ -48,7 +48,8 @@ describe("a session never changed", () => {
 
     travelTo(forgetAt);
     expect(await wake(guest)).toBe(true);
-    expect(await objectState(guest)).toMatchObject({ alarm: null, documents: [], pending: 0 });
+    // Only the fact that it was forgotten stays, so its token cannot start it again.
+    expect(await objectState(guest)).toMatchObject({ alarm: null, documents: ["forgotten"], pending: 0 });
     expect((await send(guest, "GET", guest.path("cart"))).status).toBe(404);
     expect(await cartRow(guest.cartId)).toBeUndefined();
   });
