@@ -164,18 +164,18 @@ export class Merge {
         appliedMerges: [...cart.appliedMerges, guest.sessionId].slice(-MAX_REMEMBERED_MERGES),
       };
       const afterCart = this.carts.save(session, withMerge, merged.cart.result, call.site, catalog, now);
-      const wishlist = this.wishlist.save(
-        afterCart,
-        { ...merged.wishlist.before, state: merged.wishlist.state },
-        call.site,
-        now,
-      );
-      const comparison = this.comparison.save(
-        wishlist.session,
-        { ...merged.comparison.before, state: merged.comparison.state },
-        call.site,
-        now,
-      );
+      // A list the guest had nothing in is unchanged: not stored again, nor replicated.
+      const wishlist = guest.wishlist?.state.items.length
+        ? this.wishlist.save(afterCart, { ...merged.wishlist.before, state: merged.wishlist.state }, call.site, now)
+        : { session: afterCart, doc: merged.wishlist.before };
+      const comparison = guest.comparison?.state.items.length
+        ? this.comparison.save(
+            wishlist.session,
+            { ...merged.comparison.before, state: merged.comparison.state },
+            call.site,
+            now,
+          )
+        : { session: wishlist.session, doc: merged.comparison.before };
       const counted = { ...comparison.session, mergeCount: (comparison.session.mergeCount ?? 0) + 1 };
       const current = this.state.touch(counted, call.site, now);
       return {

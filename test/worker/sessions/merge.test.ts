@@ -5,7 +5,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { carts, crossSiteSessions } from "../../../src/db/schema";
+import { carts, crossSiteSessions, productComparisons, wishlists } from "../../../src/db/schema";
 import { CartSchema } from "../../../src/modules/cart/schema";
 import { ComparisonSchema } from "../../../src/modules/comparison/schema";
 import { CrossSiteSessionSchema, SessionMergeResultSchema } from "../../../src/modules/cross-site/schema";
@@ -215,6 +215,32 @@ describe("POST /api/cross-site-session/merge", () => {
       await withDatabase((db) => db.select().from(carts).where(eq(carts.sessionId, s.guest.session.id)))
     )[0];
     expect(guestCartId?.status).toBe("MERGED");
+  });
+
+  it("a list the guest had nothing in is left as it was: not stored again, not replicated", async () => {
+    const company = await createCompany();
+    const [productId] = (await seedManyProducts(company.companyId, 1)) as [string];
+    const customer = await customerCredentials(company.companyId);
+    const guest = await newCrossSiteGuest(company);
+    await addToCart(company, company.siteIds[0], guest.token, productId, 2);
+    const result = await merged(await merge(customer, { sessionToken: guest.token, strategy: "max" }));
+    expect(quantities(result.cart)).toEqual({ [productId]: 2 });
+    expect(result.wishlist.items).toEqual([]);
+    expect(result.comparison.items).toEqual([]);
+    await replicateNow(customer);
+    const session = await crossSiteSessionOf(customer);
+    const rows = await withDatabase(async (db) => ({
+      carts: await db.select().from(carts).where(eq(carts.sessionId, session.id)),
+      wishlists: await db.select().from(wishlists).where(eq(wishlists.sessionId, session.id)),
+      comparisons: await db.select().from(productComparisons).where(eq(productComparisons.sessionId, session.id)),
+    }));
+    expect(rows.carts).toHaveLength(1);
+    expect(rows.wishlists).toEqual([]);
+    expect(rows.comparisons).toEqual([]);
+    // The lists the answer showed are the customer's from now on (their ids stay).
+    const asCustomer = { ...customer.headers, "x-site-id": company.siteIds[0] };
+    const wishlist = await bodyOf(await request("GET", "/api/wishlist", asCustomer), 200, WishlistSchema);
+    expect(wishlist.id).toBe(result.wishlist.id);
   });
 
   it("afterwards the guest token gets 409 SESSION_MERGED on every route", async () => {
