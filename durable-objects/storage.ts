@@ -2,12 +2,12 @@
 // wishlist and comparison), the replication outbox and the idempotency records. Every
 // method is synchronous, so a caller can compose them inside one `transactionSync`.
 //
-// The documents are also kept in memory, parsed (docs/design.md, "Durable Objects"): a read
-// on the hot path costs neither a query nor a JSON.parse. The object is the single writer of
-// its storage and every change to the documents table goes through this class, so the copy
-// stays what SQLite holds; the one way SQLite moves back behind it is a transaction that rolls
-// back, and UnitOfWork then calls `forgetCachedDocuments()`. A cached document is shared by
-// every reader, so nobody may change one in place (build a new object and write it).
+// The documents are also kept in memory, parsed (docs/design.md, "The session object", 96):
+// a read on the hot path costs neither a query nor a JSON.parse. The object is the single
+// writer of its storage and every change to the documents table goes through this class, so
+// the copy stays what SQLite holds; the one way SQLite moves back behind it is a transaction
+// that rolls back, and UnitOfWork then calls `forgetCachedDocuments()`. A cached document is
+// shared by every reader, so nobody may change one in place (build a new object and write it).
 
 /**
  * Bounds of a session's Idempotency-Key records (docs/design.md, "Security"): a key is honoured
