@@ -36,8 +36,7 @@ export class Carts {
     if (!this.state.read() && !this.state.createsOnFirstUse(call)) refuse("NOT_FOUND", "Session not found");
     const catalog = await this.catalog.forChange(call, command, () => this.state.liveCart(this.state.read())?.state);
     return this.work.run(call.idempotency, () => {
-      const session = this.state.ensure(call);
-      const cart = this.active(session, call);
+      const { session, cart } = this.active(this.state.ensure(call), call);
       requireVersion(call, cart.version, "The cart");
       const now = new Date();
       const changed = applyCartCommand(cart.state, command, {
@@ -55,22 +54,26 @@ export class Carts {
     });
   }
 
-  /** Inside a change: the cart to change, the current one or a fresh one once the current was converted. */
-  active(session: SessionDoc, call: SessionCall): CartDoc {
+  /**
+   * Inside a change: the cart to change, the current one or a fresh one once the current was
+   * converted, with the session that points at it (a new object then: stored documents are
+   * never changed in place).
+   */
+  active(session: SessionDoc, call: SessionCall): { session: SessionDoc; cart: CartDoc } {
     this.state.assertUsable(session, call);
     const cart = this.state.currentCart(session);
-    if (cart.status !== "CONVERTED") return cart;
+    if (cart.status !== "CONVERTED") return { session, cart };
     const now = new Date();
     const next: CartDoc = {
       ...this.state.newCart({ ...session, cartId: crypto.randomUUID() }, call.site, cart.state.currency, now),
       // A guest merged before the checkout stays merged: a retried merge must not refill the new cart.
       appliedMerges: cart.appliedMerges,
     };
-    this.state.write({ ...session, cartId: next.id });
+    const pointing = { ...session, cartId: next.id };
+    this.state.write(pointing);
     // Replicated even if nothing else changes: Postgres must learn which cart holds the token now.
     this.state.saveCart(next, now);
-    session.cartId = next.id;
-    return next;
+    return { session: pointing, cart: next };
   }
 
   /**
@@ -125,7 +128,7 @@ export class Carts {
     const cart = this.state.currentCart(session);
     if (cart.status !== "CONVERTED") return cart;
     // A read replays nothing and records no Idempotency-Key.
-    const next = await this.work.run(undefined, () => ({ status: 200, body: this.active(session, call) }));
+    const next = await this.work.run(undefined, () => ({ status: 200, body: this.active(session, call).cart }));
     return next.body;
   }
 

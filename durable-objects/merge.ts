@@ -137,9 +137,8 @@ export class Merge {
       };
     }
     return this.work.run(call.idempotency, () => {
-      const session = this.state.ensure(call);
+      const { session, cart } = this.carts.active(this.state.ensure(call), call);
       const now = new Date();
-      const cart = this.carts.active(session, call);
       const merged = this.combine(call, session, cart, guest, strategy, now);
       if (guest.alreadyMerged || cart.appliedMerges.includes(guest.sessionId)) {
         const unchanged = {

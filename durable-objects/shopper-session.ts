@@ -56,11 +56,16 @@ export class ShopperSession extends DurableObject<Env> implements ShopperSession
   private readonly housekeeping: Housekeeping;
   private readonly outbox: Outbox;
   private readonly privacy: Privacy;
+  /** The object's documents, for tests that edit SQLite behind its back (test/support/storage.ts). */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read by test/support/storage.ts only
+  private readonly store: SessionStorage;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     const log = createLogger({ component: "ShopperSession" });
-    const store = new SessionStorage(ctx.storage.sql);
+    // Documents are deep-frozen where tests run, so a change in place fails there (storage.ts).
+    const store = new SessionStorage(ctx.storage.sql, env.NODE_ENV === "development" || env.NODE_ENV === "test");
+    this.store = store;
     ctx.blockConcurrencyWhile(async () => {
       store.migrate();
       eraseRawCrossSiteToken(store);

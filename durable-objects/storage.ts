@@ -1,6 +1,13 @@
 // The ShopperSession's SQLite storage: a few JSON documents (session, cart, and later the
 // wishlist and comparison), the replication outbox and the idempotency records. Every
 // method is synchronous, so a caller can compose them inside one `transactionSync`.
+//
+// The documents are also kept in memory, parsed (docs/design.md, 98):
+// a read on the hot path costs neither a query nor a JSON.parse. The object is the single
+// writer of its storage and every change to the documents table goes through this class, so
+// the copy stays what SQLite holds; the one way SQLite moves back behind it is a transaction
+// that rolls back, and UnitOfWork then calls `forgetCachedDocuments()`. A cached document is
+// shared by every reader, so nobody may change one in place (build a new object and write it).
 
 /**
  * Bounds of a session's Idempotency-Key records (docs/design.md, "Security"): a key is honoured
@@ -25,6 +32,7 @@ export const REPLICATION = "replication";
 export const ERASED = "erased";
 /** after the lifecycle forgot the session: when, and nothing else (its token must not start it again) */
 export const FORGOTTEN = "forgotten";
+/** A name with an id in it has a `:` (only carts so far); the other names are the fixed ones above. */
 export const cartDocName = (cartId: string) => `cart:${cartId}`;
 
 /** Bump when the SQL below changes; `migrate()` brings older objects forward. */
@@ -45,8 +53,39 @@ export interface StoredResponse {
   body: unknown;
 }
 
+/** A cached "no such document": known absent until written. */
+const ABSENT = Symbol("absent");
+
+/**
+ * Freezes a document and everything in it, so a change in place throws a TypeError (modules
+ * run in strict mode) where it would otherwise make the cached copy differ from SQLite.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 export class SessionStorage {
-  constructor(private readonly sql: SqlStorage) {}
+  /**
+   * The parsed documents by name, as SQLite holds them. Only documents that exist are kept,
+   * plus "absent" for a fixed name (LINK, CODES… read on every call, mostly missing); never
+   * for a name with an id, which may come from a request (a cart id): so it is never larger
+   * than the documents table and a handful of fixed names.
+   */
+  private readonly documents = new Map<string, unknown>();
+
+  /**
+   * @param freezeDocuments deep-freeze what is cached, so a change in place fails loudly:
+   * development and test only, as freezing walks every document on every write and read from
+   * SQLite, CPU that production does not spend (its code is the tested code).
+   */
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly freezeDocuments = false,
+  ) {}
 
   /** Creates or upgrades the tables; called once per object start in `blockConcurrencyWhile`. */
   migrate(): void {
@@ -59,19 +98,42 @@ export class SessionStorage {
       for (const statement of MIGRATIONS[current] ?? []) this.sql.exec(statement);
       this.sql.exec("UPDATE schema_version SET version = ?", current);
     }
+    // A migration may rewrite documents: nothing read before it stays.
+    this.forgetCachedDocuments();
   }
 
+  /** A stored document; shared with every other reader, so never to be changed in place. */
   read<T>(name: string): T | undefined {
+    const cached = this.documents.get(name);
+    if (cached === ABSENT) return undefined;
+    if (cached !== undefined) return cached as T;
     const row = this.sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = ?", name).toArray()[0];
-    return row ? (JSON.parse(row.body) as T) : undefined;
+    if (row) return this.cache(name, JSON.parse(row.body) as T);
+    if (!name.includes(":")) this.documents.set(name, ABSENT);
+    return undefined;
   }
 
+  /** Stores a document; `body` is what later reads return, so the caller must not change it afterwards. */
   write(name: string, body: unknown): void {
     this.sql.exec(
       "INSERT INTO documents (name, body) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET body = excluded.body",
       name,
       JSON.stringify(body),
     );
+    this.cache(name, body);
+  }
+
+  /**
+   * Drops the documents kept in memory: the next reads come from SQLite. For a transaction
+   * that rolled back (UnitOfWork), and for tests that edit SQLite behind the object's back.
+   */
+  forgetCachedDocuments(): void {
+    this.documents.clear();
+  }
+
+  private cache<T>(name: string, document: T): T {
+    this.documents.set(name, this.freezeDocuments ? deepFreeze(document) : document);
+    return document;
   }
 
   /** The names of every document kept. */
@@ -84,6 +146,7 @@ export class SessionStorage {
 
   remove(name: string): void {
     this.sql.exec("DELETE FROM documents WHERE name = ?", name);
+    this.documents.delete(name);
   }
 
   enqueue(resource: string, version: number, now: number): void {
@@ -166,6 +229,7 @@ export class SessionStorage {
   clearLiveState(keep: string[]): void {
     const placeholders = keep.map(() => "?").join(", ");
     this.sql.exec(`DELETE FROM documents WHERE name NOT IN (${placeholders || "''"})`, ...keep);
+    this.forgetCachedDocuments();
     this.sql.exec("DELETE FROM idempotency");
   }
 

@@ -56,6 +56,11 @@ export class UnitOfWork {
         return outcome;
       });
       changes = this.recorded;
+    } catch (error) {
+      // The transaction rolled back (a refusal, a bug): the documents cached during it may be
+      // ahead of SQLite now, so the next reads come from SQLite again.
+      this.store.forgetCachedDocuments();
+      throw error;
     } finally {
       this.recorded = undefined;
     }

@@ -1,13 +1,14 @@
 // The replication queue as the tests drive it: a batch handed straight to the Worker's queue()
 // (as Queues would deliver it, with any attempt count) and what the consumer did with each
 // message; messages built from a session's documents as its outbox builds them.
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { ReplicaOf } from "../../durable-objects/replica-messages";
 import worker from "../../src/index";
 import { MESSAGE_FORMAT, type ReplicationMessageInput } from "../../src/replication/messages";
 import { withDatabase } from "./db";
 import { type Shopper, sessionStubOf } from "./sessions";
+import { editStorage } from "./storage";
 
 export const REPLICATION_QUEUE = "crosscart-replication";
 export const DEAD_LETTER_QUEUE = "crosscart-replication-dlq";
@@ -78,7 +79,7 @@ export function deadLettersFor(...resourceIds: string[]): Promise<DeadLetterRow[
  * the new version waits in the outbox; without, it changes silently (as a fix in place would).
  */
 export function rewriteWishlistNote(shopper: Shopper, note: string, bump: number, enqueue: boolean): Promise<number> {
-  return runInDurableObject(sessionStubOf(shopper), async (_instance, state) => {
+  return editStorage(sessionStubOf(shopper), async (state) => {
     const sql = state.storage.sql;
     const row = sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = 'wishlist'").one();
     const wishlist = JSON.parse(row.body) as { version: number; state: { items: { note: string | null }[] } };

@@ -11,6 +11,7 @@ import { sessionStub } from "../../src/session-client";
 import { api, bearer, bodyOf, customerToken, request } from "./app";
 import { createCompany, type TestCompany } from "./catalog";
 import { testDatabase } from "./db";
+import { editStorage } from "./storage";
 
 export type Variant = "customer" | "public";
 export const VARIANTS: Variant[] = ["customer", "public"];
@@ -248,7 +249,7 @@ export function storedCodes(owner: Owner): Promise<PendingCode[]> {
  * transfer code, 30 s for a ticket) had gone by: rewrites `expiresAt` in the stored document.
  */
 export function expireCodes(owner: Owner): Promise<number> {
-  return runInDurableObject(sessionStubOf(owner), (_instance, state) => {
+  return editStorage(sessionStubOf(owner), (state) => {
     const aged = readCodes(state.storage).map((code) => ({ ...code, expiresAt: Date.now() - 1 }));
     state.storage.sql.exec("UPDATE documents SET body = ? WHERE name = 'codes'", JSON.stringify(aged));
     return aged.length;
@@ -260,7 +261,7 @@ export function expireCodes(owner: Owner): Promise<number> {
  * in the stored document, so the next comparison call starts a new one (with a new id).
  */
 export function expireComparison(owner: Owner): Promise<void> {
-  return runInDurableObject(sessionStubOf(owner), (_instance, state) => {
+  return editStorage(sessionStubOf(owner), (state) => {
     const row = state.storage.sql
       .exec<{ body: string }>("SELECT body FROM documents WHERE name = 'comparison'")
       .toArray()[0];

@@ -27,6 +27,7 @@ import {
   send,
   sessionStubOf,
 } from "../../support/sessions";
+import { editStorage } from "../../support/storage";
 
 afterEach(async () => {
   vi.useRealTimers();
@@ -118,7 +119,7 @@ describe("Postgres outage", { concurrent: false }, () => {
     const { a } = await warmCart(guest);
     // As a send the queue refused leaves it: one failure, the retry due in 30 s, the alarm then.
     const retryAt = Date.now() + 30_000;
-    await runInDurableObject(sessionStubOf(guest), async (_instance, state) => {
+    await editStorage(sessionStubOf(guest), async (state) => {
       const body = JSON.stringify({ failures: 1, retryAt });
       state.storage.sql.exec("INSERT OR REPLACE INTO documents (name, body) VALUES ('replication', ?)", body);
       await state.storage.setAlarm(retryAt);
@@ -129,7 +130,7 @@ describe("Postgres outage", { concurrent: false }, () => {
 
     // When the retry is due (its time moved into the past: an alarm run earlier sends nothing
     // while the backoff holds) and the send goes through, the failure count starts again.
-    await runInDurableObject(sessionStubOf(guest), (_instance, state) => {
+    await editStorage(sessionStubOf(guest), (state) => {
       const body = JSON.stringify({ failures: 1, retryAt: Date.now() - 1 });
       state.storage.sql.exec("UPDATE documents SET body = ? WHERE name = 'replication'", body);
     });

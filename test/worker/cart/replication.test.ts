@@ -29,6 +29,7 @@ import {
   send,
   sessionStubOf,
 } from "../../support/sessions";
+import { editStorage } from "../../support/storage";
 
 /** A cart with a variant line, a plain line, a bundle, a saved line and a discount. */
 async function fullCart(shopper: Shopper) {
@@ -253,7 +254,7 @@ describe("replication confirms its last send", () => {
 
     // As if the message had never arrived, and the confirmation were due.
     await withDatabase((db) => db.delete(carts).where(eq(carts.id, cart.id)));
-    await runInDurableObject(stub, (_instance, state) => {
+    await editStorage(stub, (state) => {
       const row = state.storage.sql
         .exec<{ body: string }>("SELECT body FROM documents WHERE name = 'replication'")
         .one();

@@ -16,6 +16,7 @@ import { createCompany, type TestCompany } from "../../support/catalog";
 import { claim, claimed, customerTransferCode, onSite, transferCode } from "../../support/cross-site";
 import { withDatabase } from "../../support/db";
 import { type CustomerCredentials, customerCredentials, replicateNow, sessionStubOf } from "../../support/sessions";
+import { editStorage } from "../../support/storage";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -45,7 +46,7 @@ function storedText(address: SessionAddress) {
 
 /** Rewrites the expiry of every cross-site token the customer's object holds. */
 function ageTokens(customer: CustomerCredentials, expiresAt: number) {
-  return runInDurableObject(sessionStubOf(customer), (_instance, state) => {
+  return editStorage(sessionStubOf(customer), (state) => {
     const row = state.storage.sql
       .exec<{ body: string }>("SELECT body FROM documents WHERE name = 'cross-site-tokens'")
       .one();
@@ -204,7 +205,7 @@ describe("a customer's cross-site tokens", () => {
     const customer = await customerCredentials(company.companyId);
     const { sessionToken } = await issued(customer);
     // As an older version kept it: raw in the session document and in a stored answer, no digests.
-    await runInDurableObject(sessionStubOf(customer), (_instance, state) => {
+    await editStorage(sessionStubOf(customer), (state) => {
       const sql = state.storage.sql;
       const session = JSON.parse(
         sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = 'session'").one().body,

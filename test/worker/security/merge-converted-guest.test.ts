@@ -3,7 +3,6 @@
 // EXPIRED; and a guest session remembers that it was merged, so merging it again — even after
 // the customer's session expired and was forgotten, however many merges the customer made since
 // — answers "already merged" and adds nothing.
-import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CartDoc, SessionDoc } from "../../../durable-objects/contract";
 import { MergeResultSchema } from "../../../src/modules/cart/schema";
@@ -11,6 +10,7 @@ import { bodyOf } from "../../support/app";
 import { addItem, readCart } from "../../support/cart";
 import { createCompany, seedProduct } from "../../support/catalog";
 import { newCustomer, newGuest, type Shopper, send, sessionStubOf } from "../../support/sessions";
+import { editStorage } from "../../support/storage";
 
 async function guestWithLines() {
   const company = await createCompany();
@@ -29,7 +29,7 @@ const merge = async (customer: Shopper, guest: Shopper, dryRun = false) =>
 
 /** Rewrites a stored document of the shopper's object, as the object itself would have. */
 function rewrite<T>(owner: Shopper, name: (session: SessionDoc) => string, change: (doc: T) => T) {
-  return runInDurableObject(sessionStubOf(owner), (_instance, state) => {
+  return editStorage(sessionStubOf(owner), (state) => {
     const read = (doc: string) =>
       JSON.parse(state.storage.sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = ?", doc).one().body);
     const target = name(read("session") as SessionDoc);

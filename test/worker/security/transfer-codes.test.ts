@@ -2,12 +2,13 @@
 // A claim on a site other than the code's target spends it (the code has gone somewhere it was
 // not meant to go), and an expired code — which holds the raw token of a guest session — is gone
 // from storage when it expires, whatever state replication is in.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { problemOf } from "../../support/app";
 import { createCompany } from "../../support/catalog";
 import { claim, newCrossSiteGuest, transferCode } from "../../support/cross-site";
 import { expireCodes, replicateNow, replicationState, sessionStubOf, storedCodes } from "../../support/sessions";
+import { editStorage } from "../../support/storage";
 
 let restore: (() => void) | undefined;
 afterEach(() => {
@@ -36,8 +37,8 @@ describe("transfer codes", () => {
 
     // A change waits in the outbox, and Queues refuses every send: the ninth failure in a row
     // backs off for minutes, longer than the code lives.
-    await runInDurableObject(sessionStubOf(guest), (instance, state) => {
-      const env = (instance as unknown as { env: Env }).env;
+    await editStorage(sessionStubOf(guest), (state, instance) => {
+      const env = (instance as { env: Env }).env;
       const queue = env.REPLICATION_QUEUE;
       // Queues back afterwards, for whatever else this isolate runs.
       restore = () => void Object.assign(env, { REPLICATION_QUEUE: queue });
