@@ -26,6 +26,20 @@ const JWKS_ALGORITHMS = ["RS256", "ES256", "EdDSA"];
 // first use inside a request, so keeping the getter between requests holds no I/O object.
 const keySets = new Map<string, JWTVerifyGetKey>();
 
+// Isolate-lifetime cache of the HS256 key: given raw bytes, jose would import them on every
+// verification (crypto.subtle.importKey), a cost paid by every customer request.
+const secretKeys = new Map<string, Promise<CryptoKey>>();
+
+function secretKey(secret: string): Promise<CryptoKey> {
+  let key = secretKeys.get(secret);
+  if (!key) {
+    const raw = new TextEncoder().encode(secret);
+    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+    secretKeys.set(secret, key);
+  }
+  return key;
+}
+
 const unauthorized = (detail: string, cause?: unknown) =>
   new ApiError("UNAUTHORIZED", detail, {
     headers: { "WWW-Authenticate": 'Bearer realm="crosscart", error="invalid_token"' },
@@ -44,7 +58,7 @@ export async function verifyToken(token: string, config: Config): Promise<AuthCl
       }
       ({ payload } = await jwtVerify(token, keySet, { ...options, algorithms: JWKS_ALGORITHMS }));
     } else {
-      const secret = new TextEncoder().encode(config.JWT_SECRET);
+      const secret = await secretKey(config.JWT_SECRET as string);
       ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: SECRET_ALGORITHMS }));
     }
   } catch (error) {
