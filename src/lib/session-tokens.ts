@@ -11,7 +11,7 @@
 // 64 lowercase hex characters, as every session token has always been. The ids come from the
 // rest of the same HMAC, so they are fixed by the token but cannot be computed without the key.
 // Tokens issued before (32 random bytes) carry no valid tag: their sessions already exist.
-import { toHex } from "./tokens";
+import { hmacKey, toHex } from "./tokens";
 
 /** What the Worker vouches for when a session's object is asked for the first time. */
 export interface SessionGenesis {
@@ -27,25 +27,12 @@ const PREFIX_BYTES = 20;
 /** Edges' clocks may disagree a little; a token "from the future" beyond this is not ours. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-/** The HMAC key, imported once per isolate (importKey is not free). */
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    const raw = new TextEncoder().encode(secret);
-    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-512" }, false, ["sign"]);
-    keys.set(secret, key);
-  }
-  return key;
-}
-
 async function mac(secret: string, companyId: string, prefix: Uint8Array): Promise<Uint8Array> {
   const head = new TextEncoder().encode(`${LABEL}\0${companyId}\0`);
   const message = new Uint8Array(head.length + prefix.length);
   message.set(head);
   message.set(prefix, head.length);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), message));
+  return new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret, "SHA-512", "sign"), message));
 }
 
 /** 16 bytes as an RFC 9562 version 4 UUID (the version and variant bits set, as ids are validated). */

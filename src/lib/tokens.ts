@@ -13,3 +13,19 @@ export async function sha256Hex(value: string): Promise<string> {
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
+
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * An HMAC key from a secret, imported once per isolate: importKey is not free, and the JWT
+ * check and the session tokens would otherwise pay it on every request.
+ */
+export function hmacKey(secret: string, hash: "SHA-256" | "SHA-512", usage: "sign" | "verify"): Promise<CryptoKey> {
+  const name = `${hash}:${usage}:${secret}`;
+  let key = hmacKeys.get(name);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash }, false, [usage]);
+    hmacKeys.set(name, key);
+  }
+  return key;
+}

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Config } from "../lib/config";
 import { ApiError } from "../lib/errors";
 import { Id } from "../lib/ids";
+import { hmacKey } from "../lib/tokens";
 import type { AppEnv } from "../types";
 
 export const AuthClaimsSchema = z.discriminatedUnion("role", [
@@ -26,20 +27,6 @@ const JWKS_ALGORITHMS = ["RS256", "ES256", "EdDSA"];
 // first use inside a request, so keeping the getter between requests holds no I/O object.
 const keySets = new Map<string, JWTVerifyGetKey>();
 
-// Isolate-lifetime cache of the HS256 key: given raw bytes, jose would import them on every
-// verification (crypto.subtle.importKey), a cost paid by every customer request.
-const secretKeys = new Map<string, Promise<CryptoKey>>();
-
-function secretKey(secret: string): Promise<CryptoKey> {
-  let key = secretKeys.get(secret);
-  if (!key) {
-    const raw = new TextEncoder().encode(secret);
-    key = crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-    secretKeys.set(secret, key);
-  }
-  return key;
-}
-
 const unauthorized = (detail: string, cause?: unknown) =>
   new ApiError("UNAUTHORIZED", detail, {
     headers: { "WWW-Authenticate": 'Bearer realm="crosscart", error="invalid_token"' },
@@ -58,7 +45,8 @@ export async function verifyToken(token: string, config: Config): Promise<AuthCl
       }
       ({ payload } = await jwtVerify(token, keySet, { ...options, algorithms: JWKS_ALGORITHMS }));
     } else {
-      const secret = await secretKey(config.JWT_SECRET as string);
+      // A CryptoKey imported once: given raw bytes, jose would import them on every verification.
+      const secret = await hmacKey(config.JWT_SECRET as string, "SHA-256", "verify");
       ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: SECRET_ALGORITHMS }));
     }
   } catch (error) {
