@@ -12,6 +12,7 @@
  * Postgres must work through once back. 5 s rather than 2 s (design 11): under a sustained
  * item-add load it coalesced ~3 changes per send instead of ~1.3, and item adds ran 14 % faster
  * with half the Postgres sessions (`npm run bench`, 30 s runs); analytics see a change ~5 s later.
+ * The bench's settle time (scripts/lib/postgres-meter.ts) must outlast it.
  */
 export const FLUSH_DELAY_MS = 5_000;
 

@@ -7,7 +7,7 @@
 // bench-results/latest.{json,md}. Ctrl-C (or an error) stops wrangler, the proxy and Postgres.
 //
 // Before each scenario it waits (up to BENCH_SETTLE_MAX seconds) until Postgres has had no client
-// connection for 2 s: the Durable Objects replicate every change to Postgres in the background,
+// connection for 7 s (longer than the outbox window): the Durable Objects replicate every change to Postgres in the background,
 // and one scenario's replication should not spill into the next one's measurement. A mutating
 // scenario waits so again after its run, and reports the Postgres sessions (connections) opened
 // from before its warm-up until then per 1,000 successful mutations (pg_stat_database.sessions).
@@ -256,7 +256,7 @@ function load(baseUrl: string, scenario: Scenario, durationSec: number): Promise
 }
 
 /**
- * Waits until Postgres has had no client connection for 2 s (background replication done);
+ * Waits until Postgres has had no client connection for 7 s (background replication done);
  * a note when that took a while, or did not happen within BENCH_SETTLE_MAX seconds.
  */
 async function settle(

@@ -41,8 +41,11 @@ export class PostgresMeter {
   /**
    * Waits until Postgres has had no other client connection for `quietMs` (background
    * replication done), at most `maxMs`; resolves with how long it waited and whether it settled.
+   * The default quiet time outlasts a session's outbox window (FLUSH_DELAY_MS, 5 s, in
+   * durable-objects/scheduler.ts) plus the queue's batch window (1 s): a shorter one can fall
+   * between a change and its send, and leave that replication to the next scenario.
    */
-  async settle(maxMs: number, quietMs = 2_000): Promise<{ waitedMs: number; settled: boolean }> {
+  async settle(maxMs: number, quietMs = 7_000): Promise<{ waitedMs: number; settled: boolean }> {
     const started = Date.now();
     let quietSince: number | undefined;
     while (Date.now() - started < maxMs) {
