@@ -87,16 +87,30 @@ export class SessionStorage {
     private readonly freezeDocuments = false,
   ) {}
 
-  /** Creates or upgrades the tables; called once per object start in `blockConcurrencyWhile`. */
+  /**
+   * Creates or upgrades the tables; called once per object start in `blockConcurrencyWhile`.
+   * Most objects started are new (a guest's first call), so a new one's whole schema is one
+   * `exec` (statements joined): each call into SQLite has a fixed cost, and eight of them were
+   * a tenth of a merge's profile. An object already up to date costs one query.
+   */
   migrate(): void {
-    this.sql.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    const row = this.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
-    let current = row?.version ?? 0;
-    if (!row) this.sql.exec("INSERT INTO schema_version (version) VALUES (0)");
-    while (current < SCHEMA_VERSION) {
-      current += 1;
-      for (const statement of MIGRATIONS[current] ?? []) this.sql.exec(statement);
-      this.sql.exec("UPDATE schema_version SET version = ?", current);
+    let row: { version: number } | undefined;
+    let tableExists = true;
+    try {
+      row = this.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
+    } catch (error) {
+      if (!String(error).includes("no such table")) throw error;
+      tableExists = false;
+    }
+    const current = row?.version ?? 0;
+    if (current < SCHEMA_VERSION) {
+      const statements: string[] = [];
+      if (!tableExists) statements.push("CREATE TABLE schema_version (version INTEGER NOT NULL)");
+      if (!row) statements.push("INSERT INTO schema_version (version) VALUES (0)");
+      for (let version = current + 1; version <= SCHEMA_VERSION; version += 1) {
+        statements.push(...(MIGRATIONS[version] ?? []), `UPDATE schema_version SET version = ${version}`);
+      }
+      this.sql.exec(statements.join(";\n"));
     }
     // A migration may rewrite documents: nothing read before it stays.
     this.forgetCachedDocuments();
