@@ -5,7 +5,7 @@ import { applyCartCommand, type CartCommand, type CommandCatalog, finishChange }
 import type { SiteSettings } from "../src/domain/catalog";
 import { DAY_MS } from "../src/domain/lifecycle";
 import type { CatalogAccess } from "./catalog-access";
-import { type CartDoc, type CartView, cartView, type SessionCall, type SessionDoc } from "./contract";
+import { type CartDoc, type CartView, cartView, newCartDoc, type SessionCall, type SessionDoc } from "./contract";
 import { type Mutation, refuse, requireVersion } from "./outcome";
 import type { SessionState } from "./session-state";
 import { cartDocName, type SessionStorage } from "./storage";
@@ -65,7 +65,7 @@ export class Carts {
     if (cart.status !== "CONVERTED") return { session, cart };
     const now = new Date();
     const next: CartDoc = {
-      ...this.state.newCart({ ...session, cartId: crypto.randomUUID() }, call.site, cart.state.currency, now),
+      ...newCartDoc({ ...session, cartId: crypto.randomUUID() }, call.site, cart.state.currency, now),
       // A guest merged before the checkout stays merged: a retried merge must not refill the new cart.
       appliedMerges: cart.appliedMerges,
     };
@@ -84,12 +84,7 @@ export class Carts {
     const current = this.state.liveCart(session);
     if (current) this.state.assertUsable(session, call);
     if (current && current.status !== "CONVERTED") return current;
-    return this.state.newCart(
-      { ...session, cartId: crypto.randomUUID() },
-      call.site,
-      current?.state.currency,
-      new Date(),
-    );
+    return newCartDoc({ ...session, cartId: crypto.randomUUID() }, call.site, current?.state.currency, new Date());
   }
 
   /** Inside a change: stores a changed cart with reprice, totals, the session's next version and activity. */

@@ -13,6 +13,7 @@ import {
   comparisonView,
   type GuestState,
   type MergeResult,
+  newSessionDoc,
   type SessionCall,
   type SessionDoc,
   type WishlistDoc,
@@ -120,7 +121,7 @@ export class Merge {
     const cartNow = () => this.state.liveCart(this.state.read())?.state;
     const catalog = await this.catalog.forChange(call, undefined, cartNow, guest.cart.state.lines);
     if (dryRun) {
-      const session = this.state.read() ?? this.state.preview(call);
+      const session = this.state.read() ?? newSessionDoc(call);
       const now = new Date();
       // Reads only: the lists may store empty documents on first use, which changes no version.
       const merged = this.combine(call, session, this.carts.preview(session, call), guest, strategy, now);

@@ -76,23 +76,13 @@ export class SessionState {
     if (existing) this.assertUsable(existing, call);
     if (existing && existing.status !== "EXPIRED") return existing;
     if (!existing && !this.createsOnFirstUse(call)) refuse("NOT_FOUND", "Session not found");
-    const session = this.preview(call);
+    const session = newSessionDoc(call);
     // A vouched-for token's session was created when the token was issued, cart included.
-    const cart = this.newCart(session, call.site, currency, new Date(session.createdAt));
+    const cart = newCartDoc(session, call.site, currency, new Date(session.createdAt));
     this.store.write(SESSION, session);
     this.store.write(cartDocName(cart.id), cart);
     this.work.wake();
     return session;
-  }
-
-  /** A new session document (not stored): what a first change would create. */
-  preview(call: SessionCall): SessionDoc {
-    return newSessionDoc(call);
-  }
-
-  /** An empty cart for the session (not stored). */
-  newCart(session: SessionDoc, site: SiteSettings, currency: string | undefined, now: Date): CartDoc {
-    return newCartDoc(session, site, currency, now);
   }
 
   /**

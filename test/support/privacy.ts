@@ -17,6 +17,7 @@ import { bearer, bodyOf, request, signToken } from "./app";
 import { withDatabase } from "./db";
 import { messageOf } from "./replication";
 import { type Shopper, sessionStubOf } from "./sessions";
+import { storedDocument } from "./storage";
 
 export type CustomerExport = z.infer<typeof CustomerExportSchema>;
 export type ErasureReceipt = z.infer<typeof ErasureReceiptSchema>;
@@ -72,12 +73,7 @@ export function storedDocuments(owner: Pick<Shopper, "address">): Promise<string
 /** Every replica message the object could send now, at its documents' versions plus `bump`. */
 export function replicasNow(owner: Pick<Shopper, "address" | "companyId">, bump = 1000) {
   return runInDurableObject(sessionStubOf(owner), (_instance, state) => {
-    const read = <T>(name: string) => {
-      const row = state.storage.sql
-        .exec<{ body: string }>("SELECT body FROM documents WHERE name = ?", name)
-        .toArray()[0];
-      return row ? (JSON.parse(row.body) as T) : undefined;
-    };
+    const read = <T>(name: string) => storedDocument<T>(state.storage.sql, name);
     const session = read<SessionDoc>("session");
     if (!session) throw new Error("no session to replicate");
     const bumped = <T extends { version: number }>(doc: T): T => ({ ...doc, version: doc.version + bump });

@@ -17,3 +17,9 @@ export function editStorage<R>(
     }
   });
 }
+
+/** A document as SQLite holds it, read behind the object's back (its copy in memory not consulted). */
+export function storedDocument<T>(sql: SqlStorage, name: string): T | undefined {
+  const row = sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = ?", name).toArray()[0];
+  return row ? (JSON.parse(row.body) as T) : undefined;
+}

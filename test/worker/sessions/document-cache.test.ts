@@ -9,6 +9,7 @@ import { problemOf } from "../../support/app";
 import { addItem, cartOf, convertCart, readCart } from "../../support/cart";
 import { createCompany, seedProduct } from "../../support/catalog";
 import { customerCredentials, newGuest, type Shopper, send, sessionStubOf } from "../../support/sessions";
+import { storedDocument } from "../../support/storage";
 
 type Owner = Pick<Shopper, "address">;
 
@@ -21,12 +22,7 @@ const storeOf = (instance: unknown) => (instance as { store: SessionStorage }).s
  */
 function readAndStored(owner: Owner) {
   return runInDurableObject(sessionStubOf(owner), (instance, state) => {
-    const stored = <T>(name: string) => {
-      const row = state.storage.sql
-        .exec<{ body: string }>("SELECT body FROM documents WHERE name = ?", name)
-        .toArray()[0];
-      return row ? (JSON.parse(row.body) as T) : undefined;
-    };
+    const stored = <T>(name: string) => storedDocument<T>(state.storage.sql, name);
     const store = storeOf(instance);
     const session = store.read<SessionDoc>(SESSION);
     const cartName = session ? cartDocName(session.cartId) : undefined;
