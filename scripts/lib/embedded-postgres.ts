@@ -119,7 +119,10 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
   // No unix socket: the default socket folder may not exist or be writable here. Every Durable
   // Object flushes through its own short-lived connection, and the bench and e2e runs create
   // thousands of sessions; Neon's pooler absorbs that in production.
-  const flags = ["-c", "unix_socket_directories=", "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=500"];
+  const flags = [
+    ...["-c", "unix_socket_directories=", "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=500"],
+    ...["-c", `hba_file=${await writeHbaFile(dataDir)}`],
+  ];
   // Its own process group: a Ctrl-C in the terminal reaches the supervisor only, which stops
   // wrangler first and Postgres last.
   const server = spawn(join(nativeDir, "bin", "postgres"), ["-D", dataDir, "-p", String(options.port), ...flags], {
@@ -295,4 +298,18 @@ export function isPortFree(port: number): Promise<boolean> {
     server.once("error", () => done(false));
     server.listen(port, "127.0.0.1", () => server.close(() => done(true)));
   });
+}
+
+/**
+ * Loopback connections authenticate with a cleartext password, as Neon's proxy does: the
+ * serverless driver can then send the password with its startup message in one go (Neon's
+ * default `pipelineConnect: "password"`), the way it connects in production. With SCRAM the
+ * local stack paid round trips and a PBKDF2 in the Worker's isolate that production never pays.
+ * Written at every start, so data directories made before this keep working.
+ */
+async function writeHbaFile(dataDir: string): Promise<string> {
+  const path = join(dataDir, "crosscart_hba.conf");
+  const rules = ["host all all 127.0.0.1/32 password", "host all all ::1/128 password"];
+  await writeFile(path, `${rules.join("\n")}\n`, { mode: 0o644 });
+  return path;
 }

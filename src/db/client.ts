@@ -42,23 +42,30 @@ export function openDatabase(settings: DatabaseSettings): { db: Database; pool: 
   // losing its socket then emits `error` on the client alone, an uncaught exception. The
   // query in flight is rejected with the same error and its caller handles it.
   pool.on("connect", (client: PoolClient) => client.on("error", () => {}));
+  // drizzle's transaction() never releases its client when `begin` itself fails, which is how
+  // a refused connection shows with Neon's pipelined connect; `end()` would wait for that client
+  // forever. Whatever is still checked out when the caller closes is finished with: drop it.
+  const checkedOut = new Set<PoolClient>();
+  pool.on("acquire", (client: PoolClient) => checkedOut.add(client));
+  pool.on("release", (_error: unknown, client: PoolClient) => checkedOut.delete(client));
   const db = drizzle({ client: pool, schema });
   const close = async () => {
     ending = true;
+    for (const client of checkedOut) client.release(true);
     await pool.end().catch(() => {});
   };
   return { db, pool, close };
 }
 
 /**
- * The local proxy speaks plain ws:// to a plain Postgres (no TLS inside), and cannot take
- * Neon's pipelined connect. These are process-wide driver settings, not I/O, so setting
- * them here (idempotently) is safe; in production no proxy is configured and Neon's
+ * The local proxy speaks plain ws:// to a plain Postgres (no TLS inside). Like Neon's proxy,
+ * the local Postgres asks for a cleartext password (scripts/lib/embedded-postgres.ts), so the
+ * driver keeps Neon's pipelined connect. These are process-wide driver settings, not I/O, so
+ * setting them here (idempotently) is safe; in production no proxy is configured and Neon's
  * defaults stay untouched.
  */
 function useLocalProxy(proxy: string): void {
   neonConfig.wsProxy = (host, port) => `${proxy}/v2?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;
-  neonConfig.pipelineConnect = false;
 }
