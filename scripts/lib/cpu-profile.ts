@@ -25,6 +25,16 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
+/** The sampling interval asked of V8 (CpuProfiler.connect), in µs. */
+export const SAMPLING_INTERVAL_US = 100;
+/**
+ * A sample that comes this long after the one before means the thread could not be sampled
+ * meanwhile. V8 gives the whole gap to whatever it samples next: one 100 ms stall once made a
+ * two-line function look like 2 % of the run. So a sample counts for one interval, and the rest
+ * of its gap is reported as stalled, unless the isolate was idle.
+ */
+const STALL_US = 10 * SAMPLING_INTERVAL_US;
+
 export interface CpuShare {
   name: string;
   ms: number;
@@ -35,6 +45,11 @@ export interface CpuShare {
 export interface CpuSummary {
   wallMs: number;
   busyMs: number;
+  /**
+   * Time the sampler could not sample a busy thread (see STALL_US): blocked in native code
+   * (a Durable Object's SQLite file, a synchronous write) or waiting for a core. Not in busyMs.
+   */
+  stalledMs: number;
   /** self time by function ("name module:line") */
   functions: CpuShare[];
   /** self time by source module of the bundle (src/…, node_modules/<package>) or V8 category */
@@ -73,7 +88,7 @@ export class CpuProfiler {
     const profiler = new CpuProfiler(socket);
     await profiler.send("Profiler.enable");
     // 100 µs: fine enough for a request of a few milliseconds, cheap enough not to skew it much.
-    await profiler.send("Profiler.setSamplingInterval", { interval: 100 });
+    await profiler.send("Profiler.setSamplingInterval", { interval: SAMPLING_INTERVAL_US });
     return profiler;
   }
 
@@ -139,8 +154,14 @@ function packageOf(path: string): string {
 export function summarize(profile: CpuProfile, moduleOf: (line: number) => string, top = 15): CpuSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
+  let stalledUs = 0;
   profile.samples.forEach((nodeId, index) => {
-    selfUs.set(nodeId, (selfUs.get(nodeId) ?? 0) + (profile.timeDeltas[index] ?? 0));
+    let us = profile.timeDeltas[index] ?? 0;
+    if (us > STALL_US && byId.get(nodeId)?.callFrame.functionName !== "(idle)") {
+      stalledUs += us - SAMPLING_INTERVAL_US;
+      us = SAMPLING_INTERVAL_US;
+    }
+    selfUs.set(nodeId, (selfUs.get(nodeId) ?? 0) + us);
   });
   const functions = new Map<string, number>();
   const modules = new Map<string, number>();
@@ -163,6 +184,7 @@ export function summarize(profile: CpuProfile, moduleOf: (line: number) => strin
   return {
     wallMs: (profile.endTime - profile.startTime) / 1000,
     busyMs: busyUs / 1000,
+    stalledMs: stalledUs / 1000,
     functions: shares(functions),
     modules: shares(modules),
   };
@@ -170,6 +192,7 @@ export function summarize(profile: CpuProfile, moduleOf: (line: number) => strin
 
 export function renderSummary(scenario: string, summary: CpuSummary): string {
   const busy = summary.wallMs ? (100 * summary.busyMs) / summary.wallMs : 0;
+  const stalled = summary.wallMs ? (100 * summary.stalledMs) / summary.wallMs : 0;
   const table = (title: string, shares: CpuShare[]) => [
     `| ${title} | ms | % of busy |`,
     "| --- | ---: | ---: |",
@@ -178,7 +201,7 @@ export function renderSummary(scenario: string, summary: CpuSummary): string {
   return [
     `### ${scenario}`,
     "",
-    `The isolate was busy ${summary.busyMs.toFixed(0)} ms of ${summary.wallMs.toFixed(0)} ms (${busy.toFixed(0)} %).`,
+    `The isolate was busy ${summary.busyMs.toFixed(0)} ms of ${summary.wallMs.toFixed(0)} ms (${busy.toFixed(0)} %), and stalled ${summary.stalledMs.toFixed(0)} ms (${stalled.toFixed(0)} %: blocked in native code such as a Durable Object's SQLite file, or waiting for a core; not in the tables).`,
     "",
     ...table("Module (self time)", summary.modules),
     "",
