@@ -46,8 +46,9 @@ export interface CpuSummary {
   wallMs: number;
   busyMs: number;
   /**
-   * Time the sampler could not sample a busy thread (see STALL_US): blocked in native code
-   * (a Durable Object's SQLite file, a synchronous write) or waiting for a core. Not in busyMs.
+   * Time between samples beyond STALL_US while the isolate was not idle: the sampler (which
+   * needs a core too) or the isolate waited for one, or the isolate was blocked in native code.
+   * Not in busyMs.
    */
   stalledMs: number;
   /** self time by function ("name module:line") */
@@ -201,7 +202,7 @@ export function renderSummary(scenario: string, summary: CpuSummary): string {
   return [
     `### ${scenario}`,
     "",
-    `The isolate was busy ${summary.busyMs.toFixed(0)} ms of ${summary.wallMs.toFixed(0)} ms (${busy.toFixed(0)} %), and stalled ${summary.stalledMs.toFixed(0)} ms (${stalled.toFixed(0)} %: blocked in native code such as a Durable Object's SQLite file, or waiting for a core; not in the tables).`,
+    `The isolate was busy ${summary.busyMs.toFixed(0)} ms of ${summary.wallMs.toFixed(0)} ms (${busy.toFixed(0)} %), and unsampled ${summary.stalledMs.toFixed(0)} ms (${stalled.toFixed(0)} %: gaps over 1 ms between samples, while the sampler or the isolate waited for one of the busy cores or the isolate was blocked in native code; not in the tables, which share out the sampled time).`,
     "",
     ...table("Module (self time)", summary.modules),
     "",
