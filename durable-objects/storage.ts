@@ -94,20 +94,20 @@ export class SessionStorage {
    * a tenth of a merge's profile. An object already up to date costs one query.
    */
   migrate(): void {
-    let row: { version: number } | undefined;
-    let tableExists = true;
-    try {
-      row = this.sql.exec<{ version: number }>("SELECT version FROM schema_version").toArray()[0];
-    } catch (error) {
-      if (!String(error).includes("no such table")) throw error;
-      tableExists = false;
-    }
-    const current = row?.version ?? 0;
-    if (current < SCHEMA_VERSION) {
+    // One call whether the object is new or not: the version table is made if missing (no write
+    // otherwise), and the cursor answers for the last statement. No error to catch and match.
+    const row = this.sql
+      .exec<{ version: number }>(
+        [
+          "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+          "INSERT INTO schema_version (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM schema_version)",
+          "SELECT version FROM schema_version",
+        ].join(";\n"),
+      )
+      .one();
+    if (row.version < SCHEMA_VERSION) {
       const statements: string[] = [];
-      if (!tableExists) statements.push("CREATE TABLE schema_version (version INTEGER NOT NULL)");
-      if (!row) statements.push("INSERT INTO schema_version (version) VALUES (0)");
-      for (let version = current + 1; version <= SCHEMA_VERSION; version += 1) {
+      for (let version = row.version + 1; version <= SCHEMA_VERSION; version += 1) {
         statements.push(...(MIGRATIONS[version] ?? []), `UPDATE schema_version SET version = ${version}`);
       }
       this.sql.exec(statements.join(";\n"));
