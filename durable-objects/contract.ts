@@ -7,7 +7,7 @@ import type { CartState, MergeDiff, MergeStrategy, Totals } from "../src/domain/
 import type { CartCommand } from "../src/domain/cart/commands";
 import type { SiteSettings } from "../src/domain/catalog";
 import type { ComparisonItem, ComparisonState } from "../src/domain/comparison";
-import { DAY_MS, DEFAULT_CART_EXPIRATION_DAYS } from "../src/domain/lifecycle";
+import { DAY_MS, sessionExpiry } from "../src/domain/lifecycle";
 import { orderWishlist, type WishlistMergeDiff, type WishlistState } from "../src/domain/wishlist";
 import type { ErrorCode } from "../src/lib/errors";
 import type { SessionGenesis } from "../src/lib/session-tokens";
@@ -82,7 +82,7 @@ export interface SessionDoc {
    * to any merge, whatever the customer's session still remembers (it may have expired since).
    */
   mergeAppliedAt?: string | null;
-  /** lastActivityAt + SESSION_TTL_DAYS; past it the lifecycle job expires the session */
+  /** When the session expires: lastActivityAt + the site's cartExpirationDays (sessionExpiry), as its alarm does */
   expiresAt?: string;
   /**
    * Never changed since it was created (only opened or read): nothing of it is replicated, and
@@ -237,8 +237,6 @@ export type Outcome<T> = { ok: true; status: number; body: T } | { ok: false; er
 // ── Views: what the API shows of each document ─────────────────────────────
 
 /** The cart as the API shows it. */
-/** What the session row says it lives after its last activity (its own alarm applies the site's cartExpirationDays). */
-export const SESSION_TTL_DAYS = DEFAULT_CART_EXPIRATION_DAYS;
 
 /**
  * A new session's document (not stored): what its first use creates. Pure, so the Worker
@@ -263,7 +261,7 @@ export function newSessionDoc(call: SessionCall, now = new Date()): SessionDoc {
     createdAt,
     updatedAt: createdAt,
     lastActivityAt: createdAt,
-    expiresAt: new Date(Date.parse(createdAt) + SESSION_TTL_DAYS * DAY_MS).toISOString(),
+    expiresAt: new Date(sessionExpiry(createdAt, call.site.cartExpirationDays)).toISOString(),
     mergedIntoSessionId: null,
     mergedAt: null,
     pristine: true,

@@ -1,15 +1,8 @@
 // The session document: who it belongs to, whether it may be used, and the one place it
 // records activity. Also the cart documents it points at.
 import type { SiteSettings } from "../src/domain/catalog";
-import { DAY_MS } from "../src/domain/lifecycle";
-import {
-  type CartDoc,
-  newCartDoc,
-  newSessionDoc,
-  SESSION_TTL_DAYS,
-  type SessionCall,
-  type SessionDoc,
-} from "./contract";
+import { sessionExpiry } from "../src/domain/lifecycle";
+import { type CartDoc, newCartDoc, newSessionDoc, type SessionCall, type SessionDoc } from "./contract";
 import { refuse } from "./outcome";
 import { cartDocName, SESSION, type SessionStorage } from "./storage";
 import type { UnitOfWork } from "./unit-of-work";
@@ -105,7 +98,7 @@ export class SessionState {
       version: session.version + 1,
       updatedAt: iso,
       lastActivityAt: iso,
-      expiresAt: new Date(now.getTime() + SESSION_TTL_DAYS * DAY_MS).toISOString(),
+      expiresAt: new Date(sessionExpiry(iso, site.cartExpirationDays)).toISOString(),
       sitesVisited: session.sitesVisited.includes(site.id) ? session.sitesVisited : [...session.sitesVisited, site.id],
     };
     this.save(updated, now);

@@ -36,6 +36,15 @@ export type LifecycleDueTimes = Partial<Record<LifecycleDuty, number>>;
 const at = (iso: string, days: number) => Date.parse(iso) + days * DAY_MS;
 
 /**
+ * When an ACTIVE session expires (ms): `cartExpirationDays` of the site of its last activity
+ * after that activity. The session document's `expiresAt`, and so its replicated row, says the
+ * same as the object's own alarm.
+ */
+export function sessionExpiry(lastActivityAt: string, cartExpirationDays: number | undefined): number {
+  return at(lastActivityAt, cartExpirationDays ?? DEFAULT_CART_EXPIRATION_DAYS);
+}
+
+/**
  * The lifecycle due times of a session:
  * - a session never changed is forgotten when it would have expired (it has no rows to end);
  * - an ACTIVE cart with items is abandoned after the abandonment threshold, and no later than
@@ -47,7 +56,7 @@ const at = (iso: string, days: number) => Date.parse(iso) + days * DAY_MS;
 export function lifecycleDueTimes(facts: LifecycleFacts): LifecycleDueTimes {
   const expiryDays = facts.cartExpirationDays ?? DEFAULT_CART_EXPIRATION_DAYS;
   if (facts.status === "ACTIVE") {
-    const expireAt = at(facts.lastActivityAt, expiryDays);
+    const expireAt = sessionExpiry(facts.lastActivityAt, facts.cartExpirationDays);
     if (facts.pristine) return { forget: expireAt };
     const holdsItems = facts.cart?.status === "ACTIVE" && facts.cart.lineCount > 0;
     const abandon = holdsItems ? at(facts.lastActivityAt, Math.min(ABANDONMENT_THRESHOLD_DAYS, expiryDays)) : undefined;

@@ -92,6 +92,18 @@ describe("activity", () => {
 });
 
 describe("expiry", () => {
+  it("the replicated session row expires when the object does: its site's days after the last activity", async () => {
+    const company = await createCompany({ cartExpirationDays: 45 });
+    const guest = await newGuest(company);
+    await addItem(guest, await seedProduct(company.companyId));
+    await replicateNow(guest);
+    const { session } = await objectState(guest);
+    const expireAt = Date.parse(session?.lastActivityAt ?? "") + 45 * DAY_MS;
+    expect(Date.parse(session?.expiresAt ?? "")).toBe(expireAt);
+    expect((await sessionRow(guest.sessionId))?.expiresAt.getTime()).toBe(expireAt);
+    expect((await cartRow(guest.cartId))?.expiresAt?.getTime()).toBe(expireAt);
+  });
+
   it("that cannot replicate keeps the state, backs off, and finishes on a later wake-up", async () => {
     const company = await createCompany({ cartExpirationDays: 10 });
     const guest = await newGuest(company);
