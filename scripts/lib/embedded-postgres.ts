@@ -116,9 +116,9 @@ export async function startLocalPostgres(options: LocalPostgresOptions): Promise
     }
   }
 
-  // No unix socket: the default socket folder may not exist or be writable here. Every Durable
-  // Object flushes through its own short-lived connection, and the bench and e2e runs create
-  // thousands of sessions; Neon's pooler absorbs that in production.
+  // No unix socket: the default socket folder may not exist or be writable here. Headroom for
+  // connections: up to ten queue consumers, per-request pools and the tests' own clients may
+  // be open at once; Neon's pooler absorbs that in production.
   const flags = [
     ...["-c", "unix_socket_directories=", "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=500"],
     ...["-c", `hba_file=${await writeHbaFile(dataDir)}`],
