@@ -236,8 +236,6 @@ export type Outcome<T> = { ok: true; status: number; body: T } | { ok: false; er
 
 // ── Views: what the API shows of each document ─────────────────────────────
 
-/** The cart as the API shows it. */
-
 /**
  * A new session's document (not stored): what its first use creates. Pure, so the Worker
  * answers a session's creation with exactly what the object stores on the token's first use:

@@ -89,13 +89,12 @@ export class SessionStorage {
 
   /**
    * Creates or upgrades the tables; called once per object start in `blockConcurrencyWhile`.
-   * Most objects started are new (a guest's first call), so a new one's whole schema is one
-   * `exec` (statements joined): each call into SQLite has a fixed cost, and eight of them were
-   * a tenth of a merge's profile. An object already up to date costs one query.
+   * Each call into SQLite has a fixed cost, so statements are joined: one `exec` makes the
+   * version table if it is missing (writing nothing otherwise) and reads the version (the
+   * cursor answers for the last statement; no error to catch and match), and a new object's
+   * whole schema is a second one. An object already up to date costs the first call only.
    */
   migrate(): void {
-    // One call whether the object is new or not: the version table is made if missing (no write
-    // otherwise), and the cursor answers for the last statement. No error to catch and match.
     const row = this.sql
       .exec<{ version: number }>(
         [

@@ -29,9 +29,9 @@ export interface CpuProfile {
 export const SAMPLING_INTERVAL_US = 100;
 /**
  * A sample that comes this long after the one before means the thread could not be sampled
- * meanwhile. V8 gives the whole gap to whatever it samples next: one 100 ms stall once made a
+ * meanwhile. V8 gives the whole gap to whatever it samples next: one 105 ms gap once made a
  * two-line function look like 2 % of the run. So a sample counts for one interval, and the rest
- * of its gap is reported as stalled, unless the isolate was idle.
+ * of its gap is reported as unsampled (stalledMs), unless the isolate was idle.
  */
 const STALL_US = 10 * SAMPLING_INTERVAL_US;
 
