@@ -35,6 +35,8 @@ const workerProject = (
           JWT_SECRET: TEST_JWT_SECRET,
           SESSION_TOKEN_KEY: TEST_SESSION_TOKEN_KEY,
           NODE_ENV: "test",
+          // As on every local stack: the tests' Queues keep messages in memory too (design 102).
+          REPLICATION_CONFIRM_AFTER_SECONDS: "30",
           // Not read by the app unless a test swaps it in as JWKS_URL.
           TEST_JWKS_URL: inject("jwksUrl"),
           TEST_JWKS_PRIVATE_KEY: inject("jwksPrivateKey"),

@@ -2,6 +2,7 @@
 // queue consumer writes them to Postgres), with backoff while Queues cannot take them. Nothing
 // leaves the outbox until Queues has it.
 
+import { loadConfig } from "../src/lib/config";
 import { errorFields } from "../src/lib/error-fields";
 import type { Logger } from "../src/lib/logger";
 import { type Replica, sendReplicas } from "../src/replication/producer";
@@ -27,21 +28,11 @@ export interface ReplicationState {
    * to Postgres.
    */
   sent?: Record<string, { version: number; at: number }>;
-  /** when the last versions sent are sent once more (see CONFIRM_AFTER_MS) */
+  /** when the last versions sent are sent once more (see confirmAfterMs) */
   confirmAt?: number;
 }
 
 const MAX_SENT = 20;
-/**
- * A while after a send that moved any resource forward, the alarm sends the same versions once
- * more. Queues keeps what it took, so in production this only guards against the unforeseen
- * (a consumer bug that acknowledged too early); the local Queues of `wrangler dev` and the tests
- * keep messages in memory, and a killed runtime loses them — this is what brings Postgres level
- * after such a restart. The version guard makes the repeat a no-op write, and a busy session
- * confirms once per quiet spell, not once per change.
- */
-export const CONFIRM_AFTER_MS = 30_000;
-
 const DOC_OF_KIND: Record<string, (id: string) => string> = {
   session: () => SESSION,
   cart: cartDocName,
@@ -134,7 +125,8 @@ export class Outbox {
       }
       const kept = Object.fromEntries(Object.entries(sent).slice(-MAX_SENT));
       // A send of versions already sent (a confirmation, a replay) asks for no confirmation.
-      confirmAt = advanced ? at + CONFIRM_AFTER_MS : undefined;
+      const confirmAfter = this.confirmAfterMs();
+      confirmAt = advanced && confirmAfter > 0 ? at + confirmAfter : undefined;
       this.store.write(REPLICATION, { failures: 0, sent: kept, confirmAt } satisfies ReplicationState);
       // Converted carts live here until their final state is on its way to Postgres and their
       // order is no longer remembered (a repeated conversion of a remembered order returns its cart).
@@ -148,12 +140,24 @@ export class Outbox {
     else if (confirmAt !== undefined) await this.alarm.runBy(confirmAt);
   }
 
+  /**
+   * How long after a send that moved any resource forward the same versions are sent once
+   * more; 0: never. Queues' local emulation (`wrangler dev`, the tests) keeps messages in memory,
+   * and a killed runtime loses them: this confirming send is what brings Postgres level after
+   * such a restart, and the version guard makes the repeat a no-op write (a busy session
+   * confirms once per quiet spell, not once per change). Cloudflare's Queues keep what they
+   * took, so deployed environments leave it off (REPLICATION_CONFIRM_AFTER_SECONDS, design 102).
+   */
+  private confirmAfterMs(): number {
+    return loadConfig(this.env as unknown as Record<string, unknown>).REPLICATION_CONFIRM_AFTER_SECONDS * 1_000;
+  }
+
   /** When the confirming send is due, if one is (for the alarm's next wake-up). */
   confirmDue(): number | undefined {
     return this.store.read<ReplicationState>(REPLICATION)?.confirmAt;
   }
 
-  /** The confirming send (CONFIRM_AFTER_MS), once due: the versions last sent, again. */
+  /** The confirming send (confirmAfterMs), once due: the versions last sent, again. */
   async confirmIfDue(now: number): Promise<void> {
     const state = this.store.read<ReplicationState>(REPLICATION);
     if (state?.confirmAt === undefined || state.confirmAt > now || !this.isEmpty()) return;

@@ -52,7 +52,7 @@ export interface ScenarioReport {
 
 /**
  * Postgres sessions (connections) opened from just before the warm-up until replication had
- * settled after the run, per 1,000 successful mutations (warm-up + run).
+ * settled after the run, per 1,000 mutations made over the warm-up and the run (counted in Postgres).
  */
 export interface PostgresSessions {
   opened: number;
@@ -267,5 +267,5 @@ function notesOf(report: BenchReport): string[] {
 function sessionsNote({ opened, mutations, settled }: PostgresSessions): string {
   const count = (n: number) => n.toLocaleString("en-US");
   const when = settled ? "once replication had settled" : "while replication was still running (a lower bound)";
-  return `${count(opened)} Postgres sessions opened for ${count(mutations)} successful mutations (warm-up + run), counted ${when}`;
+  return `${count(opened)} Postgres sessions opened for ${count(mutations)} mutations (warm-up + run, counted in Postgres), counted ${when}`;
 }

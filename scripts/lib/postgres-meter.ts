@@ -30,6 +30,13 @@ export class PostgresMeter {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** The single number `query` answers (a count or a sum), e.g. the rows a scenario changed. */
+  async count(query: string): Promise<number> {
+    const { rows } = await this.client.query<Record<string, string | number | null>>(query);
+    const [value] = Object.values(rows[0] ?? {});
+    return Number(value ?? 0);
+  }
+
   /** client connections other than the meter's own */
   async clientConnections(): Promise<number> {
     const { rows } = await this.client.query<{ n: number }>(

@@ -28,7 +28,7 @@ export interface ResilienceConfig {
   /**
    * The same after a restart: a killed local runtime loses what its in-memory Queues held, and
    * each session sends its last versions again 30 s after its last send (the confirming send,
-   * durable-objects/outbox.ts CONFIRM_AFTER_MS), so this target is longer.
+   * REPLICATION_CONFIRM_AFTER_SECONDS, 30 s on local stacks), so this target is longer.
    */
   crashCatchUpTargetMs: number;
   /** how much longer the checks keep polling before they give up */

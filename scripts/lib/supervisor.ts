@@ -219,6 +219,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       SESSION_TOKEN_KEY: DEV_SESSION_TOKEN_KEY,
       // SAVE10 and SAVE20 only exist outside production.
       NODE_ENV: "development",
+      // Local Queues keep messages in memory: a killed runtime loses them, and each session's
+      // confirming send (30 s after its last send) brings Postgres level again (design 102).
+      REPLICATION_CONFIRM_AFTER_SECONDS: "30",
       // The plain /dashboard URL opens with the demo admin's figures (development only).
       DEV_DASHBOARD_TOKEN: (await mintDemoTokens(DEV_JWT_SECRET)).admin,
       ...(wsProxy ? { DATABASE_WS_PROXY: wsProxy } : {}),

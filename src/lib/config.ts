@@ -5,6 +5,14 @@ import { ApiError } from "./errors";
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
+/** A whole number of `unit` from `min` to `max`, from a string variable; each error names the variable. */
+const wholeNumber = (name: string, unit: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number of ${unit}` })
+    .int(`${name} must be a whole number of ${unit}`)
+    .min(min, `${name} must be ${min} to ${max} ${unit}`)
+    .max(max, `${name} must be ${min} to ${max} ${unit}`);
+
 /** Environments that face real shoppers: their issuer, audience and origins must be spelled out. */
 const DEPLOYED = new Set(["staging", "production"]);
 
@@ -33,11 +41,7 @@ const ConfigSchema = z
     /** Unset means `*`, which only development and test accept (see the checks below). */
     CORS_ORIGINS: optional(z.string()),
     ANALYTICS_STATEMENT_TIMEOUT_MS: optional(
-      z.coerce
-        .number({ error: "ANALYTICS_STATEMENT_TIMEOUT_MS must be a number of milliseconds" })
-        .int("ANALYTICS_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds")
-        .min(1, "ANALYTICS_STATEMENT_TIMEOUT_MS must be at least 1")
-        .max(600_000, "ANALYTICS_STATEMENT_TIMEOUT_MS must be at most 600000 (10 minutes)"),
+      wholeNumber("ANALYTICS_STATEMENT_TIMEOUT_MS", "milliseconds", 1, 600_000),
     ).default(5_000),
     /**
      * Development only: the demo admin's JWT that `npm run dev` (and the e2e stack) hand the
@@ -46,13 +50,17 @@ const ConfigSchema = z
      */
     DEV_DASHBOARD_TOKEN: optional(z.string()),
     /** A customer's cross-site token expires this long after its last use (sliding). */
-    CROSS_SITE_TOKEN_TTL_DAYS: optional(
-      z.coerce
-        .number({ error: "CROSS_SITE_TOKEN_TTL_DAYS must be a number of days" })
-        .int("CROSS_SITE_TOKEN_TTL_DAYS must be a whole number of days")
-        .min(1, "CROSS_SITE_TOKEN_TTL_DAYS must be 1 to 365")
-        .max(365, "CROSS_SITE_TOKEN_TTL_DAYS must be 1 to 365"),
-    ).default(30),
+    CROSS_SITE_TOKEN_TTL_DAYS: optional(wholeNumber("CROSS_SITE_TOKEN_TTL_DAYS", "days", 1, 365)).default(30),
+    /**
+     * Seconds after a send that moved anything forward until the session sends the same
+     * versions once more (the confirming send, design 18). Only where Queues hold messages in
+     * memory (`wrangler dev`, the tests: a killed runtime loses them); unset (0, off) where they
+     * are Cloudflare's, which keep what they took — there it would double every session's
+     * messages and consumer work for nothing (design 102).
+     */
+    REPLICATION_CONFIRM_AFTER_SECONDS: optional(
+      wholeNumber("REPLICATION_CONFIRM_AFTER_SECONDS", "seconds", 0, 3_600),
+    ).default(0),
   })
   .superRefine((config, ctx) => {
     if (!config.JWT_SECRET && !config.JWKS_URL) {

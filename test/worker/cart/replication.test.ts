@@ -4,10 +4,12 @@ import { runInDurableObject } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { CartDoc, SessionDoc } from "../../../durable-objects/contract";
+import type { ReplicationState } from "../../../durable-objects/outbox";
 import { cartReplica } from "../../../durable-objects/replica-messages";
 import { carts } from "../../../src/db/schema";
 import { MAX_QUANTITY, MAX_UNIT_PRICE } from "../../../src/domain/cart";
 import { sha256Hex } from "../../../src/lib/tokens";
+import { apiWithEnv, problemOf } from "../../support/app";
 import {
   addItem,
   cartOf,
@@ -236,6 +238,14 @@ describe("replication is guarded by version", () => {
   });
 });
 
+/** The object's replication bookkeeping (durable-objects/outbox.ts ReplicationState). */
+function replicationStateOf(stub: DurableObjectStub) {
+  return runInDurableObject(stub, (_instance, state) => {
+    const row = state.storage.sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = 'replication'").one();
+    return JSON.parse(row.body) as ReplicationState;
+  });
+}
+
 describe("replication confirms its last send", () => {
   it("a send lost on the way (local Queues die with their runtime) is made good by the confirming send", async () => {
     const guest = await newGuest();
@@ -243,12 +253,7 @@ describe("replication confirms its last send", () => {
     const cart = await addItem(guest, productId, 3);
     await replicateNow(guest);
     const stub = sessionStubOf(guest);
-    const confirmAt = await runInDurableObject(stub, (_instance, state) => {
-      const row = state.storage.sql
-        .exec<{ body: string }>("SELECT body FROM documents WHERE name = 'replication'")
-        .one();
-      return (JSON.parse(row.body) as { confirmAt?: number }).confirmAt;
-    });
+    const { confirmAt } = await replicationStateOf(stub);
     expect(confirmAt).toBeGreaterThan(Date.now() + 20_000);
     expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBe(confirmAt);
 
@@ -266,12 +271,33 @@ describe("replication confirms its last send", () => {
     await expectReplicated(cart, await tokenHashOf(guest));
 
     // The confirmation asked for none of its own: nothing more is due.
-    const after = await runInDurableObject(stub, (_instance, state) => {
-      const row = state.storage.sql
-        .exec<{ body: string }>("SELECT body FROM documents WHERE name = 'replication'")
-        .one();
-      return (JSON.parse(row.body) as { confirmAt?: number }).confirmAt;
-    });
+    const after = (await replicationStateOf(stub)).confirmAt;
     expect(after).toBeUndefined();
+  });
+
+  it("is off where REPLICATION_CONFIRM_AFTER_SECONDS is 0 (deployed Queues keep what they took)", async () => {
+    const guest = await newGuest();
+    const productId = await seedProduct(guest.companyId);
+    await addItem(guest, productId, 1);
+    const stub = sessionStubOf(guest);
+    // The object's outbox reads the variable at each send: give it a deployed environment's.
+    await runInDurableObject(stub, (instance) => {
+      const outbox = (instance as unknown as { outbox: { env: Env } }).outbox;
+      outbox.env = { ...outbox.env, REPLICATION_CONFIRM_AFTER_SECONDS: "0" };
+    });
+    const cart = await addItem(guest, productId, 2);
+    await replicateNow(guest);
+    await expectReplicated(cart, await tokenHashOf(guest));
+    const state = await replicationStateOf(stub);
+    expect(Object.keys(state.sent ?? {})).toContain(`cart:${cart.id}`);
+    expect(state.confirmAt).toBeUndefined();
+  });
+
+  it("REPLICATION_CONFIRM_AFTER_SECONDS must be 0 to 3600 whole seconds", async () => {
+    for (const value of ["soon", "-1", "1.5", "3601"]) {
+      const response = await apiWithEnv({ REPLICATION_CONFIRM_AFTER_SECONDS: value }, "/api/health");
+      const problem = await problemOf(response, 500, "INTERNAL");
+      expect(problem.detail).toContain("REPLICATION_CONFIRM_AFTER_SECONDS");
+    }
   });
 });
