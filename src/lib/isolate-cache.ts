@@ -4,8 +4,16 @@ import { createLogger } from "./logger";
 export const MAX_STALE_MS = 24 * 60 * 60_000;
 /** How long a refresh of an entry that has a stale copy may hold its caller; then the copy is served. */
 export const REFRESH_WAIT_MS = 1_500;
-/** A refresh attempt of an entry is followed by the next one (if it failed or is slow) this long after it began. */
+/** A refresh attempt of an entry that failed is followed by the next one this long after it began. */
 export const RETRY_AFTER_MS = 5_000;
+/**
+ * A refresh still unanswered holds its claim this long: no second one starts meanwhile. On an
+ * overloaded isolate a refresh can take longer than RETRY_AFTER_MS and still succeed, and a
+ * second connection would only add to the load (the bench saw up to nine in a 12 s run); one
+ * that hangs (Postgres frozen) is given up on after this. Past the pool's connect timeout
+ * (CONNECT_TIMEOUT_MS, 10 s), so a refresh that cannot connect fails before its claim ends.
+ */
+export const UNANSWERED_REFRESH_MS = 15_000;
 
 /** Thrown by a loader that may only read the cache: no refresh was attempted, nothing failed. */
 export class NotCached extends Error {}
@@ -34,8 +42,9 @@ const log = createLogger({ component: "isolate-cache" });
  * Stale-while-revalidate and stale-if-error: past its TTL an entry is kept for up to
  * `maxStaleMs`. The first caller to find it stale refreshes it, waiting at most
  * REFRESH_WAIT_MS; everyone else meanwhile gets the stale value at once. A refresh that fails
- * or is slow logs one warning and leaves the stale value in service; the next attempt comes
- * RETRY_AFTER_MS after it began (a slow one that completes after all is still stored). Only a
+ * or is slow logs one warning and leaves the stale value in service. No second refresh of an
+ * entry starts while one is unanswered (for up to UNANSWERED_REFRESH_MS; a slow one that
+ * completes is stored); after a failure the next attempt comes RETRY_AFTER_MS after it began. Only a
  * value never loaded (or older than `maxStaleMs` past its TTL) makes the caller wait for
  * Postgres and fail with it.
  */
@@ -159,9 +168,9 @@ export class IsolateCache<V> {
     if (!entry || entry.staleUntil <= now) return { state: "missing" };
     if (entry.expiresAt > now) return { state: "fresh", value: entry.value };
     if (entry.refreshAt > now) return { state: "stale", value: entry.value };
-    // Claimed: the others serve the stale value until this refresh stores a new one, or for
-    // RETRY_AFTER_MS if it fails or hangs.
-    entry.refreshAt = now + RETRY_AFTER_MS;
+    // Claimed: the others serve the stale value until this refresh stores a new one; if it
+    // fails, refresh() moves the claim's end to RETRY_AFTER_MS after it began.
+    entry.refreshAt = now + UNANSWERED_REFRESH_MS;
     return { state: "refresh", value: entry.value };
   }
 
@@ -181,6 +190,7 @@ export class IsolateCache<V> {
         error,
       });
     };
+    const began = Date.now();
     const loading = load(keys).then(
       (loaded) => {
         const now = Date.now();
@@ -188,14 +198,15 @@ export class IsolateCache<V> {
         return loaded;
       },
       (error: unknown) => {
-        // A failed attempt keeps its claim (the next one is RETRY_AFTER_MS after it began);
-        // a cache-only look attempted nothing and gives the claim back.
-        if (error instanceof NotCached) {
-          for (const key of stale.keys()) {
-            const entry = this.entries.get(key) ?? this.misses.get(key);
-            if (entry) entry.refreshAt = 0;
-          }
-        } else warn(error);
+        // A failed attempt keeps its claim until RETRY_AFTER_MS after it began; a cache-only
+        // look attempted nothing and gives the claim back.
+        const retryAt = error instanceof NotCached ? 0 : began + RETRY_AFTER_MS;
+        for (const key of stale.keys()) {
+          const entry = this.entries.get(key) ?? this.misses.get(key);
+          // (unless a newer value was stored meanwhile)
+          if (entry && entry.expiresAt <= began) entry.refreshAt = Math.min(entry.refreshAt, retryAt);
+        }
+        if (!(error instanceof NotCached)) warn(error);
         throw error;
       },
     );
