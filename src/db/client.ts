@@ -51,10 +51,22 @@ export function openDatabase(settings: DatabaseSettings): { db: Database; pool: 
   const db = drizzle({ client: pool, schema });
   const close = async () => {
     ending = true;
-    for (const client of checkedOut) client.release(true);
+    for (const client of checkedOut) dropClient(client);
     await pool.end().catch(() => {});
   };
   return { db, pool, close };
+}
+
+/**
+ * Drops a client that is still checked out: the Pool removes it and ends its connection. Its
+ * owner may still hold it (a query in flight, say a catalog refresh that outlived its request)
+ * and releases it once that query fails; the driver throws on a second release, from inside
+ * its query callback, so the query would never settle and the throw would be uncaught. The
+ * owner's release is therefore made a no-op: the client is gone and never checked out again.
+ */
+function dropClient(client: PoolClient): void {
+  client.release(true);
+  client.release = () => {};
 }
 
 /**
