@@ -35,6 +35,8 @@ import {
   postgresSessionsReport,
   renderMarkdown,
   type ScenarioReport,
+  serverCpuReport,
+  stealShare,
 } from "./lib/bench-report.ts";
 import { type BenchContext, CartPool, type Scenario, scenarios, smokeTest, TRIVIAL } from "./lib/bench-scenarios.ts";
 import { bundleModules, type CpuProfile, CpuProfiler, renderSummary, summarize } from "./lib/cpu-profile.ts";
@@ -42,6 +44,7 @@ import { DEV_JWT_SECRET, mintDemoTokens } from "./lib/demo-tokens.ts";
 import { envNumber } from "./lib/env-number.ts";
 import { freePort } from "./lib/free-port.ts";
 import { PostgresMeter } from "./lib/postgres-meter.ts";
+import { cpuSpent, machineCpu, stackCpu } from "./lib/server-cpu.ts";
 import { describeStartFailure, REPO_ROOT, type Stack, StartError, startStack, WRANGLER_BIN } from "./lib/supervisor.ts";
 
 const DURATION_SEC = envNumber("BENCH_DURATION", 10);
@@ -151,13 +154,18 @@ async function runScenario(scenario: Scenario, ctx: BenchContext, meter: Postgre
     const counted = scenario.mutationsInPostgres;
     const mutationsBefore = counted ? await meter.count(counted) : 0;
     const logFrom = statSync(WRANGLER_LOG).size;
+    const cpuBefore = stackCpu();
+    let sent = 0;
     if (WARMUP_SEC > 0) {
       say(`${name}: warm-up ${WARMUP_SEC} s`);
-      await load(ctx.baseUrl, scenario, WARMUP_SEC);
+      sent += (await load(ctx.baseUrl, scenario, WARMUP_SEC)).sent;
     }
     say(`${name}: ${DURATION_SEC} s at ${CONNECTIONS} connections`);
     await profiling?.profiler.start();
+    const machineBefore = machineCpu();
     const result = await load(ctx.baseUrl, scenario, DURATION_SEC);
+    const machineAfter = machineCpu();
+    sent += result.sent;
     if (profiling) await writeProfile(name, await profiling.profiler.stop(), profiling.moduleOf);
     const notes = [...(scenario.notes?.() ?? []), ...(before.note ? [before.note] : [])];
     const logged = summarizeWorkerLog(logFrom);
@@ -171,6 +179,11 @@ async function runScenario(scenario: Scenario, ctx: BenchContext, meter: Postgre
       report.postgresSessions = postgresSessionsReport(opened, mutations, after.settled);
       if (after.note) report.notes.push(after.note);
     }
+    // Counted from before the warm-up until replication settled (mutating scenarios), so the
+    // background work a scenario's requests cause is charged to them, over every request sent.
+    const cpuAfter = stackCpu();
+    if (cpuBefore && cpuAfter) report.serverCpu = serverCpuReport(cpuSpent(cpuBefore, cpuAfter), sent);
+    if (machineBefore && machineAfter) report.stealShare = stealShare(machineBefore, machineAfter);
     return report;
   } catch (error) {
     const detail = errorText(error);
@@ -248,6 +261,7 @@ function load(baseUrl: string, scenario: Scenario, durationSec: number): Promise
           socketErrors: summary.errors,
           timeouts: summary.timeouts,
           unfinished: Math.max(0, Math.min(CONNECTIONS, summary.requests.sent - ok - non2xx - summary.errors)),
+          sent: summary.requests.sent,
           statusCodes,
           errorSamples,
         });

@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { cpus, release, totalmem, type } from "node:os";
 import type { RunbookTarget } from "./bench-scenarios.ts";
+import type { CpuByPart, MachineCpu } from "./server-cpu.ts";
 
 /** the runbook's alerting warning level for errors (§4.3); above it a scenario fails */
 const MAX_ERROR_RATE = 0.01;
@@ -22,6 +23,8 @@ export interface LoadResult {
   socketErrors: number;
   timeouts: number;
   unfinished: number;
+  /** requests sent, answered or not (the server still completes the ones unanswered at the end) */
+  sent: number;
   statusCodes: Record<string, number>;
   errorSamples: string[];
 }
@@ -45,6 +48,12 @@ export interface ScenarioReport {
   verdict?: "PASS" | "FAIL";
   /** this P95 over the trivial route's P95 */
   p95RatioToTrivial?: number;
+  /** these requests per second over the trivial route's: issue 17's yardstick */
+  throughputRatioToTrivial?: number;
+  /** the CPU time the local stack spent per request (server-cpu.ts) */
+  serverCpu?: ServerCpu;
+  /** the share of the machine's CPU time the host took for other VMs during the measured run */
+  stealShare?: number;
   /** mutating scenarios: what they (and the replication of their changes) cost Postgres */
   postgresSessions?: PostgresSessions;
   notes: string[];
@@ -68,6 +77,32 @@ export function postgresSessionsReport(opened: number, mutations: number, settle
   const per1000Mutations = (opened / mutations) * 1000;
   const verdict = per1000Mutations <= MAX_PG_SESSIONS_PER_1K && settled ? "PASS" : "FAIL";
   return { opened, mutations, per1000Mutations, settled, verdict };
+}
+
+/**
+ * CPU time of the stack's processes (workerd, Postgres, the WebSocket proxy, wrangler) from
+ * before the warm-up until the scenario's replication had settled, over every request sent.
+ */
+export interface ServerCpu {
+  requests: number;
+  perRequestMs: number;
+  byPartPerRequestMs: CpuByPart;
+  /** this CPU per request over the trivial route's */
+  ratioToTrivial?: number;
+}
+
+export function serverCpuReport(spent: CpuByPart, requests: number): ServerCpu | undefined {
+  if (requests === 0) return undefined;
+  const byPartPerRequestMs: CpuByPart = {};
+  for (const [part, ms] of Object.entries(spent)) if (ms > 0) byPartPerRequestMs[part] = ms / requests;
+  const perRequestMs = Object.values(byPartPerRequestMs).reduce((sum, ms) => sum + ms, 0);
+  return { requests, perRequestMs, byPartPerRequestMs };
+}
+
+export function stealShare(before: MachineCpu, after: MachineCpu): number | undefined {
+  const steal = after.stealMs - before.stealMs;
+  const total = steal + (after.busyMs - before.busyMs) + (after.idleMs - before.idleMs);
+  return total > 0 ? steal / total : undefined;
 }
 
 export interface BenchReport {
@@ -137,7 +172,10 @@ export function measuredReport(
 const ENVIRONMENT =
   "Measured on `wrangler dev` (workerd, local Durable Object storage, embedded Postgres) on this machine, " +
   "with autocannon on the same cores: the figures are relative, not production latencies. " +
-  "The trivial route (GET /api/health) shows this runtime's ceiling; the last column compares each P95 with it. " +
+  "The trivial route (GET /api/health) shows this runtime's ceiling; the ÷ trivial columns compare with it. " +
+  "Server CPU is the CPU time of the stack's processes (workerd, Postgres, the WebSocket proxy; not autocannon) " +
+  "from the warm-up until the scenario's replication settled, per request sent: it moves far less than req/s " +
+  "when the host gives the cores to other machines for a while. " +
   "The load is a closed loop (each connection sends its next request when the previous one is answered), so " +
   "latency ≈ connections ÷ throughput: a P95 under 100 ms at 100 connections takes about 1,000 req/s.";
 
@@ -148,8 +186,14 @@ export function buildReport(
   config: BenchReport["config"],
   loadAtStart: number,
 ): BenchReport {
-  const trivial = scenarios.find((s) => s.name === trivialName)?.p95Ms;
-  for (const s of scenarios) if (trivial && s.p95Ms !== undefined) s.p95RatioToTrivial = s.p95Ms / trivial;
+  const trivial = scenarios.find((s) => s.name === trivialName);
+  for (const s of scenarios) {
+    if (trivial?.p95Ms && s.p95Ms !== undefined) s.p95RatioToTrivial = s.p95Ms / trivial.p95Ms;
+    if (trivial?.requestsPerSec && s.requestsPerSec !== undefined)
+      s.throughputRatioToTrivial = s.requestsPerSec / trivial.requestsPerSec;
+    if (trivial?.serverCpu && s.serverCpu)
+      s.serverCpu.ratioToTrivial = s.serverCpu.perRequestMs / trivial.serverCpu.perRequestMs;
+  }
   const settings = ["BENCH_DURATION", "BENCH_WARMUP", "BENCH_SETTLE_MAX", "BENCH_CONNECTIONS"]
     .filter((name) => process.env[name])
     .map((name) => `${name}=${process.env[name]}`);
@@ -189,16 +233,21 @@ export function buildReport(
 // ---------------------------------------------------------------------------------------------
 
 const HEADERS = [
-  ..."scenario,p50 ms,p95 ms,p99 ms,req/s,errors,runbook P95 target,P95 vs target,P95 ÷ trivial".split(","),
+  ..."scenario,p50 ms,p95 ms,p99 ms,req/s,req/s ÷ trivial,errors,runbook P95 target,P95 vs target,P95 ÷ trivial".split(
+    ",",
+  ),
   `PG sessions per 1,000 mutations (target ≤ ${MAX_PG_SESSIONS_PER_1K})`,
+  "server CPU ms per request (÷ trivial)",
 ];
+/** the columns of text, left-aligned: the scenario, the target and the verdict */
+const TEXT_COLUMNS = [0, 7, 8];
 
 /** a row; a not-built or failed scenario has its message in the first measurement column */
 function cells(s: ScenarioReport): string[] {
   const target = s.target ? `< ${s.target.p95Ms} ms` : "—";
   if (s.status !== "ok") {
     const message = s.status === "not built" ? "n/a (not built yet)" : `failed: ${s.detail ?? "?"}`;
-    return [s.name, message, "", "", "", "", target, "", "", ""];
+    return [s.name, message, "", "", "", "", "", target, "", "", "", ""];
   }
   const ms = (v: number | undefined) =>
     v === undefined ? "—" : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
@@ -208,12 +257,20 @@ function cells(s: ScenarioReport): string[] {
     ms(s.p95Ms),
     ms(s.p99Ms),
     s.requestsPerSec === undefined ? "—" : Math.round(s.requestsPerSec).toString(),
+    s.throughputRatioToTrivial === undefined ? "—" : s.throughputRatioToTrivial.toFixed(2),
     s.errors ? String(s.errors.total) : "—",
     target,
     s.verdict ?? "—",
     s.p95RatioToTrivial === undefined ? "—" : `${s.p95RatioToTrivial.toFixed(1)}×`,
     sessionsCell(s.postgresSessions),
+    cpuCell(s.serverCpu),
   ];
+}
+
+function cpuCell(cpu: ServerCpu | undefined): string {
+  if (!cpu) return "—";
+  const ratio = cpu.ratioToTrivial === undefined ? "" : ` (${cpu.ratioToTrivial.toFixed(1)}×)`;
+  return `${cpu.perRequestMs.toFixed(2)}${ratio}`;
 }
 
 function sessionsCell(sessions: PostgresSessions | undefined): string {
@@ -230,7 +287,7 @@ export function renderMarkdown(report: BenchReport): string {
     `${report.date} · \`${report.command}\` · commit ${m.commit}`,
     "",
     `| ${HEADERS.join(" | ")} |`,
-    `|${HEADERS.map((_, i) => (i === 0 || i === 6 || i === 7 ? "---" : "---:")).join("|")}|`,
+    `|${HEADERS.map((_, i) => (TEXT_COLUMNS.includes(i) ? "---" : "---:")).join("|")}|`,
     ...report.scenarios.map(
       (s) =>
         `| ${cells(s)
@@ -259,9 +316,20 @@ export function renderMarkdown(report: BenchReport): string {
 function notesOf(report: BenchReport): string[] {
   return report.scenarios.flatMap((s) => [
     ...(s.postgresSessions ? [`${s.name}: ${sessionsNote(s.postgresSessions)}`] : []),
+    ...(s.serverCpu ? [`${s.name}: ${cpuNote(s.serverCpu, s.stealShare)}`] : []),
     ...s.notes.map((note) => `${s.name}: ${note}`),
     ...(s.errorSamples ?? []).slice(0, 2).map((sample) => `${s.name}: e.g. ${sample.replaceAll("\n", " ")}`),
   ]);
+}
+
+function cpuNote(cpu: ServerCpu, steal: number | undefined): string {
+  const parts = Object.entries(cpu.byPartPerRequestMs)
+    .sort((a, b) => b[1] - a[1])
+    .map(([part, ms]) => `${part} ${ms.toFixed(2)}`)
+    .join(", ");
+  const stolen =
+    steal === undefined ? "" : `; the host took ${(steal * 100).toFixed(0)} % of the CPU time during the run`;
+  return `server CPU ms per request over ${cpu.requests.toLocaleString("en-US")} requests: ${parts}${stolen}`;
 }
 
 function sessionsNote({ opened, mutations, settled }: PostgresSessions): string {
