@@ -101,6 +101,9 @@ async function main(): Promise<void> {
     // the local Queues' memory (design 102). With it, each session's send of one scenario's
     // setup was sent again 30 s later, inside the next measured run, and counted against it.
     vars: { REPLICATION_CONFIRM_AFTER_SECONDS: "0" },
+    // Nor wrangler's local trace collector, a development tool: with it, a tail worker in the
+    // same runtime took about half the CPU time of every scenario (design 104).
+    localObservability: false,
   });
   await smokeTest(baseUrl);
   if (PROFILE) {

@@ -72,6 +72,13 @@ export interface WranglerOptions {
   /** With `isolated`: the inspector (DevTools protocol) port; default a free one. */
   inspectorPort?: number;
   vars?: Record<string, string>;
+  /**
+   * False: without wrangler's local observability (X_LOCAL_OBSERVABILITY=false), a collector
+   * that streams a trace of every invocation (each request, Durable Object call, alarm, queue
+   * batch) to a tail worker in the same runtime and stores it for the local dashboard. Deployed
+   * Workers pay nothing like it on the request's thread (design 104). Default: wrangler's (on).
+   */
+  localObservability?: boolean;
   /** where its output goes (appended); default this terminal */
   logFile?: string;
   readyTimeoutMs?: number;
@@ -254,7 +261,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         cwd: REPO_ROOT,
         detached: true,
         stdio: ["ignore", output, output],
-        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+        env: {
+          ...process.env,
+          WRANGLER_SEND_METRICS: "false",
+          ...(wrangler.localObservability === false ? { X_LOCAL_OBSERVABILITY: "false" } : {}),
+        },
       });
       if (typeof output === "number") closeSync(output);
       groups.wrangler = child.pid;
