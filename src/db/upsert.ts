@@ -15,18 +15,37 @@ export function excludedExcept(table: PgTable, except: string[]): Record<string,
   return set;
 }
 
+/** `"<column>"`, for SQL drizzle's builder does not write for us */
+const quoted = (column: PgColumn): SQL => sql.raw(`"${column.name}"`);
+
 /**
- * The conflict clause of a replica upsert: every column but id and createdAt (and `keep`) is
- * replaced, and only when the incoming version is newer — so a retried or out-of-order write
- * never moves a row backwards.
+ * `INSERT INTO <table> (<columns>) SELECT <columns> FROM json_populate_recordset(…)`: many rows
+ * in one statement with a single parameter, the rows as one JSON array, which Postgres parses
+ * and casts to the table's column types. drizzle's multi-row `values()` makes every value a
+ * parameter and walks each through its query builder: for a replication batch (a hundred carts
+ * and their lines, thousands of values) that was the largest CPU cost of the consumer (design
+ * 105). The columns are the properties of the first row, so every row must have the same ones
+ * (the replica schemas in replication/messages.ts have no optional field); the table's other
+ * columns take their defaults, as with `values()`. Dates go as ISO strings, jsonb as JSON.
  */
-export function whenNewerVersion<T extends PgTable & { id: PgColumn; version: PgColumn }>(
-  table: T,
-  keep: string[] = [],
-) {
-  return {
-    target: table.id,
-    set: excludedExcept(table, ["id", "createdAt", ...keep]),
-    setWhere: sql`${table.version} < excluded.version`,
-  };
+export function insertRowsAsJson(table: PgTable, rows: Record<string, unknown>[]): SQL {
+  const columns = getTableColumns(table);
+  const keys = Object.keys(rows[0] ?? {}).filter((key) => key in columns);
+  const names = keys.map((key) => (columns[key] as PgColumn).name);
+  const list = sql.raw(names.map((name) => `"${name}"`).join(", "));
+  const json = JSON.stringify(rows.map((row) => Object.fromEntries(keys.map((key, i) => [names[i], row[key]]))));
+  return sql`INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, ${json}::json)`;
+}
+
+/**
+ * The conflict clause of a replica upsert, after `insertRowsAsJson`: every column but id and
+ * createdAt (and `keep`) is replaced, and only when the incoming version is newer — so a
+ * retried or out-of-order write never moves a row backwards.
+ */
+export function onConflictNewerVersion(table: PgTable & { id: PgColumn; version: PgColumn }, keep: string[] = []): SQL {
+  const except = ["id", "createdAt", ...keep];
+  const set = Object.entries(getTableColumns(table))
+    .filter(([key]) => !except.includes(key))
+    .map(([, column]) => sql`${quoted(column)} = ${excluded(column)}`);
+  return sql`ON CONFLICT (${quoted(table.id)}) DO UPDATE SET ${sql.join(set, sql`, `)} WHERE ${table.version} < excluded.version`;
 }

@@ -1,6 +1,7 @@
 // Writes replica bodies to Postgres with multi-row, version-guarded upserts: one statement per
-// table for the whole batch (plus the child rows of what moved forward), so a batch of a
-// hundred resource versions costs a handful of round trips on one connection. A row only moves
+// table for the whole batch (plus the child rows of what moved forward), each with its rows as
+// one JSON parameter, so a batch of a hundred resource versions costs a handful of round trips
+// on one connection and little CPU. A row only moves
 // forward (`version` guard), so duplicate and out-of-order deliveries change nothing.
 import { inArray, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
@@ -16,15 +17,12 @@ import {
   wishlistItems,
   wishlists,
 } from "../db/schema";
-import { whenNewerVersion } from "../db/upsert";
+import { insertRowsAsJson, onConflictNewerVersion } from "../db/upsert";
 import type { ReplicaBodyRows } from "./messages";
 
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 type BodyOf<Kind extends ReplicaBodyRows["kind"]> = Extract<ReplicaBodyRows, { kind: Kind }>;
-
-/** Child rows per INSERT: well under Postgres' 65,535 parameters at ~14 columns a row. */
-const CHILD_ROWS_PER_INSERT = 1_000;
 
 /**
  * Writes every body; at most one per resource (the caller keeps the newest). Sessions first,
@@ -37,10 +35,11 @@ export async function writeReplicas(tx: Transaction, all: ReplicaBodyRows[]): Pr
     bodies.filter((body): body is BodyOf<Kind> => body.kind === kind);
   const sessions = of("session");
   if (sessions.length) {
-    await tx
-      .insert(crossSiteSessions)
-      .values(sessions.map((body) => body.row))
-      .onConflictDoUpdate(whenNewerVersion(crossSiteSessions));
+    const rows = insertRowsAsJson(
+      crossSiteSessions,
+      sessions.map((body) => body.row),
+    );
+    await tx.execute(sql`${rows} ${onConflictNewerVersion(crossSiteSessions)}`);
   }
   const written: string[] = sessions.map((body) => body.row.id);
   const wishlistIds = await upsertRows(tx, wishlists, of("wishlist"), ["name"]);
@@ -116,12 +115,14 @@ async function upsertRows<Table extends OwnedTable>(
       WHERE ${table.sessionTokenHash} = claim.hash AND ${table.id} <> claim.id
         AND NOT EXISTS (SELECT 1 FROM ${table} AS cur WHERE cur.id = claim.id AND cur.version >= claim.version)`);
   }
-  const written = await tx
-    .insert(table)
-    .values(bodies.map((body) => body.row) as never)
-    .onConflictDoUpdate(whenNewerVersion(table, keep))
-    .returning({ id: table.id });
-  return written.map((row) => row.id as string);
+  const rows = insertRowsAsJson(
+    table,
+    bodies.map((body) => body.row),
+  );
+  const written = await tx.execute<{ id: string }>(
+    sql`${rows} ${onConflictNewerVersion(table, keep)} RETURNING ${table.id} AS id`,
+  );
+  return written.rows.map((row) => row.id);
 }
 
 /** Replaces the child rows of the parents that moved forward (lines, items), wholesale. */
@@ -137,7 +138,5 @@ async function replaceChildren<Body extends { row: { id: string } }>(
   await tx.delete(table).where(inArray(parentColumn, movedForward));
   const moved = new Set(movedForward);
   const rows = bodies.filter((body) => moved.has(body.row.id)).flatMap(rowsOf);
-  for (let start = 0; start < rows.length; start += CHILD_ROWS_PER_INSERT) {
-    await tx.insert(table).values(rows.slice(start, start + CHILD_ROWS_PER_INSERT) as never);
-  }
+  if (rows.length) await tx.execute(insertRowsAsJson(table, rows));
 }
