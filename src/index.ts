@@ -1,6 +1,6 @@
 import { createApp } from "./app";
 import { runScheduled } from "./jobs/schedule";
-import { refreshRollups } from "./modules/analytics/sql/rollups";
+import { refreshRollupsAfterReplication } from "./modules/analytics/replication-refresh";
 import { handleReplicationQueue } from "./replication";
 
 export { ShopperSession } from "../durable-objects/shopper-session";
@@ -15,7 +15,8 @@ export default {
   },
   // The replication queue and its dead-letter queue (wrangler.toml [[queues.consumers]]).
   queue: async (batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext) => {
-    // The analytics rollups move in the same transaction as the rows they count (docs/design.md §65).
-    await handleReplicationQueue(batch, env, { afterWrite: refreshRollups });
+    // The analytics rollups of the days a batch touched, recomputed in its transaction at most
+    // every 30 s per company; reads recompute what is still marked (docs/design.md §66, 106).
+    await handleReplicationQueue(batch, env, { afterWrite: refreshRollupsAfterReplication });
   },
 } satisfies ExportedHandler<Env>;
