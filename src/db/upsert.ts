@@ -25,16 +25,35 @@ const quoted = (column: PgColumn): SQL => sql.raw(`"${column.name}"`);
  * parameter and walks each through its query builder: for a replication batch (a hundred carts
  * and their lines, thousands of values) that was the largest CPU cost of the consumer (design
  * 105). The columns are the properties of the first row, so every row must have the same ones
- * (the replica schemas in replication/messages.ts have no optional field); the table's other
- * columns take their defaults, as with `values()`. Dates go as ISO strings, jsonb as JSON.
+ * (the replica schemas in replication/messages.ts have no optional field): a later row without
+ * one gets NULL there, not the default. Columns the first row lacks take their defaults, as
+ * with `values()`. Dates go as ISO strings, jsonb as JSON.
  */
 export function insertRowsAsJson(table: PgTable, rows: Record<string, unknown>[]): SQL {
+  const [first] = rows;
+  if (!first) throw new Error("insertRowsAsJson needs at least one row");
   const columns = getTableColumns(table);
-  const keys = Object.keys(rows[0] ?? {}).filter((key) => key in columns);
+  const keys = Object.keys(first).filter((key) => key in columns);
   const names = keys.map((key) => (columns[key] as PgColumn).name);
   const list = sql.raw(names.map((name) => `"${name}"`).join(", "));
-  const json = JSON.stringify(rows.map((row) => Object.fromEntries(keys.map((key, i) => [names[i], row[key]]))));
+  const json = rowsAsJson(rows.map((row) => Object.fromEntries(keys.map((key, i) => [names[i], row[key]]))));
   return sql`INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, ${json}::json)`;
+}
+
+/**
+ * JSON text Postgres accepts. JSON.stringify writes a lone UTF-16 surrogate (text a client
+ * sent as "\ud800", say in a wishlist note) as that escape, which Postgres' json parser
+ * refuses, so the whole resource would become a dead letter; written as a parameter it used to
+ * be stored as U+FFFD. Paired surrogates are written as they are, so an escape in the output
+ * means a lone one (or a user's backslash before "ud"): only then are the strings made
+ * well-formed, the way the driver's UTF-8 encoding made them before.
+ */
+function rowsAsJson(rows: Record<string, unknown>[]): string {
+  const json = JSON.stringify(rows);
+  if (!json.includes("\\ud")) return json;
+  return JSON.stringify(rows, (_key, value) =>
+    typeof value === "string" && !value.isWellFormed() ? value.toWellFormed() : value,
+  );
 }
 
 /**

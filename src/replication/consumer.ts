@@ -143,8 +143,9 @@ async function writeIsolated(tx: Transaction, items: Decoded[]): Promise<{ item:
 }
 
 /**
- * The `afterWrite` hook (the analytics rollups of the days this batch touched), in the batch's
- * own transaction, so the figures move with the rows. Under a savepoint: what Postgres refuses
+ * The `afterWrite` hook (the analytics rollups of the days this batch touched, which the app
+ * recomputes at most every 30 s per company: design 106), in the batch's own transaction, so
+ * what it recomputes commits with the rows. Under a savepoint: what Postgres refuses
  * for good there never holds replication up (the rollups' marks stay, and the next analytics
  * read recomputes them); a transient failure retries the batch.
  */

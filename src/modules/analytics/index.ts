@@ -183,9 +183,9 @@ export function analyticsRunner(db: Database, timeoutMs: number): Run {
 
 /**
  * The rollups read exact figures once every day marked by a write is recomputed. Replication
- * recomputes its own in its transaction; days marked by other writers (the jobs' updates and
- * deletes, erasure) are recomputed here, before the first read that needs them: one cheap
- * EXISTS when there are none.
+ * recomputes a company's marks at most every 30 s (design 106); whatever is still marked, by
+ * replication in between or by other writers (the jobs' updates and deletes, erasure), is
+ * recomputed here, before the first read that needs it: one cheap EXISTS when there is none.
  */
 export async function refreshPendingRollups(db: Database, companyId: string, timeoutMs: number): Promise<number> {
   const [row] = (await db.execute(pendingRollupsQuery(companyId))).rows;

@@ -122,6 +122,16 @@ describe("replication consumer: delivery order", () => {
 });
 
 describe("replication consumer: bad messages", () => {
+  it("a lone UTF-16 surrogate in a line name is written as U+FFFD, as the driver always did, not set aside", async () => {
+    const { owner, message } = await newSession();
+    const result = await deliver([message(cartAt(owner, 1, [1], () => "half \ud800 pair"))]);
+    expect(result).toMatchObject({ ackAll: true, retryMessages: [] });
+    const rows = await cartRows(owner.cartId);
+    expect(rows.cart?.version).toBe(1);
+    expect(rows.items.map((item) => item.name)).toEqual(["half \ufffd pair"]);
+    expect(await deadLettersFor(owner.cartId, owner.id)).toEqual([]);
+  });
+
   it("a resource Postgres refuses (a NUL in a line name) is a dead letter; the rest of the batch, its own message included, is written", async () => {
     const good = await newSession();
     const bad = await newSession();

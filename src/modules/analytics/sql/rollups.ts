@@ -255,7 +255,7 @@ export async function refreshRollups(exec: Exec, companyIds: string[]): Promise<
   return marks.length;
 }
 
-/** Whether a company has marked days no refresh has handled yet (jobs, erasure: writers other than replication). */
+/** Whether a company has marked days no refresh has handled yet (replication between its refreshes, jobs, erasure). */
 export const pendingRollupsQuery = (companyId: string) =>
   sql`SELECT EXISTS (SELECT 1 FROM analytics_dirty_days WHERE company_id = ${companyId}::uuid) AS pending`;
 
