@@ -5,8 +5,9 @@ import { withDatabase } from "../src/db/with-database";
 import { type BundleDefinition, type CartLine, type CartState, DEMO_CODES, normalizeCode } from "../src/domain/cart";
 import { type CartCommand, type CommandCatalog, catalogCovers, catalogNeeds } from "../src/domain/cart/commands";
 import { loadConfig } from "../src/lib/config";
-import { NotCached, REFRESH_WAIT_MS, settleWithin } from "../src/lib/isolate-cache";
+import { NotCached, REFRESH_WAIT_MS } from "../src/lib/isolate-cache";
 import type { Logger } from "../src/lib/logger";
+import { settleWithin } from "../src/lib/settle-within";
 import type { SessionCall } from "./contract";
 import { refuse } from "./outcome";
 

@@ -1,4 +1,5 @@
 import { createLogger } from "./logger";
+import { settleWithin } from "./settle-within";
 
 /** How long past its TTL an entry may still be served when it cannot be refreshed (stale-if-error). */
 export const MAX_STALE_MS = 24 * 60 * 60_000;
@@ -225,18 +226,5 @@ export class IsolateCache<V> {
         },
       );
     return { loading, within };
-  }
-}
-
-/** What `work` resolves with, or undefined if it takes longer than `ms` (it runs on); rejections pass through. */
-export async function settleWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
   }
 }

@@ -2,12 +2,14 @@
 // connection. A resource version Postgres refuses for good never holds the others: the batch is
 // retried resource by resource under savepoints, the refused ones become dead letters (in the
 // same transaction) and the rest commit. A transient failure (connection, timeout) retries the
-// batch later with backoff; after the retry limit Queues moves it to the dead-letter queue.
-import type { SQL } from "drizzle-orm";
+// batch later with backoff; after the retry limit Queues moves it to the dead-letter queue. A
+// batch that has not finished by its deadline is given up and retried the same way (design 107).
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { sqlStateOf } from "../db/errors";
 import type { Logger } from "../lib/logger";
 import { type DeadLetterInput, lettersFromMessage, recordDeadLetters, resolveDeadLetters } from "./dead-letters";
+import { BATCH_DEADLINE_MS, withinDeadline } from "./deadline";
 import {
   ReplicaBody,
   type ReplicaBodyRows,
@@ -21,6 +23,17 @@ import { type Transaction, writeReplicas } from "./writer";
 const PERMANENT_SQLSTATE_CLASSES = new Set(["22", "23"]);
 /** Longest wait before a transient failure is retried (Queues allows up to 12 h). */
 const MAX_RETRY_DELAY_SECONDS = 300;
+
+/**
+ * Postgres' side of the same bound, for the batch's transaction only: no statement runs longer
+ * than 30 s, a transaction left open and idle is ended after 30 s, and a client that went away
+ * is noticed within a second even by a statement that waits (Postgres otherwise only notices
+ * when it next writes to the socket: a batch given up while it waited for a lock would wait on,
+ * and then hold that lock, until its statement timeout). So a given-up batch's locks go with it.
+ */
+const BOUNDED_TRANSACTION = sql`SELECT set_config('statement_timeout', '30s', true),
+  set_config('idle_in_transaction_session_timeout', '30s', true),
+  set_config('client_connection_check_interval', '1s', true)`;
 
 const isPermanent = (sqlState: string | undefined): sqlState is string =>
   sqlState !== undefined && PERMANENT_SQLSTATE_CLASSES.has(sqlState.slice(0, 2));
@@ -52,6 +65,8 @@ export interface ConsumerDeps {
    * replication itself knows nothing of.
    */
   afterWrite?: (execute: (query: SQL) => Promise<Record<string, unknown>[]>, companyIds: string[]) => Promise<unknown>;
+  /** BATCH_DEADLINE_MS unless a test shortens it */
+  deadlineMs?: number;
 }
 
 export interface BatchOutcome {
@@ -91,17 +106,26 @@ export async function consumeReplicationBatch(batch: MessageBatch<unknown>, deps
     return outcome;
   }
   try {
-    await deps.db().transaction(async (tx) => {
-      const refused = await writeIsolated(tx, toWrite);
-      for (const { item, sqlState } of refused) letters.push(letterOf(item, "refused", sqlState));
-      const refusedSet = new Set(refused.map((entry) => entry.item));
-      const writtenIds = toWrite.filter((item) => !refusedSet.has(item)).map((item) => item.entry.resourceId);
-      await resolveDeadLetters(tx, writtenIds);
-      await recordDeadLetters(tx, letters);
-      outcome.written = writtenIds.length;
-      const written = toWrite.filter((item) => !refusedSet.has(item));
-      if (deps.afterWrite) await afterWrite(tx, written, deps.afterWrite, deps.log);
-    });
+    outcome.written = await withinDeadline(
+      () =>
+        deps.db().transaction(async (tx) => {
+          await tx.execute(BOUNDED_TRANSACTION);
+          const refused = await writeIsolated(tx, toWrite);
+          for (const { item, sqlState } of refused) letters.push(letterOf(item, "refused", sqlState));
+          const refusedSet = new Set(refused.map((entry) => entry.item));
+          const written = toWrite.filter((item) => !refusedSet.has(item));
+          await resolveDeadLetters(
+            tx,
+            written.map((item) => item.entry.resourceId),
+          );
+          await recordDeadLetters(tx, letters);
+          if (deps.afterWrite) await afterWrite(tx, written, deps.afterWrite, deps.log);
+          return written.length;
+        }),
+      // Given up, its transaction is rolled back when the connection drops; had it committed after
+      // all, the retried batch's version-guarded writes would change nothing.
+      deps.deadlineMs ?? BATCH_DEADLINE_MS,
+    );
   } catch (error) {
     return retryAll(batch.messages, deps.log, error, outcome);
   }
@@ -145,9 +169,10 @@ async function writeIsolated(tx: Transaction, items: Decoded[]): Promise<{ item:
 /**
  * The `afterWrite` hook (the analytics rollups of the days this batch touched, which the app
  * recomputes at most every 30 s per company: design 106), in the batch's own transaction, so
- * what it recomputes commits with the rows. Under a savepoint: what Postgres refuses
- * for good there never holds replication up (the rollups' marks stay, and the next analytics
- * read recomputes them); a transient failure retries the batch.
+ * what it recomputes commits with the rows. Under a savepoint, and never a reason to hold the
+ * rows back: whatever stops it (Postgres refusing it, the statement timeout on a very large day)
+ * is rolled back to the savepoint, the rollups' marks stay, and the next analytics read
+ * recomputes them. A connection that broke fails the commit next, and the batch is retried.
  */
 async function afterWrite(
   tx: Transaction,
@@ -160,8 +185,7 @@ async function afterWrite(
   try {
     await tx.transaction((sp) => hook(async (query) => (await sp.execute(query)).rows, companies));
   } catch (error) {
-    if (!isPermanent(sqlStateOf(error))) throw error;
-    log.error("replication afterWrite refused; the batch is written without it", { sqlState: sqlStateOf(error) });
+    log.error("replication afterWrite failed; the batch is written without it", { sqlState: sqlStateOf(error), error });
   }
 }
 

@@ -6,6 +6,7 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { replicationDeadLetters } from "../db/schema";
 import type { Logger } from "../lib/logger";
+import { BATCH_DEADLINE_MS, withinDeadline } from "./deadline";
 import type { Transaction } from "./writer";
 
 export interface DeadLetterInput {
@@ -62,11 +63,12 @@ export async function resolveDeadLetters(tx: Transaction, resourceIds: string[])
  */
 export async function consumeDeadLetterBatch(
   batch: MessageBatch<unknown>,
-  deps: { db: () => Database; log: Logger },
+  deps: { db: () => Database; log: Logger; deadlineMs?: number },
 ): Promise<number> {
   const letters = batch.messages.flatMap((message) => lettersFromMessage(message, "retries-exhausted"));
   try {
-    await recordDeadLetters(deps.db(), letters);
+    // Bounded like a replication batch (design 107): a write that never answers is retried.
+    await withinDeadline(() => recordDeadLetters(deps.db(), letters), deps.deadlineMs ?? BATCH_DEADLINE_MS);
   } catch (error) {
     for (const message of batch.messages) message.retry({ delaySeconds: 60 });
     deps.log.error("replication dead letters could not be recorded; retried later", {

@@ -12,13 +12,13 @@ const isDeadLetterQueue = (queue: string) => queue.endsWith("-dlq");
 export async function handleReplicationQueue(
   batch: MessageBatch<unknown>,
   env: Env,
-  hooks: Pick<ConsumerDeps, "afterWrite"> = {},
+  hooks: Pick<ConsumerDeps, "afterWrite" | "deadlineMs"> = {},
 ): Promise<void> {
   const log = createLogger({ component: "replication", queue: batch.queue });
   const started = Date.now();
   await withDatabase(env, async (db) => {
     if (isDeadLetterQueue(batch.queue)) {
-      const recorded = await consumeDeadLetterBatch(batch, { db, log });
+      const recorded = await consumeDeadLetterBatch(batch, { db, log, deadlineMs: hooks.deadlineMs });
       metric(env, batch.queue, "dead-letter-queue", Date.now() - started, [batch.messages.length, recorded, 0, 0]);
       return;
     }

@@ -5,6 +5,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import type { ReplicaOf } from "../../durable-objects/replica-messages";
 import worker from "../../src/index";
+import { handleReplicationQueue } from "../../src/replication";
 import { MESSAGE_FORMAT, type ReplicationMessageInput } from "../../src/replication/messages";
 import { withDatabase } from "./db";
 import { type Shopper, sessionStubOf } from "./sessions";
@@ -23,14 +24,22 @@ export const unreachableDatabase = () => ({
   DATABASE_URL: env.DATABASE_URL.replace(/\/[^/?]+(\?|$)/, "/no_such_database$1"),
 });
 
-/** Delivers `bodies` as one batch to the Worker's queue() and reports what it acked and retried. */
-export async function deliver(bodies: unknown[], options: { queue?: string; attempts?: number; env?: Env } = {}) {
+/**
+ * Delivers `bodies` as one batch to the Worker's queue() and reports what it acked and retried.
+ * With `hooks`, to the replication handler itself with those hooks instead (a shorter deadline,
+ * an afterWrite of the test's own).
+ */
+export async function deliver(
+  bodies: unknown[],
+  options: { queue?: string; attempts?: number; env?: Env; hooks?: Parameters<typeof handleReplicationQueue>[2] } = {},
+) {
   const batch = createMessageBatch(
     options.queue ?? REPLICATION_QUEUE,
     bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: options.attempts ?? 1, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, options.env ?? env, ctx);
+  if (options.hooks) await handleReplicationQueue(batch, options.env ?? env, options.hooks);
+  else await worker.queue(batch, options.env ?? env, ctx);
   const result = await getQueueResult(batch, ctx);
   const ids = batch.messages.map((message) => message.id);
   return { ...result, ids };

@@ -8,11 +8,14 @@
 // (`refreshPendingRollups`). So replication refreshes a company's rollups at most once per
 // interval per isolate (design 106): enough to keep the marks few and the first dashboard read
 // cheap, while a batch in between only writes its rows and its marks.
+import { sql } from "drizzle-orm";
 import type { Exec } from "./sql/rollups";
 import { refreshRollups } from "./sql/rollups";
 
 /** At most one replication refresh of a company's rollups per isolate in this time. */
 export const REPLICATION_REFRESH_INTERVAL_MS = 30_000;
+/** Longest a replication refresh may run (the analytics reads' own default timeout). */
+const REPLICATION_REFRESH_TIMEOUT = "5s";
 
 /** Per isolate (no I/O, only numbers): when replication last refreshed each company. */
 const lastRefreshed = new Map<string, number>();
@@ -31,7 +34,11 @@ export async function refreshRollupsAfterReplication(
     (id) => now - (lastRefreshed.get(id) ?? Number.NEGATIVE_INFINITY) >= REPLICATION_REFRESH_INTERVAL_MS,
   );
   if (due.length === 0) return 0;
-  const handled = await refreshRollups(exec, due);
+  // Counted before it runs: a refresh that fails (a day too large for the timeout below) is
+  // tried again an interval later, not in every batch meanwhile.
   for (const id of due) lastRefreshed.set(id, now);
-  return handled;
+  // The batch's rows wait for it: past this, Postgres cancels it, the consumer rolls it back
+  // to its savepoint and commits the rows, and reads recompute the marks (design 107).
+  await exec(sql`SELECT set_config('statement_timeout', ${REPLICATION_REFRESH_TIMEOUT}, true)`);
+  return refreshRollups(exec, due);
 }

@@ -40,4 +40,32 @@ describe("replication's rollup refresh", () => {
       expect(await marks()).toBe(0);
     });
   });
+
+  it("runs under a 5 s statement timeout, and one that fails waits an interval like one that succeeded", async () => {
+    const companyId = crypto.randomUUID();
+    const start = Date.now();
+    await withDatabase((db) =>
+      db.transaction(async (tx) => {
+        const exec = async (query: Parameters<typeof tx.execute>[0]) => (await tx.execute(query)).rows;
+        await refreshRollupsAfterReplication(exec, [companyId], start);
+        const [row] = await exec(sql`SELECT current_setting('statement_timeout') AS timeout`);
+        expect(row?.timeout).toBe("5s");
+      }),
+    );
+
+    // A refresh Postgres cancels (a day too large for the timeout): the next batches inside the
+    // interval do not try again.
+    const other = crypto.randomUUID();
+    let statements = 0;
+    const cancelled = async () => {
+      statements++;
+      throw new Error("canceling statement due to statement timeout");
+    };
+    await expect(refreshRollupsAfterReplication(cancelled, [other], start)).rejects.toThrow("statement timeout");
+    const tried = statements;
+    expect(await refreshRollupsAfterReplication(cancelled, [other], start + REPLICATION_REFRESH_INTERVAL_MS - 1)).toBe(
+      0,
+    );
+    expect(statements).toBe(tried);
+  });
 });

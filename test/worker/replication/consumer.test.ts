@@ -3,10 +3,11 @@
 // failures retry the batch with backoff, and what cannot be written becomes a dead letter —
 // identifiers only. Large carts travel through R2 and land whole.
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import type { CartDoc, SessionDoc } from "../../../durable-objects/contract";
 import { cartReplica, sessionReplica } from "../../../durable-objects/replica-messages";
+import { lockForErasure } from "../../../src/db/erasure";
 import { crossSiteSessions } from "../../../src/db/schema";
 import { retryDelaySeconds } from "../../../src/replication/consumer";
 import { storedBodyKey } from "../../../src/replication/messages";
@@ -90,6 +91,18 @@ async function sessionRowVersion(sessionId: string): Promise<number | undefined>
       .where(eq(crossSiteSessions.id, sessionId)),
   );
   return row?.version;
+}
+
+/** Sessions waiting for the company's erasure lock (a replication batch takes it shared). */
+async function waitersForErasureLock(companyId: string): Promise<number> {
+  return withDatabase(async (db) => {
+    const { rows } = await db.$client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks
+       WHERE locktype = 'advisory' AND NOT granted AND objid = hashtext($1)::oid`,
+      [companyId],
+    );
+    return rows[0]?.n ?? 0;
+  });
 }
 
 async function newSession() {
@@ -238,6 +251,78 @@ describe("replication consumer: Postgres unreachable", () => {
         company_id: owner.companyId,
       }),
     ]);
+  });
+});
+
+describe("replication consumer: a batch that does not finish", () => {
+  it("is given up at its deadline and retried; its connection goes, and with it the locks it waited for", {
+    timeout: 30_000,
+  }, async () => {
+    const { owner, sender, message } = await newSession();
+    // An erasure of the company holds its lock: the batch waits on Postgres and gets no answer.
+    let releaseErasure = () => {};
+    const erasureHeld = new Promise<void>((resolve) => {
+      releaseErasure = resolve;
+    });
+    let lockTaken = () => {};
+    const locked = new Promise<void>((resolve) => {
+      lockTaken = resolve;
+    });
+    const erasure = withDatabase((db) =>
+      db.transaction(async (tx) => {
+        await lockForErasure(tx, sender.companyId);
+        lockTaken();
+        await erasureHeld;
+      }),
+    );
+    await locked;
+    try {
+      const started = performance.now();
+      const given = await deliver([message(cartAt(owner, 1, [1]))], { hooks: { deadlineMs: 1_500 } });
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(given.ackAll).toBe(false);
+      expect(given.retryMessages.map((retry) => retry.msgId)).toEqual(given.ids);
+      // Nobody waits for the company's lock any more: the given-up batch's session is gone.
+      await expect.poll(() => waitersForErasureLock(sender.companyId), { timeout: 10_000, interval: 250 }).toBe(0);
+    } finally {
+      releaseErasure();
+      await erasure;
+    }
+    const retried = await deliver([message(cartAt(owner, 1, [1]))]);
+    expect(retried.ackAll).toBe(true);
+    expect((await cartRows(owner.cartId)).cart?.version).toBe(1);
+  });
+
+  it("runs its transaction under Postgres' own bounds, so a silent client's locks never outlive it", async () => {
+    const { owner, message } = await newSession();
+    let settings: Record<string, unknown>[] = [];
+    const result = await deliver([message(cartAt(owner, 1, [1]))], {
+      hooks: {
+        afterWrite: async (execute) => {
+          settings = await execute(
+            sql`SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle,
+                   current_setting('client_connection_check_interval') AS gone`,
+          );
+        },
+      },
+    });
+    expect(result.ackAll).toBe(true);
+    expect(settings).toEqual([{ statement: "30s", idle: "30s", gone: "1s" }]);
+  });
+
+  it("a rollups refresh that times out never holds the rows back: they commit without it", async () => {
+    const { owner, message } = await newSession();
+    const result = await deliver([message(cartAt(owner, 1, [2]))], {
+      hooks: {
+        afterWrite: async (execute) => {
+          // A very large day's recompute, cancelled by Postgres at its statement timeout (57014).
+          await execute(sql`SET LOCAL statement_timeout = '50ms'`);
+          await execute(sql`SELECT pg_sleep(1)`);
+        },
+      },
+    });
+    expect(result.ackAll).toBe(true);
+    expect((await cartRows(owner.cartId)).cart?.version).toBe(1);
   });
 });
 
