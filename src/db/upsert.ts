@@ -35,7 +35,10 @@ export function insertRowsAsJson(table: PgTable, rows: Record<string, unknown>[]
   const columns = getTableColumns(table);
   const keys = Object.keys(first).filter((key) => key in columns);
   const names = keys.map((key) => (columns[key] as PgColumn).name);
-  const list = sql.raw(names.map((name) => `"${name}"`).join(", "));
+  const list = sql.join(
+    keys.map((key) => quoted(columns[key] as PgColumn)),
+    sql`, `,
+  );
   const json = rowsAsJson(rows.map((row) => Object.fromEntries(keys.map((key, i) => [names[i], row[key]]))));
   return sql`INSERT INTO ${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table}, ${json}::json)`;
 }
