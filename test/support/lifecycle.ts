@@ -78,9 +78,13 @@ export async function inParallel<T, R>(items: T[], limit: number, work: (item: T
 /**
  * Polls `check` until it is true, or fails after `timeoutMs`. A check that throws (a test
  * connection to Postgres timing out on a loaded machine) counts as not yet; its last error is
- * reported if time runs out.
+ * reported if time runs out, with what `diagnose` says of the state then.
  */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean>,
+  { timeoutMs = 600_000, diagnose }: { timeoutMs?: number; diagnose?: () => Promise<string> } = {},
+): Promise<void> {
   const started = performance.now();
   let lastError: unknown;
   for (;;) {
@@ -89,7 +93,11 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
     } catch (error) {
       lastError = error;
     }
-    if (performance.now() - started > timeoutMs) throw new Error(`not in time: ${what}`, { cause: lastError });
+    if (performance.now() - started > timeoutMs) {
+      // What the state was, so a failure says where things stopped (the objects, the queue, Postgres).
+      const detail = diagnose ? await diagnose().catch((error: unknown) => `(diagnosis failed: ${error})`) : "";
+      throw new Error(`not in time: ${what}${detail ? `; ${detail}` : ""}`, { cause: lastError });
+    }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }

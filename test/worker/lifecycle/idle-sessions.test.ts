@@ -2,6 +2,7 @@
 // abandoned, expired and forgotten on time by their own alarms — no cron call — and Postgres
 // says the same. The clock is the isolate's `Date`, moved on by the test; the runtime would
 // fire each alarm when due, the test fires it (runDurableObjectAlarm) at the moment it is set for.
+import { runInDurableObject } from "cloudflare:test";
 import { inArray, sql } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ShopperSession } from "../../../durable-objects/shopper-session";
@@ -58,6 +59,31 @@ async function countWhere(companyId: string, status: string): Promise<number> {
   });
 }
 
+/**
+ * Where replication stopped, for a failure message: the company's carts by status in Postgres,
+ * and what a few of the objects whose carts are behind say they sent (Queues took it: the local
+ * queue or its consumer lost or holds it) or still hold (the object did not send).
+ */
+async function replicationDiagnosis(companyId: string, shoppers: Shopper[], status: string): Promise<string> {
+  const statuses = await withDatabase(async (db) => {
+    const rows = await db.execute<{ status: string; n: number }>(
+      sql`SELECT status, count(*)::int AS n FROM carts WHERE company_id = ${companyId} GROUP BY status`,
+    );
+    return rows.rows.map((row) => `${row.status} ${row.n}`).join(", ");
+  });
+  const rows = await rowsOf(shoppers);
+  const behind = shoppers.filter((shopper) => rows.carts.get(shopper.cartId)?.status !== status).slice(0, 5);
+  const objects = await inParallel(behind, 5, (shopper) =>
+    runInDurableObject(sessionStubOf(shopper), (_instance, state) => {
+      const sql = state.storage.sql;
+      const replication = sql.exec<{ body: string }>("SELECT body FROM documents WHERE name = 'replication'").toArray();
+      const pending = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+      return `${shopper.cartId}: pending ${pending}, replication ${replication[0]?.body ?? "none"}`;
+    }),
+  );
+  return `Postgres: ${statuses}; behind: ${objects.join(" | ")}`;
+}
+
 describe("idle sessions run their own lifecycle", { timeout: 1_200_000 }, () => {
   it(`${SESSIONS} idle sessions are abandoned, expired and forgotten on time by their own alarms, with no cron call; Postgres agrees`, async () => {
     const cron = vi.spyOn(worker, "scheduled");
@@ -80,6 +106,7 @@ describe("idle sessions run their own lifecycle", { timeout: 1_200_000 }, () => 
     await eventually(
       "every cart in Postgres",
       async () => (await countWhere(company.companyId, "ACTIVE")) === SESSIONS,
+      { diagnose: () => replicationDiagnosis(company.companyId, shoppers, "ACTIVE") },
     );
 
     // Once quiet (the confirming send done), each alarm sleeps until its abandonment is due.
@@ -121,6 +148,7 @@ describe("idle sessions run their own lifecycle", { timeout: 1_200_000 }, () => 
     await eventually(
       "every cart ABANDONED in Postgres",
       async () => (await countWhere(company.companyId, "ABANDONED")) === SESSIONS,
+      { diagnose: () => replicationDiagnosis(company.companyId, shoppers, "ABANDONED") },
     );
     let rows = await rowsOf(shoppers);
     for (const shopper of shoppers) {
@@ -143,6 +171,7 @@ describe("idle sessions run their own lifecycle", { timeout: 1_200_000 }, () => 
     await eventually(
       "every cart EXPIRED in Postgres",
       async () => (await countWhere(company.companyId, "EXPIRED")) === SESSIONS,
+      { diagnose: () => replicationDiagnosis(company.companyId, shoppers, "EXPIRED") },
     );
     await eventually("every session EXPIRED in Postgres", async () => {
       rows = await rowsOf(shoppers);
