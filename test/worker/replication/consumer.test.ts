@@ -293,6 +293,47 @@ describe("replication consumer: a batch that does not finish", () => {
     expect((await cartRows(owner.cartId)).cart?.version).toBe(1);
   });
 
+  it("a dead-letter batch is bounded the same way: given up at its deadline, retried, its letter kept", {
+    timeout: 30_000,
+  }, async () => {
+    const { owner, message } = await newSession();
+    const exhausted = message(cartAt(owner, 7, [1]));
+    expect((await deliver([exhausted], { queue: DEAD_LETTER_QUEUE })).ackAll).toBe(true);
+    // The letter's row is locked by someone else: counting it again waits with no answer.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let lockTaken = () => {};
+    const locked = new Promise<void>((resolve) => {
+      lockTaken = resolve;
+    });
+    const holder = withDatabase((db) =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`SELECT 1 FROM replication_dead_letters WHERE resource_id = ${owner.cartId} FOR UPDATE`);
+        lockTaken();
+        await held;
+      }),
+    );
+    await locked;
+    try {
+      const started = performance.now();
+      const given = await deliver([exhausted], { queue: DEAD_LETTER_QUEUE, hooks: { deadlineMs: 1_500 } });
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(given.ackAll).toBe(false);
+      expect(given.retryMessages.map((retry) => retry.msgId)).toEqual(given.ids);
+    } finally {
+      release();
+      await holder;
+    }
+    expect((await deliver([exhausted], { queue: DEAD_LETTER_QUEUE })).ackAll).toBe(true);
+    // The given-up write may still have landed once the lock went (it only counts the letter
+    // again): the letter is there, counted at least for both deliveries that were acknowledged.
+    const [letter] = await deadLettersFor(owner.cartId);
+    expect(letter).toMatchObject({ resource: "cart", version: 7, reason: "retries-exhausted" });
+    expect(letter?.count).toBeGreaterThanOrEqual(2);
+  });
+
   it("runs its transaction under Postgres' own bounds, so a silent client's locks never outlive it", async () => {
     const { owner, message } = await newSession();
     let settings: Record<string, unknown>[] = [];
