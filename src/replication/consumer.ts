@@ -182,9 +182,23 @@ async function afterWrite(
 ): Promise<void> {
   const companies = [...new Set(written.map((item) => item.body.row.companyId))];
   if (companies.length === 0) return;
+  // Opened with the hook's first query, not before it (drizzle's nested transaction opens its
+  // savepoint up front): most batches find no company due (design 106), and an unused
+  // savepoint would still cost them two round trips.
+  let opened = false;
+  const execute = async (query: SQL) => {
+    if (!opened) {
+      await tx.execute(sql`SAVEPOINT after_write`);
+      opened = true;
+    }
+    return (await tx.execute(query)).rows;
+  };
   try {
-    await tx.transaction((sp) => hook(async (query) => (await sp.execute(query)).rows, companies));
+    await hook(execute, companies);
+    if (opened) await tx.execute(sql`RELEASE SAVEPOINT after_write`);
   } catch (error) {
+    // A rollback that fails too means the connection broke: that fails the batch, retried.
+    if (opened) await tx.execute(sql`ROLLBACK TO SAVEPOINT after_write`);
     log.error("replication afterWrite failed; the batch is written without it", { sqlState: sqlStateOf(error), error });
   }
 }

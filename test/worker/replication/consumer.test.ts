@@ -365,6 +365,19 @@ describe("replication consumer: a batch that does not finish", () => {
     expect(result.ackAll).toBe(true);
     expect((await cartRows(owner.cartId)).cart?.version).toBe(1);
   });
+
+  it("a hook that fails before it queries anything (no savepoint opened) never holds the rows back either", async () => {
+    const { owner, message } = await newSession();
+    const result = await deliver([message(cartAt(owner, 1, [2]))], {
+      hooks: {
+        afterWrite: async () => {
+          throw new Error("the hook's own bug");
+        },
+      },
+    });
+    expect(result.ackAll).toBe(true);
+    expect((await cartRows(owner.cartId)).cart?.version).toBe(1);
+  });
 });
 
 describe("replication producer: message size", () => {
