@@ -19,14 +19,17 @@
 // module and function in bench-results/profile.md. BENCH_ONLY="item add,bundle add" runs only
 // those scenarios (and the trivial route, the yardstick).
 //
+// The Worker's Durable Objects keep their SQLite files in BENCH_STATE_DIR: by default in memory
+// (/dev/shm) where Linux offers it, see `stateParent()`.
+//
 //   BENCH_DURATION=10  BENCH_WARMUP=2  BENCH_SETTLE_MAX=30  BENCH_CONNECTIONS=100  (BENCH_MERGE_PAIRS)
-//   BENCH_PROFILE=0  BENCH_ONLY=
+//   BENCH_PROFILE=0  BENCH_ONLY=  BENCH_STATE_DIR=/dev/shm
 import { spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { access, constants, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { cpus, loadavg } from "node:os";
-import { join } from "node:path";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { errorText } from "../src/lib/error-fields.ts";
 import {
   buildReport,
@@ -63,6 +66,7 @@ const WRANGLER_LOG = join(RESULTS_DIR, "wrangler.log");
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 let stack: Stack | undefined;
+let stateDir: string | undefined;
 let profiling: { profiler: CpuProfiler; moduleOf: (line: number) => string } | undefined;
 
 async function main(): Promise<void> {
@@ -91,11 +95,14 @@ async function main(): Promise<void> {
   const assets = /^\[assets\][^[]*?^\s*directory\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   if (assets) await cp(join(REPO_ROOT, assets), join(WORK_DIR, "config", assets), { recursive: true });
   const inspectorPort = await freePort();
+  stateDir = await mkdtemp(join(await stateParent(), "crosscart-bench-state-"));
+  say(`Durable Object storage: ${stateDir} (thrown away afterwards)`);
   const bundle = join(WORK_DIR, "build", "index.js");
   const baseUrl = await stack.startWrangler({
     isolated: true,
     inspectorPort,
     logFile: WRANGLER_LOG,
+    persistTo: stateDir,
     args: [bundle, "--no-bundle", "--config", config, "--log-level", "warn"],
     // Replication as deployed environments run it: no confirming send, which exists only for
     // the local Queues' memory (design 102). With it, each session's send of one scenario's
@@ -139,6 +146,7 @@ async function main(): Promise<void> {
     durationSec: DURATION_SEC,
     warmupSec: WARMUP_SEC,
     settleMaxSec: SETTLE_MAX_SEC,
+    stateDir: stateDir ? dirname(stateDir) : undefined,
   };
   const report = buildReport(reports, TRIVIAL, settings, loadAtStart);
   await writeFile(join(RESULTS_DIR, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
@@ -327,6 +335,24 @@ function summary(report: ScenarioReport): string {
   return `p95 ${p95}, ${Math.round(report.requestsPerSec ?? 0)} req/s, ${report.errors?.total ?? 0} errors${sessions}`;
 }
 
+/**
+ * Where the throw-away Durable Object files go: BENCH_STATE_DIR, else /dev/shm (memory) when it
+ * is writable, else the temporary folder. Locally every storage commit is an fsync and every new
+ * object a file created, on workerd's one thread: on this VM's disk that was a third of a
+ * merge's CPU time (design 108). Deployed objects pay neither on the request's thread (their
+ * storage replicates off it), so the bench keeps them off the disk. BENCH_STATE_DIR=/tmp
+ * measures with the disk.
+ */
+async function stateParent(): Promise<string> {
+  if (process.env.BENCH_STATE_DIR) return process.env.BENCH_STATE_DIR;
+  try {
+    await access("/dev/shm", constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return tmpdir();
+  }
+}
+
 /** a progress line with the time of day, to match against bench-results/wrangler.log */
 function say(line: string): void {
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -346,5 +372,6 @@ const exitCode = await main().then(
 );
 await stack?.stop();
 await rm(WORK_DIR, { recursive: true, force: true });
+if (stateDir) await rm(stateDir, { recursive: true, force: true });
 say("stopped wrangler, the proxy and Postgres");
 process.exit(exitCode);

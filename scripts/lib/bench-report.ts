@@ -121,7 +121,7 @@ export interface BenchReport {
     /** 1-minute load average before the bench started anything: other work on the machine */
     loadAverageAtStart: number;
   };
-  config: { connections: number; durationSec: number; warmupSec: number; settleMaxSec: number };
+  config: { connections: number; durationSec: number; warmupSec: number; settleMaxSec: number; stateDir?: string };
   scenarios: ScenarioReport[];
 }
 
@@ -309,6 +309,7 @@ export function renderMarkdown(report: BenchReport): string {
     `| autocannon | ${m.autocannon} |`,
     `| load average before the run | ${m.loadAverageAtStart} (other work on the machine) |`,
     `| load | ${c.connections} connections, ${c.durationSec} s per scenario after ${c.warmupSec} s warm-up (each started once Postgres was quiet, waiting ≤ ${c.settleMaxSec} s) |`,
+    ...(c.stateDir ? [`| Durable Object files | ${c.stateDir} (BENCH_STATE_DIR) |`] : []),
     "",
   ].join("\n");
 }
