@@ -6,7 +6,7 @@ import type { TestProject } from "vitest/node";
 import { StartError, startLocalPostgres } from "../scripts/lib/embedded-postgres.ts";
 import { freePort } from "../scripts/lib/free-port.ts";
 import { migrateDatabase } from "../scripts/lib/migrate.ts";
-import { startWsProxy } from "../scripts/lib/ws-proxy.ts";
+import { spawnWsProxy } from "../scripts/lib/ws-proxy.ts";
 import { startJwksServer } from "./jwks-server.ts";
 
 declare module "vitest" {
@@ -42,7 +42,8 @@ export default async function setup(project: TestProject) {
   await migrateDatabase(databaseUrl);
   const jobsDatabaseUrl = await siblingDatabase(databaseUrl, "jobs");
   await migrateDatabase(jobsDatabaseUrl);
-  const proxy = await startWsProxy({ outageSwitch: true });
+  // A process of its own: not in the test runner's busy event loop (design 109).
+  const proxy = await spawnWsProxy({ outageSwitch: true });
   stops.push(proxy.close);
 
   const jwks = await startJwksServer();

@@ -2,11 +2,13 @@
 // protocol over a WebSocket) can reach a plain local Postgres. Neon's hosted service runs
 // the same kind of proxy in front of every database; locally we run this one.
 // The driver asks for `ws://<proxy>/v2?address=<host>:<port>`.
+import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { createConnection } from "node:net";
-import { pathToFileURL } from "node:url";
+import { createInterface } from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as WsModule from "ws";
 
 // `ws` is CommonJS; loading it through createRequire works both in plain Node and inside
@@ -118,11 +120,38 @@ export async function startWsProxy(options: WsProxyOptions = {}): Promise<WsProx
   return proxy;
 }
 
-// As a process of its own (the supervisor's, scripts/lib/supervisor.ts): `node ws-proxy.ts <port>`
-// prints "listening <host:port>", and stops on SIGINT/SIGTERM or when its stdin closes (the
-// supervisor is gone, even killed).
+/**
+ * The proxy as a process of its own (the tests' global setup): it relays every byte the worker
+ * tests send to Postgres, so in the test runner's own process it competed for one event loop
+ * with vitest and with the local runtime's loopback server, which the local queue calls after
+ * every batch (docs/design.md, 109). Stops with `close()`, or with this process.
+ */
+export async function spawnWsProxy(
+  options: { outageSwitch?: boolean } = {},
+): Promise<Pick<WsProxy, "address" | "close">> {
+  const args = [fileURLToPath(import.meta.url), "0", ...(options.outageSwitch ? ["--outage-switch"] : [])];
+  // stdin: a pipe whose end tells the proxy this process is gone, even killed
+  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
+  const address = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once("line", (line) => resolve(line.replace(/^listening /, "")));
+    child.once("exit", (code) => reject(new Error(`the WebSocket proxy exited during start-up (${code})`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  return {
+    address,
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}
+
+// As a process of its own (the supervisor's, scripts/lib/supervisor.ts, and spawnWsProxy's):
+// `node ws-proxy.ts <port> [--outage-switch]` prints "listening <host:port>", and stops on
+// SIGINT/SIGTERM or when its stdin closes (its parent is gone, even killed).
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const proxy = await startWsProxy({ port: Number(process.argv[2] ?? 0) });
+  const outageSwitch = process.argv.includes("--outage-switch");
+  const proxy = await startWsProxy({ port: Number(process.argv[2] ?? 0), outageSwitch });
   console.log(`listening ${proxy.address}`);
   const stop = () => void proxy.close().then(() => process.exit(0));
   process.on("SIGINT", stop);
