@@ -14,7 +14,7 @@ import { storedBodyKey } from "../../../src/replication/messages";
 import { sendReplicas } from "../../../src/replication/producer";
 import { cartRows } from "../../support/cart";
 import { createCompany } from "../../support/catalog";
-import { withDatabase } from "../../support/db";
+import { type TestDb, withDatabase } from "../../support/db";
 import { DEAD_LETTER_QUEUE, deadLettersFor, deliver, messageOf, unreachableDatabase } from "../../support/replication";
 
 const at = (minutes: number) => new Date(Date.UTC(2026, 11, 1, 12, minutes)).toISOString();
@@ -103,6 +103,36 @@ async function waitersForErasureLock(companyId: string): Promise<number> {
     );
     return rows[0]?.n ?? 0;
   });
+}
+
+/**
+ * Takes a lock in a transaction of the test's own (`take`) and holds it until `release()`,
+ * which ends the transaction: what waits for that lock meanwhile gets no answer.
+ */
+async function holdLock(take: (tx: Parameters<Parameters<TestDb["transaction"]>[0]>[0]) => Promise<unknown>) {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let taken = () => {};
+  const locked = new Promise<void>((resolve) => {
+    taken = resolve;
+  });
+  const holder = withDatabase((db) =>
+    db.transaction(async (tx) => {
+      await take(tx);
+      taken();
+      await held;
+    }),
+  );
+  // A lock that could not be taken fails the test here rather than leaving it waiting.
+  await Promise.race([locked, holder]);
+  return {
+    release: async () => {
+      release();
+      await holder;
+    },
+  };
 }
 
 async function newSession() {
@@ -260,22 +290,7 @@ describe("replication consumer: a batch that does not finish", () => {
   }, async () => {
     const { owner, sender, message } = await newSession();
     // An erasure of the company holds its lock: the batch waits on Postgres and gets no answer.
-    let releaseErasure = () => {};
-    const erasureHeld = new Promise<void>((resolve) => {
-      releaseErasure = resolve;
-    });
-    let lockTaken = () => {};
-    const locked = new Promise<void>((resolve) => {
-      lockTaken = resolve;
-    });
-    const erasure = withDatabase((db) =>
-      db.transaction(async (tx) => {
-        await lockForErasure(tx, sender.companyId);
-        lockTaken();
-        await erasureHeld;
-      }),
-    );
-    await locked;
+    const erasure = await holdLock((tx) => lockForErasure(tx, sender.companyId));
     try {
       const started = performance.now();
       const given = await deliver([message(cartAt(owner, 1, [1]))], { hooks: { deadlineMs: 1_500 } });
@@ -285,8 +300,7 @@ describe("replication consumer: a batch that does not finish", () => {
       // Nobody waits for the company's lock any more: the given-up batch's session is gone.
       await expect.poll(() => waitersForErasureLock(sender.companyId), { timeout: 10_000, interval: 250 }).toBe(0);
     } finally {
-      releaseErasure();
-      await erasure;
+      await erasure.release();
     }
     const retried = await deliver([message(cartAt(owner, 1, [1]))]);
     expect(retried.ackAll).toBe(true);
@@ -300,22 +314,9 @@ describe("replication consumer: a batch that does not finish", () => {
     const exhausted = message(cartAt(owner, 7, [1]));
     expect((await deliver([exhausted], { queue: DEAD_LETTER_QUEUE })).ackAll).toBe(true);
     // The letter's row is locked by someone else: counting it again waits with no answer.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let lockTaken = () => {};
-    const locked = new Promise<void>((resolve) => {
-      lockTaken = resolve;
-    });
-    const holder = withDatabase((db) =>
-      db.transaction(async (tx) => {
-        await tx.execute(sql`SELECT 1 FROM replication_dead_letters WHERE resource_id = ${owner.cartId} FOR UPDATE`);
-        lockTaken();
-        await held;
-      }),
+    const holder = await holdLock((tx) =>
+      tx.execute(sql`SELECT 1 FROM replication_dead_letters WHERE resource_id = ${owner.cartId} FOR UPDATE`),
     );
-    await locked;
     try {
       const started = performance.now();
       const given = await deliver([exhausted], { queue: DEAD_LETTER_QUEUE, hooks: { deadlineMs: 1_500 } });
@@ -323,8 +324,7 @@ describe("replication consumer: a batch that does not finish", () => {
       expect(given.ackAll).toBe(false);
       expect(given.retryMessages.map((retry) => retry.msgId)).toEqual(given.ids);
     } finally {
-      release();
-      await holder;
+      await holder.release();
     }
     expect((await deliver([exhausted], { queue: DEAD_LETTER_QUEUE })).ackAll).toBe(true);
     // The given-up write may still have landed once the lock went (it only counts the letter
