@@ -43,8 +43,9 @@ export default async function setup(project: TestProject) {
   const jobsDatabaseUrl = await siblingDatabase(databaseUrl, "jobs");
   await migrateDatabase(jobsDatabaseUrl);
   // A process of its own: not in the test runner's busy event loop (design 109).
-  const proxy = await spawnWsProxy({ outageSwitch: true });
+  const proxy = spawnWsProxy({ outageSwitch: true });
   stops.push(proxy.close);
+  const proxyAddress = await proxy.address;
 
   const jwks = await startJwksServer();
   stops.push(jwks.close);
@@ -53,7 +54,7 @@ export default async function setup(project: TestProject) {
   project.provide("jobsDatabaseUrl", jobsDatabaseUrl);
   project.provide("jwksUrl", jwks.url);
   project.provide("jwksPrivateKey", jwks.privateJwk);
-  project.provide("databaseWsProxy", proxy.address);
+  project.provide("databaseWsProxy", proxyAddress);
 
   return async () => {
     for (const stop of stops.reverse()) await stop();

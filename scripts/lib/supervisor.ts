@@ -12,7 +12,6 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { constants, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { errorText } from "../../src/lib/error-fields.ts";
 import { seedDemoData } from "./demo-data.ts";
@@ -20,12 +19,12 @@ import { DEV_JWT_SECRET, DEV_SESSION_TOKEN_KEY, mintDemoTokens } from "./demo-to
 import { isPortFree, StartError, startLocalPostgres } from "./embedded-postgres.ts";
 import { freePort } from "./free-port.ts";
 import { migrateDatabase } from "./migrate.ts";
+import { spawnWsProxy } from "./ws-proxy.ts";
 
 export { StartError };
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const require = createRequire(import.meta.url);
 export const WRANGLER_BIN = join(require.resolve("wrangler/package.json"), "..", "bin", "wrangler.js");
-const PROXY_SCRIPT = fileURLToPath(new URL("./ws-proxy.ts", import.meta.url));
 /** how long a service gets per signal (SIGINT, SIGTERM) before the next, harsher one */
 const GRACE_MS = 8_000;
 
@@ -200,15 +199,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const wanted = options.proxyPort;
       const port = wanted !== undefined && (await isPortFree(wanted)) ? wanted : 0;
       if (wanted !== undefined && port !== wanted) log(`port ${wanted} is taken; the WebSocket proxy uses a free one`);
-      // stdin: a pipe whose end tells the proxy this process is gone, even killed
-      const child = spawn(process.execPath, [PROXY_SCRIPT, String(port)], {
-        detached: true,
-        stdio: ["pipe", "pipe", "inherit"],
-      });
-      await track(groupService("websocket proxy", child, died));
-      wsProxy = await new Promise<string>((done, fail) => {
-        createInterface({ input: child.stdout }).once("line", (line) => done(line.replace(/^listening /, "")));
-        child.once("exit", () => fail(new StartError("the WebSocket proxy exited during start-up")));
+      const proxy = spawnWsProxy({ port, detached: true });
+      await track(groupService("websocket proxy", proxy.child, died));
+      wsProxy = await proxy.address.catch((error: Error) => {
+        throw new StartError(error.message);
       });
       log(`websocket proxy: ws://${wsProxy}`);
     }

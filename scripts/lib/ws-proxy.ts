@@ -2,7 +2,7 @@
 // protocol over a WebSocket) can reach a plain local Postgres. Neon's hosted service runs
 // the same kind of proxy in front of every database; locally we run this one.
 // The driver asks for `ws://<proxy>/v2?address=<host>:<port>`.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -121,23 +121,31 @@ export async function startWsProxy(options: WsProxyOptions = {}): Promise<WsProx
 }
 
 /**
- * The proxy as a process of its own (the tests' global setup): it relays every byte the worker
- * tests send to Postgres, so in the test runner's own process it competed for one event loop
- * with vitest and with the local runtime's loopback server, which the local queue calls after
- * every batch (docs/design.md, 109). Stops with `close()`, or with this process.
+ * The proxy as a process of its own, for the dev supervisor and the tests' global setup: in the
+ * test runner's own process it relayed every byte the worker tests send to Postgres on the same
+ * event loop as vitest and the local runtime's loopback server, which the local queue calls
+ * after every batch (docs/design.md, 109). `child` is there for a caller that manages process
+ * groups (`detached`); `close()` ends it, and so does the end of this process.
  */
-export async function spawnWsProxy(
-  options: { outageSwitch?: boolean } = {},
-): Promise<Pick<WsProxy, "address" | "close">> {
-  const args = [fileURLToPath(import.meta.url), "0", ...(options.outageSwitch ? ["--outage-switch"] : [])];
-  // stdin: a pipe whose end tells the proxy this process is gone, even killed
-  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
-  const address = await new Promise<string>((resolve, reject) => {
+export function spawnWsProxy(options: { port?: number; outageSwitch?: boolean; detached?: boolean } = {}): {
+  child: ChildProcess;
+  address: Promise<string>;
+  close: () => Promise<void>;
+} {
+  const args = [fileURLToPath(import.meta.url), String(options.port ?? 0)];
+  if (options.outageSwitch) args.push("--outage-switch");
+  // stdin: a pipe whose end tells the proxy its parent is gone, even killed
+  const child = spawn(process.execPath, args, { detached: options.detached, stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const address = new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once("line", (line) => resolve(line.replace(/^listening /, "")));
     child.once("exit", (code) => reject(new Error(`the WebSocket proxy exited during start-up (${code})`)));
   });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Handled where it is awaited; a caller may first do other work (track the child), and a proxy
+  // dying meanwhile must not be an unhandled rejection.
+  address.catch(() => {});
   return {
+    child,
     address,
     close: async () => {
       child.stdin.end();
